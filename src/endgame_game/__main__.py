@@ -1,0 +1,3 @@
+from endgame_game.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,324 @@
+"""CompiledModel: a checked ruleset compiled once into numpy closures and index tables.
+
+Immutable after construction; it only describes the game and makes states (``new_state``), like
+OpenSpiel's Game object. All mutable data lives in ``BatchState``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import attrs
+import numpy as np
+
+from endgame_game.engine.state import BatchState
+from endgame_game.errors import EvaluationError
+from endgame_game.rules import Checked, load_ruleset, schema
+from endgame_game.rules.compile import Compiled, compile_expr, site_key
+from endgame_game.rules.expr import Node
+
+
+@attrs.frozen
+class CEffect:
+    """A compiled effect: change ``values[:, index]`` (or ``flags[:, index]``) by ``fn``."""
+
+    path: str
+    target: str
+    is_flag: bool
+    index: int
+    mode: str  # "add" | "set"
+    fn: Compiled
+    when: Compiled | None
+    label: str = ""
+
+
+@attrs.frozen
+class CMove:
+    slot: int
+    id: str
+    actor: int
+    label: str
+    kind: str  # "action" | "proposal" | "response"
+    ap: int
+    once: bool
+    phase: int
+    requires: Compiled | None
+    requires_text: str
+    cost: tuple[tuple[int, Compiled], ...]
+    effects: tuple[CEffect, ...]
+    proposal: int = -1  # proposals and responses: index into proposals
+    answer: int = 0  # responses: 1 accept, 2 reject
+
+
+@attrs.frozen
+class CProposal:
+    index: int
+    move: str
+    actor: int
+    parties: tuple[int, ...]
+    expires: int
+    phase: int
+    accept_requires: Compiled | None
+    accept_requires_text: str
+    on_accept: tuple[CEffect, ...]
+    on_reject: tuple[CEffect, ...]
+    on_lapse: tuple[CEffect, ...]
+    label: str
+
+
+@attrs.frozen
+class CThreshold:
+    index: int
+    id: str
+    label: str
+    phase: int
+    cond: Compiled
+    once: bool
+    effects: tuple[CEffect, ...]
+    text: str
+
+
+@attrs.frozen
+class CEvent:
+    index: int
+    id: str
+    label: str
+    phase: int
+    when: Compiled | None
+    chance: Compiled
+    once: bool
+    effects: tuple[CEffect, ...]
+    text: str
+
+
+@attrs.frozen
+class CFlow:
+    id: str
+    label: str
+    phase: int
+    effect: CEffect
+
+
+@attrs.frozen
+class CRule:
+    move: int  # move slot
+    when: Compiled | None
+    weight: float
+
+
+class CompiledModel:
+    """A ruleset compiled for the engine. Build with ``CompiledModel.load(ref)`` or from ``Checked``."""
+
+    def __init__(self, checked: Checked):
+        if checked.errors:
+            raise ValueError("cannot compile a ruleset with errors")
+        self.checked = checked
+        self.ruleset: schema.Ruleset = checked.ruleset
+        self.symbols = checked.symbols
+        rs, sy = self.ruleset, self.symbols
+        self.meta = rs.ruleset
+        self.id = rs.ruleset.id
+        self.max_turns = rs.ruleset.max_turns
+        self.phases = tuple(rs.ruleset.phases)
+        self.actors = sy.actors
+        self.actor_index = {a: i for i, a in enumerate(self.actors)}
+        self.playable = tuple(a for a, x in rs.actors.items() if x.playable)
+        self.action_points = np.array([rs.actors[a].action_points for a in self.actors], dtype=np.int32)
+        self._derived: dict[str, Node] = {
+            k.removeprefix("derived."): v for k, v in checked.trees.items() if k.startswith("derived.")
+        }
+        self.value_index = {v: i for i, v in enumerate(sy.values)}
+        self.flag_index = {f: i for i, f in enumerate(sy.flags)}
+        self.param_index = {p: i for i, p in enumerate(sy.params)}
+        self.lo = sy.value_lo
+        self.hi = sy.value_hi
+        self.param_defaults = np.array([rs.params[p].value for p in sy.params], dtype=np.float64)
+        self.param_lo = np.array([-np.inf if rs.params[p].min is None else rs.params[p].min for p in sy.params])
+        self.param_hi = np.array([np.inf if rs.params[p].max is None else rs.params[p].max for p in sy.params])
+        self._build()
+
+    @classmethod
+    def load(cls, ref: str | Path, overrides: Mapping[str, Any] | None = None) -> CompiledModel:
+        """Load, check and compile a ruleset by path or id (raises ``RulesetError``)."""
+        return cls(load_ruleset(ref, overrides))
+
+    # -- compilation --
+    def _c(self, path: str) -> Compiled:
+        return compile_expr(self.checked.trees[path], self.symbols, path, self._derived)
+
+    def _opt(self, path: str) -> Compiled | None:
+        return self._c(path) if path in self.checked.trees else None
+
+    def _effects(self, path: str, effects: tuple[schema.Effect, ...], label: str = "") -> tuple[CEffect, ...]:
+        return tuple(self._effect(f"{path}[{i}]", e, label) for i, e in enumerate(effects))
+
+    def _effect(self, path: str, e: schema.Effect | schema.Flow, label: str = "") -> CEffect:
+        is_flag = e.target.startswith("flags.")
+        index = self.flag_index[e.target[6:]] if is_flag else self.value_index[e.target]
+        mode = "add" if e.add is not None else "set"
+        return CEffect(path, e.target, is_flag, index, mode, self._c(f"{path}.{mode}"), self._opt(f"{path}.when"), label)
+
+    def _phase(self, name: str | None, default: int) -> int:
+        return self.phases.index(name) if name else default
+
+    def _build(self) -> None:
+        rs, sy = self.ruleset, self.symbols
+        last = len(self.phases) - 1
+        self.initial_values: list[tuple[int, Compiled]] = []
+        for rid, r in rs.resources.items():
+            for o in r.owners:
+                self.initial_values.append((self.value_index[f"{o}.{rid}"], self._c(f"resources.{rid}.initial.{o}")))
+        for tid in rs.tracks:
+            self.initial_values.append((self.value_index[tid], self._c(f"tracks.{tid}.initial")))
+        self.flag_initial = np.array([rs.flags[f].initial for f in sy.flags], dtype=bool)
+
+        decl = {m.id: (i, m) for i, m in enumerate(rs.moves)}
+        self.proposals: list[CProposal] = []
+        for q, pid in enumerate(sy.proposals):
+            i, m = decl[pid]
+            path = f"moves[{i}]"
+            self.proposals.append(CProposal(
+                q, pid, self.actor_index[m.actor], tuple(self.actor_index[p] for p in m.to), m.expires,
+                self._phase(m.phase, 0), self._opt(f"{path}.accept_requires"), m.accept_requires or "",
+                self._effects(f"{path}.on_accept", m.on_accept, m.label),
+                self._effects(f"{path}.on_reject", m.on_reject, m.label),
+                self._effects(f"{path}.on_lapse", m.on_lapse, m.label), m.label,
+            ))
+        self.moves: list[CMove] = []
+        for slot, ms in enumerate(sy.moves):
+            if ms.move is not None:
+                i, m = decl[ms.id]
+                path = f"moves[{i}]"
+                self.moves.append(CMove(
+                    slot, m.id, self.actor_index[m.actor], m.label, m.kind, m.ap, m.once, self._phase(m.phase, 0),
+                    self._opt(f"{path}.requires"), m.requires or "",
+                    tuple((self.value_index[k], self._c(f"{path}.cost.{k}")) for k in m.cost),
+                    self._effects(f"{path}.effects", m.effects, m.label),
+                    proposal=sy.proposals.index(m.id) if m.kind == "proposal" else -1,
+                ))
+            else:
+                prop = self.proposals[ms.responds_to]
+                verb = "Accept" if ms.answer == 1 else "Reject"
+                self.moves.append(CMove(
+                    slot, ms.id, self.actor_index[ms.actor], f"{verb}: {prop.label}", "response", 0, False, prop.phase,
+                    None, "", (), (), proposal=ms.responds_to, answer=ms.answer,
+                ))
+        self.move_ids = tuple(m.id for m in self.moves)
+        self.moves_of: dict[int, list[int]] = {a: [m.slot for m in self.moves if m.actor == a] for a in range(len(self.actors))}
+        self.move_actor = np.array([m.actor for m in self.moves], dtype=np.int32)
+        self.move_ap = np.array([m.ap for m in self.moves], dtype=np.int32)
+        self.flows = [
+            CFlow(f.id or f"flows[{i}]", f.label or f.id or f.target, self._phase(f.phase, 0),
+                  self._effect(f"flows[{i}]", f, f.label or f.id))
+            for i, f in enumerate(rs.flows)
+        ]
+        self.thresholds: list[CThreshold] = []
+        for i, t in enumerate(rs.thresholds):
+            path = f"thresholds[{i}]"
+            if t.when is not None:
+                cond = self._c(f"{path}.when")
+            else:
+                vi, at = self.value_index[str(t.track)], float(t.at or 0.0)
+                cond = _track_at(vi, at)
+            self.thresholds.append(CThreshold(i, t.id, t.label or t.id, self._phase(t.phase, last), cond, t.once,
+                                              self._effects(f"{path}.effects", t.effects, t.label or t.id), t.text))
+        self.events = [
+            CEvent(i, e.id, e.label or e.id, self._phase(e.phase, last), self._opt(f"events[{i}].when"),
+                   self._c(f"events[{i}].chance"), e.once, self._effects(f"events[{i}].effects", e.effects, e.label or e.id), e.text)
+            for i, e in enumerate(rs.events)
+        ]
+        self.endings = list(rs.endings)
+        self.ending_conds: list[Compiled | None] = [self._opt(f"endings[{i}].when") for i in range(len(rs.endings))]
+        self.fallback = next(i for i, e in enumerate(rs.endings) if e.fallback)
+        self.scores: dict[int, Compiled] = {self.actor_index[a]: self._c(f"scores.{a}.value") for a in rs.scores}
+        self.doctrines: dict[str, dict[str, list[CRule]]] = {}
+        for aid, docs in rs.doctrines.items():
+            a = self.actor_index[aid]
+            own = {self.moves[s].id: s for s in self.moves_of[a]}
+            self.doctrines[aid] = {
+                name: [CRule(own[r.move], self._opt(f"doctrines.{aid}.{name}.rules[{i}].when"), r.weight)
+                       for i, r in enumerate(d.rules)]
+                for name, d in docs.items()
+            }
+        self.intel_noise = np.zeros(len(sy.values))
+        for rid, r in rs.resources.items():
+            for o in r.owners:
+                self.intel_noise[self.value_index[f"{o}.{rid}"]] = r.intel_noise
+        self.intel_sites = np.array(
+            [[site_key(f"intel/{obs}/{v}") for v in sy.values] for obs in self.actors], dtype=np.uint64
+        ) if sy.values else np.zeros((len(self.actors), 0), dtype=np.uint64)
+
+    # -- calendar --
+    def date_of(self, turn: int) -> dt.date:
+        """The calendar date of a turn (turn 1 is the ruleset's start date)."""
+        start = self.meta.start
+        months = start.month - 1 + (turn - 1) * self.meta.turn_months
+        return dt.date(start.year + months // 12, months % 12 + 1, min(start.day, 28))
+
+    def builtins(self, turn: int) -> tuple[float, float, float, float]:
+        d = self.date_of(turn)
+        return (float(turn), float(d.month), float(d.year), float(self.max_turns - turn))
+
+    # -- states --
+    def params_array(self, batch: int, overrides: Mapping[str, float] | None = None) -> np.ndarray:
+        """A [batch, P] parameter array with defaults and overrides (by param id)."""
+        p = np.tile(self.param_defaults, (batch, 1))
+        for k, v in (overrides or {}).items():
+            p[:, self.param_index[k.removeprefix("params.")]] = v
+        return p
+
+    def new_state(self, batch: int = 1, seed: int = 0, games: np.ndarray | None = None,
+                  params: np.ndarray | None = None) -> BatchState:
+        """Fresh games at turn 1.
+
+        Args:
+            batch: number of games.
+            seed: the batch's seed (any integer; taken modulo 2**64).
+            games: each game's global index (default 0..batch-1); game ``i`` depends only on
+                (seed, its index, its params), never on the rest of the batch.
+            params: [batch, P] parameter values (default: the ruleset's values).
+        """
+        sy = self.symbols
+        if games is None:
+            games = np.arange(batch, dtype=np.uint64)
+        games = np.asarray(games, dtype=np.uint64)
+        batch = int(games.shape[0])
+        if params is None:
+            params = self.params_array(batch)
+        params = np.asarray(params, dtype=np.float64).reshape(batch, len(sy.params))
+        n_a, n_q = len(self.actors), len(sy.proposals)
+        st = BatchState(
+            seed & ((1 << 64) - 1), 1, self.builtins(1),
+            values=np.zeros((batch, len(sy.values))),
+            flags=np.tile(self.flag_initial, (batch, 1)),
+            params=params.copy(),
+            taken=np.zeros((batch, len(self.moves)), dtype=np.int32),
+            fired=np.zeros((batch, len(self.events)), dtype=np.int32),
+            crossed=np.zeros((batch, len(self.thresholds)), dtype=np.int32),
+            armed=np.ones((batch, len(self.thresholds)), dtype=bool),
+            pending=np.full((batch, n_q), -1, dtype=np.int32),
+            answers=np.zeros((batch, n_q, n_a), dtype=np.int8),
+            agreed=np.zeros((batch, n_q), dtype=bool),
+            ending=np.full(batch, -1, dtype=np.int32),
+            end_turn=np.zeros(batch, dtype=np.int32),
+            scores=np.zeros((batch, n_a)),
+            games=games.copy(),
+        )
+        with np.errstate(all="ignore"):
+            for idx, fn in self.initial_values:
+                v = np.broadcast_to(np.asarray(fn(st), dtype=np.float64), (batch,))
+                if not np.all(np.isfinite(v)):
+                    raise EvaluationError(f"{self.symbols.values[idx]}: the initial value is not a finite number")
+                st.values[:, idx] = np.clip(v, self.lo[idx], self.hi[idx])
+            for t in self.thresholds:
+                st.armed[:, t.index] = ~np.broadcast_to(np.asarray(t.cond(st), dtype=bool), (batch,))
+            for a, fn in self.scores.items():
+                st.scores[:, a] = np.broadcast_to(fn(st), (batch,))
+        return st
+
+
+def _track_at(vi: int, at: float) -> Compiled:
+    return lambda env: env.values[:, vi] >= at

@@ -1,0 +1,68 @@
+"""Observations: what one actor knows. Own values exact, others' through the ruleset's noise.
+
+Noise is drawn from the same keyed randomness as everything else (site ``intel/<observer>/<value>``),
+so an observation replays exactly. The estimate is ``v * (1 + noise * z)`` with ``z`` a bounded
+normal (sum of four uniforms, |z| ≤ 2√3); the app shows it as "≈ estimate ± noise·estimate".
+"""
+
+from __future__ import annotations
+
+import attrs
+import numpy as np
+
+from endgame_game.engine import rng
+from endgame_game.engine.model import CompiledModel
+from endgame_game.engine.state import BatchState
+from endgame_game.rules.compile import IRWIN_HALL_N
+
+_SCALE = float(np.sqrt(12.0 / IRWIN_HALL_N))
+Z_BOUND = IRWIN_HALL_N / 2.0 * _SCALE
+
+
+@attrs.frozen
+class Observation:
+    """One actor's view of a batch.
+
+    Attributes:
+        actor: the observer.
+        values: [B, N] estimates of every value slot (exact for own slots and tracks).
+        spread: [B, N] one standard deviation of the estimate (0 where exact).
+        exact: [N] bool, the slots the observer sees exactly.
+        legal: [B, M] bool, the observer's legal moves (each on its own).
+        state: an estimate-substituted view of the state, for rules that read the observation.
+    """
+
+    actor: str
+    values: np.ndarray
+    spread: np.ndarray
+    exact: np.ndarray
+    legal: np.ndarray
+    state: BatchState
+
+
+def estimates(model: CompiledModel, state: BatchState, actor: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(values, spread, exact) as ``actor`` sees them."""
+    noise = model.intel_noise.copy()
+    owner = model.symbols.value_owner
+    me = model.actors[actor]
+    exact = np.array([o in ("", me) for o in owner], dtype=bool) | (noise == 0)
+    vals = state.values.copy()
+    spread = np.zeros_like(vals)
+    for j in np.nonzero(~exact)[0]:
+        site = int(model.intel_sites[actor, j])
+        s = rng.uniform(state.seed, state.games, state.turn, site, 0)
+        for k in range(1, IRWIN_HALL_N):
+            s = s + rng.uniform(state.seed, state.games, state.turn, site, k)
+        z = (s - IRWIN_HALL_N / 2.0) * _SCALE
+        est = state.values[:, j] * (1.0 + noise[j] * z)
+        est = np.clip(est, model.lo[j], model.hi[j])
+        vals[:, j] = est
+        spread[:, j] = np.abs(est) * noise[j]
+    return vals, spread, exact
+
+
+def observe(model: CompiledModel, state: BatchState, actor: int, legal: np.ndarray) -> Observation:
+    vals, spread, exact = estimates(model, state, actor)
+    view = state.copy()
+    view.values = vals
+    return Observation(model.actors[actor], vals, spread, exact, legal, view)

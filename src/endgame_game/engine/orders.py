@@ -1,0 +1,171 @@
+"""Legality: which moves each actor may order, why not, and checking submitted orders.
+
+Legality travels with the observation as a mask (``legal_mask``); ``validate`` refuses anything
+else with the move and the reason. Orders for a batch are a bool array ``[B, M]`` over the model's
+move table (declared moves, then generated proposal responses).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from endgame_game.engine.model import CMove, CompiledModel
+from endgame_game.engine.state import BatchState
+from endgame_game.errors import OrderError
+
+
+def _b(x: object, batch: int) -> np.ndarray:
+    return np.broadcast_to(np.asarray(x, dtype=bool), (batch,))
+
+
+def _f(x: object, batch: int) -> np.ndarray:
+    return np.broadcast_to(np.asarray(x, dtype=np.float64), (batch,))
+
+
+def move_cost(model: CompiledModel, state: BatchState, m: CMove) -> list[tuple[int, np.ndarray]]:
+    """The move's cost per value slot, for every game."""
+    with np.errstate(all="ignore"):
+        return [(idx, _f(fn(state), state.batch)) for idx, fn in m.cost]
+
+
+def base_legal(model: CompiledModel, state: BatchState, m: CMove) -> np.ndarray:
+    """Legal on its own (ignoring the actor's other orders this turn): [B] bool."""
+    B = state.batch
+    ok = ~state.ended
+    if m.ap > model.action_points[m.actor]:
+        return np.zeros(B, dtype=bool)
+    with np.errstate(all="ignore"):
+        if m.kind == "response":
+            q = m.proposal
+            ok = ok & (state.pending[:, q] >= 0) & (state.pending[:, q] < state.turn)
+            ok = ok & (state.answers[:, q, m.actor] == 0)
+            prop = model.proposals[q]
+            if m.answer == 1 and prop.accept_requires is not None:
+                ok = ok & _b(prop.accept_requires(state), B)
+            return ok
+        if m.once:
+            ok = ok & (state.taken[:, m.slot] == 0)
+        if m.kind == "proposal":
+            ok = ok & (state.pending[:, m.proposal] < 0)
+        if m.requires is not None:
+            ok = ok & _b(m.requires(state), B)
+        for idx, cost in move_cost(model, state, m):
+            ok = ok & (state.values[:, idx] - cost >= model.lo[idx])
+    return ok
+
+
+def legal_mask(model: CompiledModel, state: BatchState, actor: int) -> np.ndarray:
+    """[B, M] bool: the moves ``actor`` may order, each on its own (other columns False)."""
+    mask = np.zeros((state.batch, len(model.moves)), dtype=bool)
+    for s in model.moves_of[actor]:
+        mask[:, s] = base_legal(model, state, model.moves[s])
+    return mask
+
+
+def reason(model: CompiledModel, state: BatchState, move_id: str, game: int = 0) -> str | None:
+    """Why a move is not legal in one game (None when it is legal on its own)."""
+    try:
+        m = model.moves[model.move_ids.index(move_id)]
+    except ValueError:
+        return f"no move {move_id!r} in this ruleset"
+    g = state.game(game)
+    if g.ended[0]:
+        return "the game has ended"
+    if m.ap > model.action_points[m.actor]:
+        return f"needs {m.ap} action points; {model.actors[m.actor]} has {model.action_points[m.actor]}"
+    if m.kind == "response":
+        q = m.proposal
+        if g.pending[0, q] < 0:
+            return "no such proposal is waiting for an answer"
+        if g.pending[0, q] >= g.turn:
+            return "a proposal can be answered from the turn after it is made"
+        if g.answers[0, q, m.actor] != 0:
+            return "already answered"
+        prop = model.proposals[q]
+        if m.answer == 1 and prop.accept_requires is not None and not bool(_b(prop.accept_requires(g), 1)[0]):
+            return f"cannot accept while this does not hold: {prop.accept_requires_text}"
+        return None
+    if m.once and g.taken[0, m.slot] > 0:
+        return "can be taken only once per game, and it was"
+    if m.kind == "proposal" and g.pending[0, m.proposal] >= 0:
+        return "this proposal is already waiting for an answer"
+    if m.requires is not None:
+        with np.errstate(all="ignore"):
+            if not bool(_b(m.requires(g), 1)[0]):
+                return f"requires {m.requires_text}"
+    for idx, cost in move_cost(model, g, m):
+        have = g.values[0, idx]
+        if have - cost[0] < model.lo[idx]:
+            return f"costs {cost[0]:.4g} {model.symbols.values[idx]}; only {have - model.lo[idx]:.4g} available"
+    return None
+
+
+class Budget:
+    """What an actor has left while choosing several moves in a turn (vectorised over the batch)."""
+
+    def __init__(self, model: CompiledModel, state: BatchState, actor: int):
+        self.model = model
+        self.state = state
+        self.actor = actor
+        self.ap = np.full(state.batch, int(model.action_points[actor]), dtype=np.int32)
+        self.spare = state.values - model.lo  # headroom per value slot (inf where unbounded)
+        self.chosen = np.zeros((state.batch, len(model.moves)), dtype=bool)
+        self.answered = np.zeros((state.batch, max(1, len(model.proposals))), dtype=bool)
+        self._costs: dict[int, list[tuple[int, np.ndarray]]] = {}
+
+    def costs(self, s: int) -> list[tuple[int, np.ndarray]]:
+        if s not in self._costs:
+            self._costs[s] = move_cost(self.model, self.state, self.model.moves[s])
+        return self._costs[s]
+
+    def fits(self, s: int, base: np.ndarray) -> np.ndarray:
+        """[B] bool: move ``s`` is legal on its own (``base``) and fits what is left."""
+        m = self.model.moves[s]
+        ok = base & ~self.chosen[:, s] & (self.ap >= m.ap)
+        if m.kind == "response":
+            ok = ok & ~self.answered[:, m.proposal]
+        for idx, cost in self.costs(s):
+            ok = ok & (self.spare[:, idx] - cost >= -1e-9)
+        return ok
+
+    def take(self, s: int, where: np.ndarray) -> None:
+        m = self.model.moves[s]
+        self.chosen[:, s] |= where
+        self.ap -= np.where(where, m.ap, 0).astype(np.int32)
+        if m.kind == "response":
+            self.answered[:, m.proposal] |= where
+        for idx, cost in self.costs(s):
+            self.spare[:, idx] = np.where(where, self.spare[:, idx] - cost, self.spare[:, idx])
+
+
+def validate(model: CompiledModel, state: BatchState, actor: int, orders: np.ndarray) -> None:
+    """Check one actor's orders for the whole batch; raise ``OrderError`` naming the first bad move.
+
+    Orders are checked in move-table order against the actor's action points and the combined cost.
+    """
+    orders = np.asarray(orders, dtype=bool)
+    if orders.shape != (state.batch, len(model.moves)):
+        raise OrderError("?", f"orders must have shape {(state.batch, len(model.moves))}, got {orders.shape}")
+    foreign = orders & (model.move_actor[None, :] != actor)
+    if foreign.any():
+        s = int(np.nonzero(foreign.any(axis=0))[0][0])
+        raise OrderError(model.moves[s].id, f"belongs to {model.actors[model.moves[s].actor]}, not {model.actors[actor]}")
+    budget = Budget(model, state, actor)
+    for s in model.moves_of[actor]:
+        want = orders[:, s]
+        if not want.any():
+            continue
+        base = base_legal(model, state, model.moves[s])
+        ok = budget.fits(s, base)
+        bad = want & ~ok
+        if bad.any():
+            g = int(np.nonzero(bad)[0][0])
+            why = reason(model, state, model.moves[s].id, g)
+            if why is None:
+                m = model.moves[s]
+                why = ("not enough action points left for it" if budget.ap[g] < m.ap
+                       else "already answered this proposal" if m.kind == "response" and budget.answered[g, m.proposal]
+                       else "not affordable together with this turn's other orders")
+            where = f" (game {g})" if state.batch > 1 else ""
+            raise OrderError(model.moves[s].id, why + where)
+        budget.take(s, want)

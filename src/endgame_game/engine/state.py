@@ -1,0 +1,118 @@
+"""BatchState: the mutable state of B games as numpy arrays with a leading batch axis.
+
+A single interactive game is a batch of one. The state also implements the ``Env`` that compiled
+expressions read (``rules.compile.Env``): they see exactly these arrays, nothing else.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import numpy as np
+
+from endgame_game.engine import rng
+
+ARRAYS = (
+    "values", "flags", "params", "taken", "fired", "crossed", "armed", "pending", "answers", "agreed",
+    "ending", "end_turn", "scores", "games",
+)
+
+
+class BatchState:
+    """All per-game state of a batch. ``turn`` is shared: the games of a batch advance in lockstep
+    (an ended game stays frozen)."""
+
+    values: np.ndarray  # [B, N] float64: actors' resources, then tracks
+    flags: np.ndarray  # [B, F] bool
+    params: np.ndarray  # [B, P] float64
+    taken: np.ndarray  # [B, M] int32: times each move was taken
+    fired: np.ndarray  # [B, E] int32: times each event fired
+    crossed: np.ndarray  # [B, T] int32: times each threshold was crossed
+    armed: np.ndarray  # [B, T] bool: the threshold's condition was false at its last check
+    pending: np.ndarray  # [B, Q] int32: the turn a proposal was made, or -1
+    answers: np.ndarray  # [B, Q, A] int8: 0 none, 1 accept, 2 reject, per actor
+    agreed: np.ndarray  # [B, Q] bool
+    ending: np.ndarray  # [B] int32: ending index, -1 while running
+    end_turn: np.ndarray  # [B] int32: the turn the game ended, 0 while running
+    scores: np.ndarray  # [B, A] float64
+    games: np.ndarray  # [B] uint64: each game's global index (keys its random draws)
+
+    def __init__(self, seed: int, turn: int, builtins: tuple[float, float, float, float], **arrays: np.ndarray):
+        self.seed = int(seed)
+        self.turn = int(turn)
+        self.builtins = builtins
+        self.salt = 0
+        for name in ARRAYS:
+            setattr(self, name, arrays[name])
+
+    # -- the Env protocol --
+    def uniform(self, site: int, k: int) -> np.ndarray:
+        return rng.uniform(self.seed, self.games, self.turn, site, k, self.salt)
+
+    # -- shape and views --
+    @property
+    def batch(self) -> int:
+        return int(self.values.shape[0])
+
+    @property
+    def ended(self) -> np.ndarray:
+        return self.ending >= 0
+
+    def copy(self) -> BatchState:
+        """A deep copy (cheap: a handful of array copies)."""
+        return BatchState(self.seed, self.turn, self.builtins, **{n: getattr(self, n).copy() for n in ARRAYS})
+
+    def take(self, index: np.ndarray | list[int] | slice) -> BatchState:
+        """The sub-batch of the games at ``index`` (a copy)."""
+        return BatchState(self.seed, self.turn, self.builtins, **{n: getattr(self, n)[index].copy() for n in ARRAYS})
+
+    def repeat(self, k: int) -> BatchState:
+        """Each game repeated ``k`` times in a row (for lookahead over candidate moves)."""
+        return BatchState(self.seed, self.turn, self.builtins, **{n: np.repeat(getattr(self, n), k, axis=0) for n in ARRAYS})
+
+    def game(self, i: int) -> BatchState:
+        """Game ``i`` alone, as a batch of one (a copy)."""
+        return self.take(slice(i, i + 1))
+
+    # -- identity --
+    def checksum(self, i: int | None = None) -> str:
+        """SHA-256 over canonical bytes of the state (of game ``i`` alone, or of the whole batch)."""
+        h = hashlib.sha256()
+        h.update(f"turn={self.turn};seed={self.seed};".encode())
+        sel = slice(None) if i is None else slice(i, i + 1)
+        for name in ARRAYS:
+            a = np.ascontiguousarray(getattr(self, name)[sel])
+            h.update(name.encode())
+            h.update(str(a.dtype.str).encode())
+            h.update(str(a.shape[1:]).encode())
+            h.update(a.tobytes())
+        return h.hexdigest()
+
+    def equals(self, other: BatchState) -> bool:
+        """Exactly the same state (bit for bit)."""
+        if self.turn != other.turn or self.seed != other.seed:
+            return False
+        return all(np.array_equal(getattr(self, n), getattr(other, n)) for n in ARRAYS)
+
+    def to_dict(self) -> dict[str, object]:
+        """Plain data (lists) for saving."""
+        return {
+            "seed": self.seed,
+            "turn": self.turn,
+            "builtins": list(self.builtins),
+            **{n: getattr(self, n).tolist() for n in ARRAYS},
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, object], template: BatchState) -> BatchState:
+        """Rebuild from ``to_dict`` output, taking dtypes and shapes from ``template``."""
+        arrays = {}
+        for n in ARRAYS:
+            t = getattr(template, n)
+            a = np.array(data[n], dtype=t.dtype)
+            if a.shape[1:] != t.shape[1:]:
+                raise ValueError(f"{n}: shape {a.shape} does not fit the ruleset (expected (*, {t.shape[1:]}))")
+            arrays[n] = a
+        b = data["builtins"]
+        assert isinstance(b, list)
+        return cls(int(data["seed"]), int(data["turn"]), (float(b[0]), float(b[1]), float(b[2]), float(b[3])), **arrays)  # type: ignore[arg-type]

@@ -1,0 +1,232 @@
+"""One turn: simultaneous orders, then resolution in the ruleset's phases.
+
+``step`` is the one loop everybody shares: the app, ``simulate``, ``batch``, replays and tests all
+call it. Within each phase, in order: proposals waiting for answers are settled, the phase's moves
+apply their effects (new proposals become pending), flows run, thresholds are checked, events roll.
+After the last phase: endings, then scores.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from endgame_game.engine.log import (
+    EffectApplied,
+    EndingReached,
+    EventFired,
+    MoveTaken,
+    ProposalRecord,
+    ThresholdCrossed,
+    TurnLog,
+)
+from endgame_game.engine.model import CEffect, CompiledModel
+from endgame_game.engine.state import BatchState
+from endgame_game.errors import EvaluationError
+
+
+class _Resolver:
+    def __init__(self, model: CompiledModel, state: BatchState, log: TurnLog | None):
+        self.model = model
+        self.st = state
+        self.log = log
+        self.B = state.batch
+
+    def _rows(self, mask: np.ndarray) -> Sequence[int]:
+        return [int(i) for i in np.nonzero(mask)[0]]
+
+    def apply(self, effects: Sequence[CEffect], mask: np.ndarray, source: str) -> None:
+        for e in effects:
+            self.apply_one(e, mask, source)
+
+    def apply_one(self, e: CEffect, mask: np.ndarray, source: str) -> None:
+        st, B = self.st, self.B
+        if e.when is not None:
+            if not mask.any():
+                return
+            mask = mask & np.broadcast_to(np.asarray(e.when(st), dtype=bool), (B,))
+        if not mask.any():
+            return
+        v = e.fn(st)
+        if e.is_flag:
+            old_f = st.flags[:, e.index]
+            new_f = np.where(mask, np.broadcast_to(np.asarray(v, dtype=bool), (B,)), old_f)
+            if self.log is not None:
+                for g in self._rows(mask & (new_f != old_f)):
+                    self.log.records.append(EffectApplied(st.turn, g, source, e.target, float(old_f[g]), float(new_f[g])))
+            st.flags[:, e.index] = new_f
+            return
+        old = st.values[:, e.index]
+        new = old + v if e.mode == "add" else np.broadcast_to(np.asarray(v, dtype=np.float64), (B,))
+        bad = mask & ~np.isfinite(new)
+        if bad.any():
+            g = int(np.nonzero(bad)[0][0])
+            raise EvaluationError(
+                f"{e.path}: the formula gave {new[g]} for {e.target} (game {int(st.games[g])}, turn {st.turn})"
+            )
+        new = np.where(mask, np.clip(new, self.model.lo[e.index], self.model.hi[e.index]), old)
+        if self.log is not None:
+            for g in self._rows(mask & (new != old)):
+                self.log.records.append(EffectApplied(st.turn, g, source, e.target, float(old[g]), float(new[g])))
+        st.values[:, e.index] = new
+
+    def cond(self, fn: object, mask: np.ndarray) -> np.ndarray:
+        return mask & np.broadcast_to(np.asarray(fn(self.st), dtype=bool), (self.B,))  # type: ignore[operator]
+
+
+def step(model: CompiledModel, state: BatchState, orders: np.ndarray, log: bool = False) -> TurnLog:
+    """Resolve one turn for every game of the batch, in place.
+
+    Args:
+        model: the compiled ruleset.
+        state: the batch; mutated.
+        orders: [B, M] bool over ``model.moves``; already validated (``orders.validate``).
+        log: record typed entries (for interactive games and small batches).
+
+    Returns:
+        The turn's log (empty when ``log`` is False).
+
+    Raises:
+        EvaluationError: a formula produced NaN or infinity where it was applied.
+    """
+    st = state
+    turn = st.turn
+    tl = TurnLog(turn)
+    r = _Resolver(model, st, tl if log else None)
+    active = ~st.ended
+    orders = np.asarray(orders, dtype=bool) & active[:, None]
+    names = model.actors
+
+    with np.errstate(all="ignore"):
+        # 1. Orders: record them, pay costs (simultaneously), register answers to proposals.
+        for m in model.moves:
+            col = orders[:, m.slot]
+            if not col.any():
+                continue
+            if log:
+                for g in r._rows(col):
+                    tl.records.append(MoveTaken(turn, g, names[m.actor], m.id, m.label))
+            for idx, fn in m.cost:
+                cost = np.broadcast_to(np.asarray(fn(st), dtype=np.float64), (r.B,))
+                old = st.values[:, idx]
+                st.values[:, idx] = np.where(col, np.clip(old - cost, model.lo[idx], model.hi[idx]), old)
+            st.taken[:, m.slot] += col
+            if m.kind == "response":
+                st.answers[:, m.proposal, m.actor] = np.where(col, m.answer, st.answers[:, m.proposal, m.actor])
+
+        # 2. Phases.
+        for p in range(len(model.phases)):
+            for prop in model.proposals:
+                if prop.phase == p:
+                    _settle(model, r, prop.index, active)
+            for m in model.moves:
+                if m.phase != p or m.kind == "response":
+                    continue
+                col = orders[:, m.slot]
+                if not col.any():
+                    continue
+                r.apply(m.effects, col, m.id)
+                if m.kind == "proposal":
+                    st.pending[:, m.proposal] = np.where(col, turn, st.pending[:, m.proposal])
+                    st.answers[:, m.proposal, :] = np.where(col[:, None], 0, st.answers[:, m.proposal, :])
+                    if log:
+                        for g in r._rows(col):
+                            tl.records.append(ProposalRecord(turn, g, m.id, m.label, "made", names[m.actor]))
+            for f in model.flows:
+                if f.phase == p:
+                    r.apply_one(f.effect, active, f.id)
+            for t in model.thresholds:
+                if t.phase != p:
+                    continue
+                now = r.cond(t.cond, np.ones(r.B, dtype=bool))
+                fire = now & st.armed[:, t.index] & active
+                if t.once:
+                    fire &= st.crossed[:, t.index] == 0
+                st.armed[:, t.index] = np.where(active, ~now, st.armed[:, t.index])
+                if fire.any():
+                    st.crossed[:, t.index] += fire
+                    if log:
+                        for g in r._rows(fire):
+                            tl.records.append(ThresholdCrossed(turn, g, t.id, t.label, t.text))
+                    r.apply(t.effects, fire, t.id)
+            for ev in model.events:
+                if ev.phase != p:
+                    continue
+                fire = active if ev.when is None else r.cond(ev.when, active)
+                if ev.once:
+                    fire = fire & (st.fired[:, ev.index] == 0)
+                if not fire.any():
+                    continue
+                fire = fire & (np.broadcast_to(np.asarray(st.uniform(_event_site(ev.index), 0)), (r.B,))
+                               < np.broadcast_to(np.asarray(ev.chance(st), dtype=np.float64), (r.B,)))
+                if fire.any():
+                    st.fired[:, ev.index] += fire
+                    if log:
+                        for g in r._rows(fire):
+                            tl.records.append(EventFired(turn, g, ev.id, ev.label, ev.text))
+                    r.apply(ev.effects, fire, ev.id)
+
+        # 3. Endings, then scores.
+        open_ = active.copy()
+        for i, cond in enumerate(model.ending_conds):
+            if cond is None or not open_.any():
+                continue
+            hit = r.cond(cond, open_)
+            st.ending[hit] = i
+            open_ &= ~hit
+        if turn >= model.max_turns:
+            st.ending[open_] = model.fallback
+            open_[:] = False
+        newly = active & ~open_
+        st.end_turn[newly] = turn
+        if log:
+            for g in r._rows(newly):
+                e = model.endings[int(st.ending[g])]
+                tl.records.append(EndingReached(turn, g, e.id, e.label))
+        for a, fn in model.scores.items():
+            v = np.broadcast_to(np.asarray(fn(st), dtype=np.float64), (r.B,))
+            bad = active & ~np.isfinite(v)
+            if bad.any():
+                raise EvaluationError(f"scores.{model.actors[a]}.value: the formula gave {v[np.nonzero(bad)[0][0]]}")
+            st.scores[:, a] = np.where(active, v, st.scores[:, a])
+
+    st.turn = turn + 1
+    st.builtins = model.builtins(st.turn)
+    return tl
+
+
+_EVENT_SITES: dict[int, int] = {}
+
+
+def _event_site(index: int) -> int:
+    from endgame_game.rules.compile import site_key
+
+    if index not in _EVENT_SITES:
+        _EVENT_SITES[index] = site_key(f"events[{index}]#roll")
+    return _EVENT_SITES[index]
+
+
+def _settle(model: CompiledModel, r: _Resolver, q: int, active: np.ndarray) -> None:
+    """Settle proposal ``q`` where it was made before this turn: rejected, agreed, or lapsed."""
+    st = r.st
+    prop = model.proposals[q]
+    waiting = active & (st.pending[:, q] >= 0) & (st.pending[:, q] < st.turn)
+    if not waiting.any():
+        return
+    ans = st.answers[:, q, :]
+    parties = list(prop.parties)
+    rejected = waiting & (ans[:, parties] == 2).any(axis=1)
+    accepted = waiting & ~rejected & (ans[:, parties] == 1).all(axis=1)
+    lapsed = waiting & ~rejected & ~accepted & (st.turn >= st.pending[:, q] + prop.expires)
+    for mask, effects, status in ((rejected, prop.on_reject, "rejected"), (accepted, prop.on_accept, "accepted"),
+                                  (lapsed, prop.on_lapse, "lapsed")):
+        if not mask.any():
+            continue
+        if status == "accepted":
+            st.agreed[:, q] |= mask
+        st.pending[:, q] = np.where(mask, -1, st.pending[:, q])
+        if r.log is not None:
+            for g in r._rows(mask):
+                r.log.records.append(ProposalRecord(st.turn, g, prop.move, prop.label, status))
+        r.apply(effects, mask, prop.move)

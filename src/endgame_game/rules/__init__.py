@@ -1,0 +1,52 @@
+"""The ruleset language: schema, loader, expressions, checks. Imports nothing of ours but ``errors``."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from endgame_game.errors import Issue, RulesetError
+from endgame_game.rules.check import Checked, check
+from endgame_game.rules.loader import apply_overrides, load_raw, parse_assignments, structure
+from endgame_game.rules.registry import RulesetInfo, find_ruleset, list_rulesets
+from endgame_game.rules.schema import Ruleset
+
+
+def check_file(ref: str | Path, overrides: Mapping[str, Any] | None = None) -> Checked:
+    """Load, merge, structure and check a ruleset; returns issues instead of raising for checks.
+
+    Raises:
+        RulesetError: when the file cannot be read or structured at all.
+    """
+    raw = load_raw(ref)
+    if overrides:
+        raw = apply_overrides(raw, overrides)
+    rs = structure(raw)
+    return check(rs, raw)
+
+
+def load_ruleset(ref: str | Path, overrides: Mapping[str, Any] | None = None) -> Checked:
+    """Load a ruleset ready for the engine.
+
+    Raises:
+        RulesetError: with every error found.
+    """
+    checked = check_file(ref, overrides)
+    if checked.errors:
+        raise RulesetError(checked.issues)
+    return checked
+
+
+__all__ = [
+    "Checked",
+    "Issue",
+    "Ruleset",
+    "RulesetError",
+    "RulesetInfo",
+    "check_file",
+    "find_ruleset",
+    "list_rulesets",
+    "load_ruleset",
+    "parse_assignments",
+]

@@ -1,0 +1,450 @@
+"""Check a structured ruleset: references, types of every expression, and semantic warnings.
+
+``check`` never stops at the first problem: it returns every issue it finds, each with its key path.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Any
+
+import attrs
+
+from endgame_game.errors import ExpressionError, Issue
+from endgame_game.rules import expr, schema
+from endgame_game.rules.expr import BOOL, NUM, Node, Type
+from endgame_game.rules.loader import RawRuleset, locate
+from endgame_game.rules.symbols import Symbols, build_symbols, response_ids
+
+ID_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+RULESET_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
+
+
+@attrs.frozen
+class Checked:
+    """A ruleset with its layout and every expression parsed and type-checked, keyed by path."""
+
+    ruleset: schema.Ruleset
+    symbols: Symbols
+    trees: dict[str, Node]
+    issues: tuple[Issue, ...]
+    files: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def errors(self) -> list[Issue]:
+        return [i for i in self.issues if i.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Issue]:
+        return [i for i in self.issues if i.severity == "warning"]
+
+
+class _Checker:
+    def __init__(self, rs: schema.Ruleset, raw: RawRuleset):
+        self.rs = rs
+        self.raw = raw
+        self.issues: list[Issue] = []
+        self.trees: dict[str, Node] = {}
+        self.derived_trees: dict[str, Node] = {}
+        self.derived_types: dict[str, Type] = {}
+        self.symbols = build_symbols(rs)
+        self.phases = set(rs.ruleset.phases)
+        self.used_phases: set[str] = set()
+        self.flag_setters: set[str] = set()
+        self.value_changers: set[str] = set()
+
+    # -- reporting --
+    def err(self, path: str, message: str, hint: str = "", severity: str = "error") -> None:
+        file, line = locate(self.raw, path)
+        self.issues.append(Issue(path, message, file=file, line=line, hint=hint, severity=severity))
+
+    def warn(self, path: str, message: str, hint: str = "") -> None:
+        self.err(path, message, hint, severity="warning")
+
+    def ref(self, path: str, value: str, known: Iterable[str], what: str) -> bool:
+        known = list(known)
+        if value in known:
+            return True
+        self.err(path, f"unknown {what} {value!r}", expr.did_you_mean(value, known))
+        return False
+
+    # -- expressions --
+    def expression(self, path: str, text: str | None, want: Type, *, allow_random: bool = True) -> None:
+        if text is None:
+            return
+        try:
+            node = expr.parse(text)
+            typ = expr.check_names(node, self.known_types, self._name_hint)
+        except ExpressionError as e:
+            where = f" at column {e.col + 1}" if e.col is not None else ""
+            self.err(path, f"{e.message}{where} in {text!r}" if len(text) < 80 else f"{e.message}{where}", e.hint)
+            return
+        if typ != want:
+            need = "a number" if want == NUM else "a condition (true/false)"
+            got = "a number" if typ == NUM else "true/false"
+            self.err(path, f"needs {need}, but {text!r} is {got}")
+            return
+        if not allow_random and any(isinstance(n, expr.Call) and expr.FUNCTIONS[n.func].random for n in expr.walk(node)):
+            self.err(path, "random draws are not allowed here")
+            return
+        self.trees[path] = node
+
+    def _name_hint(self, name: str) -> str:
+        head, _, tail = name.partition(".")
+        if head in self.rs.resources and tail:
+            return f"write it owner first, e.g. '{tail}.{head}'"
+        if tail and head in self.rs.actors:
+            owned = [f"{head}.{r}" for r, res in self.rs.resources.items() if head in res.owners]
+            hint = expr.did_you_mean(name, owned)
+            return hint or (f"{head} owns: {', '.join(owned)}" if owned else f"{head} owns no resources")
+        return ""
+
+    @property
+    def known_types(self) -> dict[str, Type]:
+        return {k: (self.derived_types.get(k, s.type) if s.kind == "derived" else s.type) for k, s in self.symbols.table.items()}
+
+    # -- the checks --
+    def run(self) -> None:
+        self.meta()
+        self.sources()
+        self.params()
+        self.actors()
+        self.resources_and_tracks()
+        self.derived()
+        self.moves()
+        self.flows()
+        self.thresholds()
+        self.events()
+        self.endings()
+        self.scores()
+        self.doctrines()
+        self.semantics()
+
+    def meta(self) -> None:
+        m = self.rs.ruleset
+        if not RULESET_ID_RE.match(m.id):
+            self.err("ruleset.id", f"{m.id!r} is not a valid id (letters, digits, '-' and '_')")
+        if m.schema > schema.SCHEMA_VERSION:
+            self.err("ruleset.schema", f"written for ruleset format {m.schema}; this engine reads up to {schema.SCHEMA_VERSION}",
+                     "upgrade endgame-game")
+        elif m.schema < 1:
+            self.err("ruleset.schema", "must be 1 or more")
+        if m.max_turns < 1 or m.max_turns > 1000:
+            self.err("ruleset.max_turns", "must be from 1 to 1000")
+        if m.turn_months < 1 or m.turn_months > 12:
+            self.err("ruleset.turn_months", "must be from 1 to 12")
+        if not m.phases:
+            self.err("ruleset.phases", "needs at least one phase")
+        if len(set(m.phases)) != len(m.phases):
+            self.err("ruleset.phases", "lists a phase twice")
+        for i, p in enumerate(m.phases):
+            if not ID_RE.match(p):
+                self.err(f"ruleset.phases[{i}]", f"{p!r} is not a valid phase name")
+
+    def source(self, path: str, src: str) -> None:
+        if src:
+            self.ref(path, src, self.rs.sources, "source")
+
+    def sources(self) -> None:
+        for sid, s in self.rs.sources.items():
+            if not s.title.strip():
+                self.err(f"sources.{sid}.title", "is empty")
+
+    def params(self) -> None:
+        for pid, p in self.rs.params.items():
+            path = f"params.{pid}"
+            if not ID_RE.match(pid):
+                self.err(path, f"{pid!r} is not a valid id")
+            if p.min is not None and p.max is not None and p.min > p.max:
+                self.err(path, f"min {p.min} is above max {p.max}")
+            if (p.min is not None and p.value < p.min) or (p.max is not None and p.value > p.max):
+                self.err(f"{path}.value", f"{p.value} is outside its own range [{p.min}, {p.max}]")
+            self.source(f"{path}.source", p.source)
+
+    def actors(self) -> None:
+        if not self.rs.actors:
+            self.err("actors", "a ruleset needs at least one actor")
+        for aid, a in self.rs.actors.items():
+            if not ID_RE.match(aid):
+                self.err(f"actors.{aid}", f"{aid!r} is not a valid id")
+            if a.action_points < 0 or a.action_points > 20:
+                self.err(f"actors.{aid}.action_points", "must be from 0 to 20")
+        if not any(a.playable for a in self.rs.actors.values()) and self.rs.actors:
+            self.err("actors", "no actor is playable")
+
+    def resources_and_tracks(self) -> None:
+        names_seen: dict[str, str] = {}
+        for rid, r in self.rs.resources.items():
+            path = f"resources.{rid}"
+            if not ID_RE.match(rid):
+                self.err(path, f"{rid!r} is not a valid id")
+            if not r.owners:
+                self.err(f"{path}.owners", "needs at least one owner")
+            for i, o in enumerate(r.owners):
+                self.ref(f"{path}.owners[{i}]", o, self.rs.actors, "actor")
+            for o in r.owners:
+                if o not in r.initial:
+                    self.err(f"{path}.initial", f"has no value for owner {o!r}")
+            for k, v in r.initial.items():
+                if k not in r.owners:
+                    self.err(f"{path}.initial.{k}", f"{k!r} is not an owner of {rid}", expr.did_you_mean(k, r.owners))
+                else:
+                    self.expression(f"{path}.initial.{k}", v, NUM, allow_random=False)
+            if r.min is not None and r.max is not None and r.min > r.max:
+                self.err(path, f"min {r.min} is above max {r.max}")
+            if r.intel_noise < 0 or r.intel_noise > 5:
+                self.err(f"{path}.intel_noise", "must be from 0 to 5")
+            self.source(f"{path}.source", r.source)
+        for tid, t in self.rs.tracks.items():
+            path = f"tracks.{tid}"
+            if not ID_RE.match(tid):
+                self.err(path, f"{tid!r} is not a valid id")
+            if tid in self.rs.actors or tid in ("flags", "params", "taken", "fired", "crossed", "agreed", "pending", "ending"):
+                self.err(path, f"{tid!r} is a reserved name")
+            names_seen[tid] = path
+            if t.min is not None and t.max is not None and t.min > t.max:
+                self.err(path, f"min {t.min} is above max {t.max}")
+            self.expression(f"{path}.initial", t.initial, NUM, allow_random=False)
+            self.source(f"{path}.source", t.source)
+        for fid in self.rs.flags:
+            if not ID_RE.match(fid):
+                self.err(f"flags.{fid}", f"{fid!r} is not a valid id")
+
+    def derived(self) -> None:
+        # Parse all first, then type them in dependency order (cycles are errors).
+        parsed: dict[str, Node] = {}
+        for did, d in self.rs.derived.items():
+            path = f"derived.{did}"
+            if did in self.symbols.table and self.symbols.table[did].kind != "derived":
+                self.err(path, f"{did!r} is already a name of another kind")
+                continue
+            try:
+                parsed[did] = expr.parse(d.value)
+            except ExpressionError as e:
+                self.err(f"{path}.value", e.message, e.hint)
+        state: dict[str, int] = {}
+
+        def visit(name: str, stack: list[str]) -> None:
+            if state.get(name) == 2:
+                return
+            if state.get(name) == 1:
+                self.err(f"derived.{name}.value", "cycle in derived formulas: " + " → ".join([*stack, name]))
+                raise _Cycle
+            state[name] = 1
+            for dep in expr.names(parsed[name]):
+                if dep in parsed:
+                    visit(dep, [*stack, name])
+            try:
+                typ = expr.check_names(parsed[name], self.known_types, self._name_hint)
+                self.derived_types[name] = typ
+                self.derived_trees[name] = parsed[name]
+            except ExpressionError as e:
+                self.err(f"derived.{name}.value", e.message, e.hint)
+                self.derived_types[name] = NUM
+            state[name] = 2
+
+        for name in parsed:
+            try:
+                visit(name, [])
+            except _Cycle:
+                for n in parsed:
+                    if state.get(n) == 1:
+                        state[n] = 2
+                        self.derived_types.setdefault(n, NUM)
+        self.symbols = build_symbols(self.rs, self.derived_types)
+
+    def effect_list(self, path: str, effects: Iterable[schema.Effect]) -> None:
+        for i, e in enumerate(effects):
+            self.effect(f"{path}[{i}]", e)
+
+    def effect(self, path: str, e: schema.Effect | schema.Flow) -> None:
+        sym = self.symbols.table.get(e.target)
+        if sym is None or sym.kind not in ("value", "flag"):
+            targets = [k for k, s in self.symbols.table.items() if s.kind in ("value", "flag")]
+            hint = expr.did_you_mean(e.target, targets) or self._name_hint(e.target)
+            self.err(f"{path}.target", f"unknown target {e.target!r}", hint)
+            return
+        if (e.add is None) == (e.set is None):
+            self.err(path, "needs exactly one of 'add' or 'set'")
+            return
+        if sym.kind == "flag":
+            if e.add is not None:
+                self.err(f"{path}.add", f"a flag cannot be added to; use set = \"true\" or \"false\" on {e.target}")
+                return
+            self.flag_setters.add(e.target)
+            self.expression(f"{path}.set", e.set, BOOL)
+        else:
+            self.value_changers.add(e.target)
+            key = "add" if e.add is not None else "set"
+            self.expression(f"{path}.{key}", e.add if e.add is not None else e.set, NUM)
+        self.expression(f"{path}.when", e.when, BOOL)
+
+    def phase(self, path: str, ph: str | None) -> None:
+        if ph is None:
+            return
+        if ph not in self.phases:
+            self.err(path, f"unknown phase {ph!r}", expr.did_you_mean(ph, self.phases))
+        else:
+            self.used_phases.add(ph)
+
+    def unique(self, kind: str, items: Iterable[Any]) -> None:
+        seen: set[str] = set()
+        for i, it in enumerate(items):
+            if not it.id:
+                continue
+            if not ID_RE.match(it.id):
+                self.err(f"{kind}[{i}].id", f"{it.id!r} is not a valid id (letters, digits and _)")
+            if it.id in seen:
+                self.err(f"{kind}[{i}].id", f"duplicate id {it.id!r}")
+            seen.add(it.id)
+
+    def moves(self) -> None:
+        self.unique("moves", self.rs.moves)
+        ids = {m.id for m in self.rs.moves}
+        for i, m in enumerate(self.rs.moves):
+            path = f"moves[{i}]"
+            self.ref(f"{path}.actor", m.actor, self.rs.actors, "actor")
+            if m.kind not in ("action", "proposal"):
+                self.err(f"{path}.kind", f"must be 'action' or 'proposal', not {m.kind!r}")
+            if m.ap < 0 or m.ap > 20:
+                self.err(f"{path}.ap", "must be from 0 to 20")
+            self.phase(f"{path}.phase", m.phase or self.rs.ruleset.phases[0] if self.rs.ruleset.phases else None)
+            self.expression(f"{path}.requires", m.requires, BOOL)
+            for k, v in m.cost.items():
+                sym = self.symbols.table.get(k)
+                if sym is None or sym.kind != "value":
+                    values = [n for n, s in self.symbols.table.items() if s.kind == "value"]
+                    self.err(f"{path}.cost.{k}", f"unknown resource {k!r}", expr.did_you_mean(k, values) or self._name_hint(k))
+                else:
+                    self.value_changers.add(k)
+                    self.expression(f"{path}.cost.{k}", v, NUM, allow_random=False)
+            self.effect_list(f"{path}.effects", m.effects)
+            self.source(f"{path}.source", m.source)
+            if m.kind == "proposal":
+                if not m.to:
+                    self.err(f"{path}.to", "a proposal needs at least one party")
+                for j, party in enumerate(m.to):
+                    if self.ref(f"{path}.to[{j}]", party, self.rs.actors, "actor"):
+                        if party == m.actor:
+                            self.err(f"{path}.to[{j}]", "an actor cannot propose to itself")
+                        elif not self.rs.actors[party].playable:
+                            self.warn(f"{path}.to[{j}]", f"{party} is not playable; only AI agents will answer")
+                if m.expires < 1:
+                    self.err(f"{path}.expires", "must be 1 or more")
+                for gen in response_ids(m.id):
+                    if gen in ids:
+                        self.err(f"{path}.id", f"the generated response {gen!r} clashes with a move of that id")
+                self.expression(f"{path}.accept_requires", m.accept_requires, BOOL)
+                self.effect_list(f"{path}.on_accept", m.on_accept)
+                self.effect_list(f"{path}.on_reject", m.on_reject)
+                self.effect_list(f"{path}.on_lapse", m.on_lapse)
+            else:
+                for key in ("to", "accept_requires", "on_accept", "on_reject", "on_lapse"):
+                    if getattr(m, key):
+                        self.err(f"{path}.{key}", "only proposals (kind = \"proposal\") take this key")
+
+    def flows(self) -> None:
+        self.unique("flows", self.rs.flows)
+        for i, f in enumerate(self.rs.flows):
+            path = f"flows[{i}]"
+            self.phase(f"{path}.phase", f.phase or self.rs.ruleset.phases[0] if self.rs.ruleset.phases else None)
+            self.effect(path, f)
+            self.source(f"{path}.source", f.source)
+
+    def thresholds(self) -> None:
+        self.unique("thresholds", self.rs.thresholds)
+        for i, t in enumerate(self.rs.thresholds):
+            path = f"thresholds[{i}]"
+            self.phase(f"{path}.phase", t.phase or self._last_phase())
+            if t.when is not None and (t.track is not None or t.at is not None):
+                self.err(path, "give either 'when' or 'track' with 'at', not both")
+            elif t.when is None:
+                if t.track is None or t.at is None:
+                    self.err(path, "needs 'when', or 'track' with 'at'")
+                else:
+                    self.ref(f"{path}.track", t.track, self.rs.tracks, "track")
+            else:
+                self.expression(f"{path}.when", t.when, BOOL)
+            self.effect_list(f"{path}.effects", t.effects)
+            self.source(f"{path}.source", t.source)
+
+    def _last_phase(self) -> str | None:
+        return self.rs.ruleset.phases[-1] if self.rs.ruleset.phases else None
+
+    def events(self) -> None:
+        self.unique("events", self.rs.events)
+        for i, e in enumerate(self.rs.events):
+            path = f"events[{i}]"
+            self.phase(f"{path}.phase", e.phase or self._last_phase())
+            self.expression(f"{path}.when", e.when, BOOL)
+            self.expression(f"{path}.chance", e.chance, NUM)
+            self.effect_list(f"{path}.effects", e.effects)
+            self.source(f"{path}.source", e.source)
+
+    def endings(self) -> None:
+        self.unique("endings", self.rs.endings)
+        fallbacks = [i for i, e in enumerate(self.rs.endings) if e.fallback]
+        if len(fallbacks) != 1:
+            self.err("endings", f"exactly one ending needs fallback = true (found {len(fallbacks)})")
+        for i, e in enumerate(self.rs.endings):
+            path = f"endings[{i}]"
+            if e.when is None and not e.fallback:
+                self.err(f"{path}.when", "is missing (only the fallback ending may have no condition)")
+            self.expression(f"{path}.when", e.when, BOOL)
+
+    def scores(self) -> None:
+        for aid, s in self.rs.scores.items():
+            if self.ref(f"scores.{aid}", aid, self.rs.actors, "actor"):
+                self.expression(f"scores.{aid}.value", s.value, NUM, allow_random=False)
+        for aid, a in self.rs.actors.items():
+            if a.playable and aid not in self.rs.scores:
+                self.err("scores", f"playable actor {aid!r} has no score")
+
+    def doctrines(self) -> None:
+        for aid, docs in self.rs.doctrines.items():
+            if not self.ref(f"doctrines.{aid}", aid, self.rs.actors, "actor"):
+                continue
+            own = [s.id for s in self.symbols.moves if s.actor == aid]
+            for name, d in docs.items():
+                if not d.rules:
+                    self.err(f"doctrines.{aid}.{name}.rules", "a doctrine needs at least one rule")
+                for i, r in enumerate(d.rules):
+                    path = f"doctrines.{aid}.{name}.rules[{i}]"
+                    if r.move not in own:
+                        self.err(f"{path}.move", f"{aid} has no move {r.move!r}", expr.did_you_mean(r.move, own))
+                    if r.weight < 0:
+                        self.err(f"{path}.weight", "must be 0 or more")
+                    self.expression(f"{path}.when", r.when, BOOL)
+
+    def semantics(self) -> None:
+        """Warnings about things that load but are probably mistakes."""
+        for p in self.rs.ruleset.phases:
+            if p not in self.used_phases:
+                self.warn("ruleset.phases", f"phase {p!r} has no moves, flows, thresholds or events (unreachable)")
+        for path, node in self.trees.items():
+            if ".requires" not in path and ".accept_requires" not in path:
+                continue
+            for name in expr.names(node):
+                if name.startswith("flags.") and name not in self.flag_setters:
+                    initial = self.rs.flags.get(name[6:], schema.Flag()).initial
+                    self.warn(path, f"{name} is never set by any effect, so it stays {str(initial).lower()}")
+        for rid, r in self.rs.resources.items():
+            for o in r.owners:
+                name = f"{o}.{rid}"
+                if name not in self.value_changers:
+                    self.warn(f"resources.{rid}", f"{name} is never changed by any flow, move or event")
+
+
+class _Cycle(Exception):
+    pass
+
+
+def check(rs: schema.Ruleset, raw: RawRuleset) -> Checked:
+    """Check a structured ruleset and return it with every expression parsed, and every issue found."""
+    c = _Checker(rs, raw)
+    c.run()
+    trees = dict(c.trees)
+    for name, node in c.derived_trees.items():
+        trees[f"derived.{name}"] = node
+    return Checked(rs, c.symbols, trees, tuple(c.issues), raw.files)

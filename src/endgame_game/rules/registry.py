@@ -1,0 +1,82 @@
+"""Where rulesets are found: a path, ./rulesets, or the rulesets built into the package."""
+
+from __future__ import annotations
+
+import tomllib
+from importlib import resources
+from pathlib import Path
+
+import attrs
+
+from endgame_game.errors import Issue, RulesetError
+from endgame_game.rules.expr import did_you_mean
+
+
+@attrs.frozen
+class RulesetInfo:
+    """One ruleset found: its id, title, version, where it is and whether it is built in."""
+
+    id: str
+    title: str
+    version: str
+    path: Path
+    builtin: bool
+    extends: str | None = None
+    description: str = ""
+
+
+def builtin_dir() -> Path:
+    """The folder of the rulesets shipped with the package."""
+    return Path(str(resources.files("endgame_game.rulesets")))
+
+
+def search_dirs(relative_to: Path | None = None) -> list[tuple[Path, bool]]:
+    dirs: list[tuple[Path, bool]] = []
+    if relative_to is not None:
+        dirs.append((relative_to, False))
+    dirs.append((Path.cwd() / "rulesets", False))
+    dirs.append((builtin_dir(), True))
+    return dirs
+
+
+def find_ruleset(ref: str, relative_to: Path | None = None) -> Path:
+    """Resolve a ruleset reference (a path, or an id like ``endgame-2024``) to a file."""
+    p = Path(ref)
+    if p.suffix == ".toml" and p.is_file():
+        return p
+    if relative_to is not None and (relative_to / ref).is_file():
+        return relative_to / ref
+    name = p.name if p.suffix == ".toml" else f"{ref}.toml"
+    for d, _ in search_dirs(relative_to):
+        if (d / name).is_file():
+            return d / name
+    known = [r.id for r in list_rulesets()]
+    raise RulesetError([Issue("", f"no ruleset {ref!r} (not a file, nor an id in ./rulesets or the built-in rulesets)",
+                              hint=did_you_mean(ref, known))])
+
+
+def list_rulesets() -> list[RulesetInfo]:
+    """Every ruleset in ./rulesets and built in (a local file shadows a built-in one of the same id)."""
+    found: dict[str, RulesetInfo] = {}
+    for d, builtin in search_dirs():
+        if not d.is_dir():
+            continue
+        for f in sorted(d.glob("*.toml")):
+            try:
+                data = tomllib.loads(f.read_text("utf-8"))
+            except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+                continue
+            meta = data.get("ruleset", {}) if isinstance(data.get("ruleset"), dict) else {}
+            rid = str(meta.get("id", f.stem))
+            if rid in found:
+                continue
+            found[rid] = RulesetInfo(
+                id=rid,
+                title=str(meta.get("title", "")),
+                version=str(meta.get("version", "")),
+                path=f,
+                builtin=builtin,
+                extends=data.get("extends") if isinstance(data.get("extends"), str) else None,
+                description=str(meta.get("description", "")),
+            )
+    return list(found.values())

@@ -1,0 +1,226 @@
+"""The ruleset schema: frozen attrs classes, one per table of a ruleset file.
+
+See ``docs/ruleset-format.md`` for what each key means. Expressions are kept here as source strings;
+``rules.model`` parses, checks and compiles them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import attrs
+
+SCHEMA_VERSION = 1
+
+Expr = str
+"""An expression's source text (numbers and booleans in TOML are accepted and turned into text)."""
+
+
+@attrs.frozen
+class Meta:
+    id: str
+    title: str
+    start: dt.date
+    max_turns: int
+    phases: tuple[str, ...]
+    version: str = "0.1.0"
+    schema: int = SCHEMA_VERSION
+    description: str = ""
+    turn_months: int = 1
+
+
+@attrs.frozen
+class Source:
+    title: str
+    url: str = ""
+    date: str = ""
+    note: str = ""
+
+
+@attrs.frozen
+class Param:
+    value: float
+    min: float | None = None
+    max: float | None = None
+    label: str = ""
+    unit: str = ""
+    doc: str = ""
+    source: str = ""
+
+
+@attrs.frozen
+class Actor:
+    name: str
+    playable: bool = True
+    action_points: int = 2
+    summary: str = ""
+    briefing: str = ""
+
+
+@attrs.frozen
+class Resource:
+    label: str
+    owners: tuple[str, ...]
+    initial: dict[str, Expr]
+    unit: str = ""
+    min: float | None = 0.0
+    max: float | None = None
+    intel_noise: float = 0.0
+    source: str = ""
+    doc: str = ""
+
+
+@attrs.frozen
+class Track:
+    label: str
+    initial: Expr = "0"
+    levels: tuple[str, ...] = ()
+    min: float | None = None
+    max: float | None = None
+    unit: str = ""
+    doc: str = ""
+    source: str = ""
+
+
+@attrs.frozen
+class Flag:
+    label: str = ""
+    initial: bool = False
+    doc: str = ""
+
+
+@attrs.frozen
+class Derived:
+    value: Expr
+    doc: str = ""
+
+
+@attrs.frozen
+class Effect:
+    target: str
+    add: Expr | None = None
+    set: Expr | None = None
+    when: Expr | None = None
+
+
+@attrs.frozen
+class Move:
+    id: str
+    actor: str
+    label: str
+    summary: str = ""
+    kind: str = "action"
+    ap: int = 1
+    requires: Expr | None = None
+    cost: dict[str, Expr] = attrs.Factory(dict)
+    effects: tuple[Effect, ...] = ()
+    once: bool = False
+    phase: str | None = None
+    source: str = ""
+    to: tuple[str, ...] = ()
+    accept_requires: Expr | None = None
+    expires: int = 1
+    on_accept: tuple[Effect, ...] = ()
+    on_reject: tuple[Effect, ...] = ()
+    on_lapse: tuple[Effect, ...] = ()
+
+
+@attrs.frozen
+class Flow:
+    target: str
+    id: str = ""
+    phase: str | None = None
+    add: Expr | None = None
+    set: Expr | None = None
+    when: Expr | None = None
+    label: str = ""
+    source: str = ""
+    doc: str = ""
+
+
+@attrs.frozen
+class Threshold:
+    id: str
+    label: str = ""
+    when: Expr | None = None
+    track: str | None = None
+    at: float | None = None
+    phase: str | None = None
+    effects: tuple[Effect, ...] = ()
+    text: str = ""
+    once: bool = False
+    source: str = ""
+
+
+@attrs.frozen
+class Event:
+    id: str
+    label: str = ""
+    when: Expr | None = None
+    chance: Expr = "1"
+    once: bool = False
+    phase: str | None = None
+    effects: tuple[Effect, ...] = ()
+    text: str = ""
+    source: str = ""
+
+
+@attrs.frozen
+class Ending:
+    id: str
+    label: str
+    when: Expr | None = None
+    text: str = ""
+    fallback: bool = False
+
+
+@attrs.frozen
+class Score:
+    value: Expr
+    label: str = ""
+
+
+@attrs.frozen
+class DoctrineRule:
+    move: str
+    when: Expr | None = None
+    weight: float = 1.0
+
+
+@attrs.frozen
+class Doctrine:
+    rules: tuple[DoctrineRule, ...]
+    label: str = ""
+    doc: str = ""
+
+
+@attrs.frozen
+class Remove:
+    moves: tuple[str, ...] = ()
+    flows: tuple[str, ...] = ()
+    thresholds: tuple[str, ...] = ()
+    events: tuple[str, ...] = ()
+    endings: tuple[str, ...] = ()
+
+
+@attrs.frozen
+class Ruleset:
+    """A whole ruleset as declared (after ``extends`` merging and ``--set`` overrides)."""
+
+    ruleset: Meta
+    actors: dict[str, Actor]
+    extends: str | None = None
+    sources: dict[str, Source] = attrs.Factory(dict)
+    params: dict[str, Param] = attrs.Factory(dict)
+    resources: dict[str, Resource] = attrs.Factory(dict)
+    tracks: dict[str, Track] = attrs.Factory(dict)
+    flags: dict[str, Flag] = attrs.Factory(dict)
+    derived: dict[str, Derived] = attrs.Factory(dict)
+    flows: tuple[Flow, ...] = ()
+    moves: tuple[Move, ...] = ()
+    thresholds: tuple[Threshold, ...] = ()
+    events: tuple[Event, ...] = ()
+    endings: tuple[Ending, ...] = ()
+    scores: dict[str, Score] = attrs.Factory(dict)
+    doctrines: dict[str, dict[str, Doctrine]] = attrs.Factory(dict)
+    remove: Remove = attrs.Factory(Remove)

@@ -1,0 +1,167 @@
+"""Symbols: every name a ruleset's expressions can read, with its type and place in the batch state.
+
+The layout is decided here, from the ruleset alone, so the engine's arrays and the compiled
+expressions agree: ``values[B, N]`` holds every actor's resources then every track, ``flags[B, F]``
+the flags, ``params[B, P]`` the parameters, and so on.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import attrs
+import numpy as np
+
+from endgame_game.rules import schema
+from endgame_game.rules.expr import BOOL, NUM, Type
+
+Kind = Literal[
+    "value", "flag", "param", "builtin", "taken", "fired", "crossed", "agreed", "pending", "ending", "derived"
+]
+BUILTINS = ("turn", "month", "year", "turns_left")
+
+
+@attrs.frozen
+class Symbol:
+    """A readable name: what it is, where it lives, and its type."""
+
+    name: str
+    kind: Kind
+    index: int
+    type: Type
+
+
+def response_ids(proposal_id: str) -> tuple[str, str]:
+    """The generated move ids with which a party answers a proposal."""
+    return f"accept_{proposal_id}", f"reject_{proposal_id}"
+
+
+@attrs.frozen
+class MoveSlot:
+    """One entry of the move table: a declared move, or a generated response to a proposal."""
+
+    id: str
+    actor: str
+    move: schema.Move | None  # None for generated responses
+    responds_to: int = -1  # index into proposals, for responses
+    answer: int = 0  # 1 accept, 2 reject (responses only)
+    ap: int = 1
+
+
+@attrs.frozen
+class Symbols:
+    """The layout of a ruleset's state and the names expressions may read."""
+
+    actors: tuple[str, ...]
+    values: tuple[str, ...]
+    value_lo: np.ndarray
+    value_hi: np.ndarray
+    value_owner: tuple[str, ...]  # actor id, or "" for tracks
+    flags: tuple[str, ...]
+    params: tuple[str, ...]
+    moves: tuple[MoveSlot, ...]
+    proposals: tuple[str, ...]  # move ids of proposals
+    events: tuple[str, ...]
+    thresholds: tuple[str, ...]
+    endings: tuple[str, ...]
+    derived: tuple[str, ...]
+    table: dict[str, Symbol]
+
+    def index_of(self, kind: str, name: str) -> int:
+        sym = self.table[name]
+        assert sym.kind == kind
+        return sym.index
+
+    def move_index(self, move_id: str) -> int:
+        for i, m in enumerate(self.moves):
+            if m.id == move_id:
+                return i
+        raise KeyError(move_id)
+
+
+def build_symbols(rs: schema.Ruleset, derived_types: dict[str, Type] | None = None) -> Symbols:
+    """Lay out a ruleset's state and name table.
+
+    Unknown owners or duplicate ids are not checked here (``rules.check`` reports them); this
+    function only needs to not fail on them.
+    """
+    actors = tuple(rs.actors)
+    values: list[str] = []
+    lo: list[float] = []
+    hi: list[float] = []
+    owner: list[str] = []
+    for rid, res in rs.resources.items():
+        for a in res.owners:
+            values.append(f"{a}.{rid}")
+            lo.append(-np.inf if res.min is None else res.min)
+            hi.append(np.inf if res.max is None else res.max)
+            owner.append(a)
+    for tid, tr in rs.tracks.items():
+        values.append(tid)
+        if tr.levels:
+            lo.append(0.0 if tr.min is None else tr.min)
+            hi.append(float(len(tr.levels) - 1) if tr.max is None else tr.max)
+        else:
+            lo.append(-np.inf if tr.min is None else tr.min)
+            hi.append(np.inf if tr.max is None else tr.max)
+        owner.append("")
+    flags = tuple(rs.flags)
+    params = tuple(rs.params)
+    proposals = tuple(m.id for m in rs.moves if m.kind == "proposal")
+    moves: list[MoveSlot] = [MoveSlot(m.id, m.actor, m, ap=m.ap) for m in rs.moves]
+    for q, m in enumerate(m for m in rs.moves if m.kind == "proposal"):
+        acc, rej = response_ids(m.id)
+        for party in m.to:
+            moves.append(MoveSlot(acc, party, None, responds_to=q, answer=1, ap=0))
+            moves.append(MoveSlot(rej, party, None, responds_to=q, answer=2, ap=0))
+    events = tuple(e.id for e in rs.events)
+    thresholds = tuple(t.id for t in rs.thresholds)
+    endings = tuple(e.id for e in rs.endings)
+
+    table: dict[str, Symbol] = {}
+
+    def add(name: str, kind: Kind, index: int, typ: Type) -> None:
+        table.setdefault(name, Symbol(name, kind, index, typ))
+
+    for i, v in enumerate(values):
+        add(v, "value", i, NUM)
+    for i, f in enumerate(flags):
+        add(f"flags.{f}", "flag", i, BOOL)
+    for i, p in enumerate(params):
+        add(f"params.{p}", "param", i, NUM)
+    for i, b in enumerate(BUILTINS):
+        add(b, "builtin", i, NUM)
+    seen_moves: set[str] = set()
+    for i, m in enumerate(moves):
+        if m.id not in seen_moves:
+            seen_moves.add(m.id)
+            add(f"taken.{m.id}", "taken", i, NUM)
+    for i, e in enumerate(events):
+        add(f"fired.{e}", "fired", i, NUM)
+    for i, t in enumerate(thresholds):
+        add(f"crossed.{t}", "crossed", i, NUM)
+    for i, q in enumerate(proposals):
+        add(f"agreed.{q}", "agreed", i, BOOL)
+        add(f"pending.{q}", "pending", i, BOOL)
+    for i, e in enumerate(endings):
+        add(f"ending.{e}", "ending", i, BOOL)
+    derived = tuple(rs.derived)
+    for i, d in enumerate(derived):
+        add(d, "derived", i, (derived_types or {}).get(d, NUM))
+
+    return Symbols(
+        actors=actors,
+        values=tuple(values),
+        value_lo=np.array(lo, dtype=np.float64),
+        value_hi=np.array(hi, dtype=np.float64),
+        value_owner=tuple(owner),
+        flags=flags,
+        params=params,
+        moves=tuple(moves),
+        proposals=proposals,
+        events=events,
+        thresholds=thresholds,
+        endings=endings,
+        derived=derived,
+        table=table,
+    )
