@@ -112,10 +112,16 @@ class CRule:
 class CompiledModel:
     """A ruleset compiled for the engine. Build with ``CompiledModel.load(ref)`` or from ``Checked``."""
 
-    def __init__(self, checked: Checked):
+    def __init__(self, checked: Checked, ref: str | Path | None = None, overrides: Mapping[str, Any] | None = None):
         if checked.errors:
             raise ValueError("cannot compile a ruleset with errors")
         self.checked = checked
+        self.ref = str(ref) if ref is not None else (checked.files[0][0] if checked.files else "")
+        """How the ruleset was named when loaded (a path or an id)."""
+        self.overrides: dict[str, Any] = dict(overrides or {})
+        """The ``--set`` overrides it was compiled with."""
+        self.files = checked.files
+        """(path, text) of the ruleset file and every base it extends, child first."""
         self.ruleset: schema.Ruleset = checked.ruleset
         self.symbols = checked.symbols
         rs, sy = self.ruleset, self.symbols
@@ -143,7 +149,7 @@ class CompiledModel:
     @classmethod
     def load(cls, ref: str | Path, overrides: Mapping[str, Any] | None = None) -> CompiledModel:
         """Load, check and compile a ruleset by path or id (raises ``RulesetError``)."""
-        return cls(load_ruleset(ref, overrides))
+        return cls(load_ruleset(ref, overrides), ref, overrides)
 
     # -- compilation --
     def _c(self, path: str) -> Compiled:

@@ -26,8 +26,15 @@ class RulesetInfo:
 
 
 def builtin_dir() -> Path:
-    """The folder of the rulesets shipped with the package."""
-    return Path(str(resources.files("endgame_game.rulesets")))
+    """The folder of the rulesets shipped with the package.
+
+    An installed wheel carries them as the ``endgame_game.rulesets`` package; an editable install
+    (or a source checkout) reads the repository's top-level ``rulesets/`` folder.
+    """
+    try:
+        return Path(str(resources.files("endgame_game.rulesets")))
+    except ModuleNotFoundError:
+        return Path(__file__).resolve().parents[3] / "rulesets"
 
 
 def search_dirs(relative_to: Path | None = None) -> list[tuple[Path, bool]]:

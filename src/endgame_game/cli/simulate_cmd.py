@@ -1,0 +1,55 @@
+"""``endgame simulate RULESET``: headless games with AI or random orders, as a readable text log."""
+
+from __future__ import annotations
+
+import argparse
+
+from endgame_game.cli.common import add_ruleset_args, overrides
+
+
+def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:  # type: ignore[type-arg]
+    p = sub.add_parser("simulate", help="play one game headless and print a turn-by-turn log",
+                       description="Play one game with AI agents (or random orders) and print what happened.")
+    add_ruleset_args(p)
+    p.add_argument("--turns", type=int, default=None, help="stop after N turns (default: to the ending)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--ai", action="append", default=[], metavar="ROLE=AGENT",
+                   help="agents per role, e.g. moscow=doctrine:hawk,kyiv=random (default: --agents for all)")
+    p.add_argument("--agents", default="doctrine", help="agent for roles not named in --ai: doctrine, random, none")
+    p.add_argument("--save", metavar="FILE", help="save the game at the end (a replayable save file)")
+    p.add_argument("--quiet", action="store_true", help="print only the ending and scores")
+    return p
+
+
+def run(args: argparse.Namespace) -> int:
+    from endgame_game.ai import make_agents, parse_agent_specs, play_turn
+    from endgame_game.engine import new_game
+    from endgame_game.report.text import fmt_num, narrate
+
+    game = new_game(args.ruleset, seed=args.seed, overrides=overrides(args))
+    model = game.model
+    agents = {} if args.agents == "none" else make_agents(model, parse_agent_specs(args.ai), default=args.agents)
+    print(f"{model.meta.title} — seed {args.seed}; agents: "
+          + ", ".join(f"{a}={getattr(ag, 'spec', type(ag).__name__)}" for a, ag in agents.items()))
+    limit = args.turns if args.turns is not None else model.max_turns
+    while not game.done and game.turn <= limit:
+        t = game.turn
+        tl = play_turn(game, agents)
+        if not args.quiet:
+            for line in narrate(model, tl.for_game(0), turn=t):
+                print(line)
+    res = game.results()
+    if game.done:
+        e = model.endings[int(game.state.ending[0])]
+        print(f"\nEnding after turn {int(res['end_turn'][0])}: {e.label}")
+        if e.text and not args.quiet:
+            print(e.text.strip())
+    else:
+        print(f"\nStopped before turn {game.turn}; no ending yet.")
+    print("Scores: " + ", ".join(f"{k[6:]} {fmt_num(float(v[0]))}" for k, v in res.items() if k.startswith("score.")))
+    if args.save:
+        from endgame_game.saves import save_game
+
+        path = save_game(game, args.save, agents={a: getattr(ag, "spec", type(ag).__name__) for a, ag in agents.items()})
+        print(f"saved to {path}")
+    return 0
