@@ -22,8 +22,8 @@ def check_file(ref: str | Path, overrides: Mapping[str, Any] | None = None) -> C
     raw = load_raw(ref)
     if overrides:
         raw = apply_overrides(raw, overrides)
-    rs = structure(raw)
-    return check(rs, raw)
+    st = structure(raw)
+    return check(st.ruleset, raw, st.issues, st.repaired)
 
 
 def load_ruleset(ref: str | Path, overrides: Mapping[str, Any] | None = None) -> Checked:

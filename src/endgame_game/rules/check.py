@@ -440,10 +440,19 @@ class _Cycle(Exception):
     pass
 
 
-def check(rs: schema.Ruleset, raw: RawRuleset) -> Checked:
-    """Check a structured ruleset and return it with every expression parsed, and every issue found."""
+def check(rs: schema.Ruleset, raw: RawRuleset, earlier: Iterable[Issue] = (), repaired: Iterable[str] = ()) -> Checked:
+    """Check a structured ruleset and return it with every expression parsed, and every issue found.
+
+    Args:
+        earlier: issues found while reading and structuring, reported first.
+        repaired: key paths replaced by placeholders while structuring; issues under them are
+            consequences of an issue already reported, and are left out.
+    """
     c = _Checker(rs, raw)
     c.run()
+    skip = tuple(repaired)
+    own = [i for i in c.issues if not any(i.path == p or i.path.startswith((p + ".", p + "[")) for p in skip)]
+    c.issues = [*earlier, *own]
     trees = dict(c.trees)
     for name, node in c.derived_trees.items():
         trees[f"derived.{name}"] = node

@@ -17,7 +17,7 @@ from typing import Any
 
 import attrs
 import cattrs
-from cattrs.errors import ForbiddenExtraKeysError
+from cattrs.errors import ForbiddenExtraKeysError, IterableValidationError, IterableValidationNote
 
 from endgame_game.errors import Issue, RulesetError
 from endgame_game.rules import schema
@@ -33,6 +33,7 @@ class RawRuleset:
 
     data: dict[str, Any]
     files: tuple[tuple[str, str], ...]  # (path, text)
+    issues: tuple[Issue, ...] = ()  # problems found while reading (a bad `extends`), kept to report with the rest
 
     @property
     def file(self) -> str:
@@ -138,17 +139,20 @@ def load_raw(ref: str | Path, _chain: tuple[str, ...] = ()) -> RawRuleset:
     base_ref = data.get("extends")
     if base_ref is None:
         return RawRuleset(data, ((str(path), text),))
+    line = find_line(text, "extends")
     if not isinstance(base_ref, str) or not base_ref:
-        raise RulesetError([Issue("extends", "must be a ruleset id or path (a string)", file=str(path),
-                                  line=find_line(text, "extends"))])
+        issue = Issue("extends", "must be a ruleset id or path (a string)", file=str(path), line=line)
+        return RawRuleset({k: v for k, v in data.items() if k != "extends"}, ((str(path), text),), (issue,))
     try:
         base_path = resolve_path(base_ref, path.parent)
+        base = load_raw(base_path, (*_chain, key))
     except RulesetError as e:
-        raise RulesetError([attrs.evolve(i, file=i.file or str(path), line=find_line(text, "extends")) for i in e.issues]) from None
-    base = load_raw(base_path, (*_chain, key))
+        # Report the bad base with everything else wrong in this file: check the file on its own.
+        issues = tuple(attrs.evolve(i, path=i.path or "extends", file=i.file or str(path), line=i.line or line) for i in e.issues)
+        return RawRuleset({k: v for k, v in data.items() if k != "extends"}, ((str(path), text),), issues)
     merged = merge(base.data, data, str(path))
     merged["extends"] = base_ref
-    return RawRuleset(merged, ((str(path), text), *base.files))
+    return RawRuleset(merged, ((str(path), text), *base.files), base.issues)
 
 
 def apply_overrides(raw: RawRuleset, overrides: Mapping[str, Any]) -> RawRuleset:
@@ -177,7 +181,7 @@ def apply_overrides(raw: RawRuleset, overrides: Mapping[str, Any]) -> RawRuleset
             issues.append(Issue(key, "can only set params.<id> or ruleset.max_turns"))
     if issues:
         raise RulesetError(issues)
-    return RawRuleset(data, raw.files)
+    return RawRuleset(data, raw.files, raw.issues)
 
 
 def _number(value: Any) -> float | None:
@@ -252,7 +256,16 @@ def _strict_converter() -> cattrs.Converter:
         def hook(v: Any, _: Any) -> tuple[Any, ...]:
             if not isinstance(v, list):
                 raise TypeError(f"expected a list, got {_describe(v)}")
-            return tuple(c.structure(x, inner) for x in v)
+            out, errors = [], []
+            for i, x in enumerate(v):
+                try:
+                    out.append(c.structure(x, inner))
+                except Exception as e:  # noqa: BLE001 - regrouped with its index below
+                    e.__notes__ = [*getattr(e, "__notes__", []), IterableValidationNote(f"@ index {i}", i, inner)]
+                    errors.append(e)
+            if errors:
+                raise IterableValidationError("while structuring a list", errors, tuple)
+            return tuple(out)
 
         return hook
 
@@ -273,10 +286,10 @@ def _strict_converter() -> cattrs.Converter:
                 try:
                     out[k] = c.structure(x, inner)
                 except Exception as e:  # noqa: BLE001 - regrouped with its key below
-                    e.__notes__ = [*getattr(e, "__notes__", []), f"Structuring mapping value @ key {k!r}"]
+                    e.__notes__ = [*getattr(e, "__notes__", []), IterableValidationNote(f"@ key {k!r}", k, inner)]
                     errors.append(e)
             if errors:
-                raise cattrs.ClassValidationError("while structuring a table", errors, dict)
+                raise IterableValidationError("while structuring a table", errors, dict)
             return out
 
         return hook
@@ -375,18 +388,138 @@ def _normalise_flags(data: dict[str, Any]) -> None:
                 flags[k] = {"initial": v}
 
 
-def structure(raw: RawRuleset) -> schema.Ruleset:
-    """Structure raw data into a ``Ruleset``; every type and key problem is one Issue."""
+@attrs.frozen
+class Structured:
+    """A structured ruleset, the issues found on the way, and the key paths that had to be repaired
+    (replaced by a placeholder) so that the rest of the file could still be checked."""
+
+    ruleset: schema.Ruleset
+    issues: tuple[Issue, ...]
+    repaired: tuple[str, ...]
+
+
+MAX_REPAIRS = 8
+
+
+def structure(raw: RawRuleset) -> Structured:
+    """Structure raw data into a ``Ruleset``; every type and key problem is one Issue.
+
+    A wrong or missing key is reported, then replaced by a placeholder (or dropped, when it has a
+    default) and structuring is tried again, so one run reports the problems of the whole file.
+
+    Raises:
+        RulesetError: when the data cannot be repaired enough to check the rest.
+    """
     data = copy.deepcopy(raw.data)
     _normalise_flags(data)
     _normalise_exprs(data)
-    try:
-        return _CONVERTER.structure(data, schema.Ruleset)
-    except Exception as e:  # noqa: BLE001 - turned into issues
-        issues = _issues_from(e, raw)
-        if not issues:
-            issues = [Issue("", f"could not read the ruleset: {e}", file=raw.file)]
-        raise RulesetError(issues) from None
+    issues: list[Issue] = list(raw.issues)
+    repaired: list[str] = []
+    for _ in range(MAX_REPAIRS):
+        try:
+            rs = _CONVERTER.structure(data, schema.Ruleset)
+            return Structured(rs, tuple(issues), tuple(repaired))
+        except Exception as e:  # noqa: BLE001 - turned into issues
+            found = _issues_from(e, raw)
+            if not found:
+                issues.append(Issue("", f"could not read the ruleset: {e}", file=raw.file))
+                raise RulesetError(issues) from None
+            progress = False
+            for issue in found:
+                if issue not in issues:
+                    issues.append(issue)
+                if _repair(data, issue.path):
+                    repaired.append(issue.path)
+                    progress = True
+            if not progress:
+                raise RulesetError(issues) from None
+    raise RulesetError(issues)
+
+
+def _repair(data: dict[str, Any], path: str) -> bool:
+    """Drop or replace the value at ``path`` so structuring can go on. True if something changed."""
+    segs = split_path(path)
+    if not segs:
+        return False
+    typ: Any = schema.Ruleset
+    node: Any = data
+    for i, seg in enumerate(segs):
+        last = i == len(segs) - 1
+        field_type, has_default = _child_type(typ, seg)
+        if field_type is None:
+            # Not a schema key: an unknown key. Drop it.
+            if last and isinstance(node, dict) and seg in node:
+                del node[seg]
+                return True
+            return False
+        if last:
+            if isinstance(node, dict):
+                if has_default and seg in node:
+                    del node[seg]
+                    return True
+                node[seg] = _placeholder(field_type)
+                return True
+            if isinstance(node, list) and isinstance(seg, int) and seg < len(node):
+                node[seg] = _placeholder(field_type)
+                return True
+            return False
+        try:
+            child = node[seg]
+        except (KeyError, IndexError, TypeError):
+            return False
+        if not isinstance(child, dict | list):
+            node[seg] = _placeholder(field_type)
+            return True
+        node, typ = child, field_type
+    return False
+
+
+def _child_type(typ: Any, seg: str | int) -> tuple[Any, bool]:
+    """The declared type of ``typ[seg]`` and whether it has a default."""
+    origin = typing.get_origin(typ)
+    if attrs.has(typ) and isinstance(seg, str):
+        for f in attrs.fields(typ):
+            if f.name == seg:
+                return _resolve(typ, f), f.default is not attrs.NOTHING
+        return None, False
+    if origin is tuple and isinstance(seg, int):
+        return typing.get_args(typ)[0], False
+    if origin is dict and isinstance(seg, str):
+        return typing.get_args(typ)[1], False
+    return None, False
+
+
+def _resolve(cls: Any, f: Any) -> Any:
+    hints = typing.get_type_hints(cls)
+    return hints.get(f.name, f.type)
+
+
+def _placeholder(typ: Any) -> Any:
+    args = typing.get_args(typ)
+    if typing.get_origin(typ) in (typing.Union, getattr(__import__("types"), "UnionType", None)):
+        non_none = [a for a in args if a is not type(None)]
+        return _placeholder(non_none[0]) if non_none else None
+    if typ is str:
+        return "?"
+    if typ is int:
+        return 1
+    if typ is float:
+        return 0.0
+    if typ is bool:
+        return False
+    if typ is dt.date:
+        return dt.date(2000, 1, 1)
+    if typing.get_origin(typ) is tuple:
+        return []
+    if typing.get_origin(typ) is dict:
+        return {}
+    if attrs.has(typ):
+        out = {}
+        for f in attrs.fields(typ):
+            if f.default is attrs.NOTHING:
+                out[f.name] = _placeholder(_resolve(typ, f))
+        return out
+    return None
 
 
 def _issues_from(exc: BaseException, raw: RawRuleset) -> list[Issue]:
@@ -410,7 +543,9 @@ def _issues_from(exc: BaseException, raw: RawRuleset) -> list[Issue]:
         path = re.sub(r"\['([^']*)'\]", r".\1", path)
         if msg.startswith("required key"):
             m = re.match(r"required key '([^']*)'", msg)
-            full = f"{path}.{m.group(1)}" if m and path else (m.group(1) if m else path)
+            key = m.group(1) if m else ""
+            full = path if not key or path == key or path.endswith("." + key) else (f"{path}.{key}" if path else key)
+            path = full.rpartition(".")[0] if key and full.endswith(key) else path
             file, lineno = locate(raw, path)
             issues.append(Issue(full, msg, file=file, line=lineno))
             continue
