@@ -33,6 +33,7 @@ class CEffect:
     fn: Compiled
     when: Compiled | None
     label: str = ""
+    text: str = ""  # the formula's source, for error messages
 
 
 @attrs.frozen
@@ -165,7 +166,9 @@ class CompiledModel:
         is_flag = e.target.startswith("flags.")
         index = self.flag_index[e.target[6:]] if is_flag else self.value_index[e.target]
         mode = "add" if e.add is not None else "set"
-        return CEffect(path, e.target, is_flag, index, mode, self._c(f"{path}.{mode}"), self._opt(f"{path}.when"), label)
+        text = e.add if e.add is not None else e.set
+        return CEffect(path, e.target, is_flag, index, mode, self._c(f"{path}.{mode}"), self._opt(f"{path}.when"), label,
+                       text or "")
 
     def _phase(self, name: str | None, default: int) -> int:
         return self.phases.index(name) if name else default

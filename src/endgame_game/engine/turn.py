@@ -63,7 +63,7 @@ class _Resolver:
         if bad.any():
             g = int(np.nonzero(bad)[0][0])
             raise EvaluationError(
-                f"{e.path}: the formula gave {new[g]} for {e.target} (game {int(st.games[g])}, turn {st.turn})"
+                f"{e.path}.{e.mode}: {e.text!r} gave {new[g]} for {e.target} (game {int(st.games[g])}, turn {st.turn})"
             )
         new = np.where(mask, np.clip(new, self.model.lo[e.index], self.model.hi[e.index]), old)
         if self.log is not None:
