@@ -55,7 +55,8 @@ class Game:
         batch: number of games (ignored when ``games`` is given).
         games: global game indices (default 0..batch-1).
         params: [B, P] parameter values, or a mapping of overrides applied to every game.
-        log: keep typed turn logs (for interactive games and small batches).
+        log: keep typed turn logs, the readable order log and per-turn checksums (for interactive
+            games, saves and small batches); large batch runs switch it off.
         history: keep a copy of the values after every turn (for charts).
     """
 
@@ -184,11 +185,14 @@ class Game:
         if self.done:
             raise EndgameError("every game of this batch has ended")
         entry = self.current
-        entry.orders = {a: self._ids_per_game(i) for i, a in enumerate(self.model.actors)
-                        if self._orders[:, self.model.moves_of[i]].any()}
+        if self.log_enabled:
+            # The readable order log (for saves and replays); large batch runs keep none of it.
+            entry.orders = {a: self._ids_per_game(i) for i, a in enumerate(self.model.actors)
+                            if self._orders[:, self.model.moves_of[i]].any()}
         tl = step(self.model, self.state, self._orders, log=self.log_enabled)
         tl.records[:0] = self.umpire_log.records
-        entry.checksum = self.state.checksum()
+        if self.log_enabled:
+            entry.checksum = self.state.checksum()
         self.entries.append(entry)
         self.logs.append(tl)
         if self.keep_history:

@@ -29,7 +29,7 @@ class Observation:
         spread: [B, N] one standard deviation of the estimate (0 where exact).
         exact: [N] bool, the slots the observer sees exactly.
         legal: [B, M] bool, the observer's legal moves (each on its own).
-        state: an estimate-substituted view of the state, for rules that read the observation.
+        state: an estimate-substituted, read-only view of the state, for rules that read the observation.
     """
 
     actor: str
@@ -46,7 +46,7 @@ def estimates(model: CompiledModel, state: BatchState, actor: int) -> tuple[np.n
     owner = model.symbols.value_owner
     me = model.actors[actor]
     exact = np.array([o in ("", me) for o in owner], dtype=bool) | (noise == 0)
-    vals = state.values.copy()
+    vals = state.values.copy(order="K")
     spread = np.zeros_like(vals)
     for j in np.nonzero(~exact)[0]:
         site = int(model.intel_sites[actor, j])
@@ -63,6 +63,5 @@ def estimates(model: CompiledModel, state: BatchState, actor: int) -> tuple[np.n
 
 def observe(model: CompiledModel, state: BatchState, actor: int, legal: np.ndarray) -> Observation:
     vals, spread, exact = estimates(model, state, actor)
-    view = state.copy()
-    view.values = vals
+    view = state.with_values(vals)
     return Observation(model.actors[actor], vals, spread, exact, legal, view)

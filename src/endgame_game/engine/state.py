@@ -18,6 +18,12 @@ ARRAYS = (
 )
 
 
+def _column_major(a: np.ndarray) -> np.ndarray:
+    """Arrays are [B, ...] but stored column-major, so one value across the batch (what every
+    expression reads and every effect writes) is contiguous in memory: about 25 % faster turns."""
+    return np.asfortranarray(a) if a.ndim >= 2 else a
+
+
 class BatchState:
     """All per-game state of a batch. ``turn`` is shared: the games of a batch advance in lockstep
     (an ended game stays frozen)."""
@@ -43,7 +49,7 @@ class BatchState:
         self.builtins = builtins
         self.salt = 0
         for name in ARRAYS:
-            setattr(self, name, arrays[name])
+            setattr(self, name, _column_major(arrays[name]))
 
     # -- the Env protocol --
     def uniform(self, site: int, k: int) -> np.ndarray:
@@ -60,7 +66,14 @@ class BatchState:
 
     def copy(self) -> BatchState:
         """A deep copy (cheap: a handful of array copies)."""
-        return BatchState(self.seed, self.turn, self.builtins, **{n: getattr(self, n).copy() for n in ARRAYS})
+        return BatchState(self.seed, self.turn, self.builtins, **{n: getattr(self, n).copy(order="K") for n in ARRAYS})
+
+    def with_values(self, values: np.ndarray) -> BatchState:
+        """A view that reads ``values`` instead of this state's values and shares every other array
+        (no copy: for reading only, e.g. an observation's estimates)."""
+        view = BatchState(self.seed, self.turn, self.builtins, **{n: getattr(self, n) for n in ARRAYS})
+        view.values = values
+        return view
 
     def take(self, index: np.ndarray | list[int] | slice) -> BatchState:
         """The sub-batch of the games at ``index`` (a copy)."""

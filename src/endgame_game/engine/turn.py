@@ -59,17 +59,25 @@ class _Resolver:
             return
         old = st.values[:, e.index]
         new = old + v if e.mode == "add" else np.broadcast_to(np.asarray(v, dtype=np.float64), (B,))
-        bad = mask & ~np.isfinite(new)
-        if bad.any():
-            g = int(np.nonzero(bad)[0][0])
-            raise EvaluationError(
-                f"{e.path}.{e.mode}: {e.text!r} gave {new[g]} for {e.target} (game {int(st.games[g])}, turn {st.turn})"
-            )
-        new = np.where(mask, np.clip(new, self.model.lo[e.index], self.model.hi[e.index]), old)
+        finite = np.isfinite(new)
+        if not finite.all():
+            bad = mask & ~finite
+            if bad.any():
+                g = int(np.nonzero(bad)[0][0])
+                raise EvaluationError(
+                    f"{e.path}.{e.mode}: {e.text!r} gave {new[g]} for {e.target} (game {int(st.games[g])}, turn {st.turn})"
+                )
+        lo, hi = self.model.lo[e.index], self.model.hi[e.index]
+        new = np.minimum(np.maximum(new, lo), hi)
+        everywhere = mask.all()
         if self.log is not None:
-            for g in self._rows(mask & (new != old)):
+            changed = (new != old) if everywhere else mask & (new != old)
+            for g in self._rows(changed):
                 self.log.records.append(EffectApplied(st.turn, g, source, e.target, float(old[g]), float(new[g])))
-        st.values[:, e.index] = new
+        if everywhere:
+            st.values[:, e.index] = new
+        else:
+            np.copyto(st.values[:, e.index], new, where=mask)
 
     def cond(self, fn: object, mask: np.ndarray) -> np.ndarray:
         return mask & np.broadcast_to(np.asarray(fn(self.st), dtype=bool), (self.B,))  # type: ignore[operator]
