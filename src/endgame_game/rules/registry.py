@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import tomllib
-from importlib import resources
 from pathlib import Path
 
 import attrs
@@ -31,10 +30,10 @@ def builtin_dir() -> Path:
     An installed wheel carries them as the ``endgame_game.rulesets`` package; an editable install
     (or a source checkout) reads the repository's top-level ``rulesets/`` folder.
     """
-    try:
-        return Path(str(resources.files("endgame_game.rulesets")))
-    except ModuleNotFoundError:
-        return Path(__file__).resolve().parents[3] / "rulesets"
+    installed = Path(__file__).resolve().parents[1] / "rulesets"
+    if installed.is_dir():
+        return installed
+    return Path(__file__).resolve().parents[3] / "rulesets"
 
 
 def search_dirs(relative_to: Path | None = None) -> list[tuple[Path, bool]]:
