@@ -5,8 +5,15 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from endgame_game.engine import CompiledModel, EndingReached, EventFired, ProposalRecord, ThresholdCrossed, new_game
-from endgame_game.errors import EvaluationError, OrderError
+from endgame_game.engine import (
+    CompiledModel,
+    EndingReached,
+    EventFired,
+    ProposalRecord,
+    ThresholdCrossed,
+    new_game,
+)
+from endgame_game.errors import EndgameError, EvaluationError, OrderError
 from tests.conftest import TEST_RULESETS
 
 
@@ -166,7 +173,7 @@ def test_endings_first_match_then_fallback(model):
     tl = g.step()
     assert [r.ending for r in tl.of(EndingReached)] == ["broke"]
     assert g.done and int(g.state.end_turn[0]) == 1
-    with pytest.raises(Exception):
+    with pytest.raises(EndgameError):
         g.step()
     g2 = game(model)
     while not g2.done:
@@ -204,7 +211,7 @@ def test_umpire_inject_and_adjust_are_logged(model):
     tl = g.step()
     assert any(isinstance(r, EventFired) and r.injected for r in tl.records)
     assert [u["action"] for u in g.entries[0].umpire] == ["inject", "adjust"]
-    with pytest.raises(Exception):
+    with pytest.raises(EndgameError):
         g.adjust("heat", 1, "  ")
 
 

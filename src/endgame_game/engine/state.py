@@ -128,4 +128,6 @@ class BatchState:
             arrays[n] = a
         b = data["builtins"]
         assert isinstance(b, list)
-        return cls(int(data["seed"]), int(data["turn"]), (float(b[0]), float(b[1]), float(b[2]), float(b[3])), **arrays)  # type: ignore[arg-type]
+        seed, turn = data["seed"], data["turn"]
+        assert isinstance(seed, int) and isinstance(turn, int)
+        return cls(seed, turn, (float(b[0]), float(b[1]), float(b[2]), float(b[3])), **arrays)

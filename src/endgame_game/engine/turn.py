@@ -24,6 +24,7 @@ from endgame_game.engine.log import (
 from endgame_game.engine.model import CEffect, CompiledModel
 from endgame_game.engine.state import BatchState
 from endgame_game.errors import EvaluationError
+from endgame_game.rules.compile import Compiled
 
 
 class _Resolver:
@@ -79,8 +80,8 @@ class _Resolver:
         else:
             np.copyto(st.values[:, e.index], new, where=mask)
 
-    def cond(self, fn: object, mask: np.ndarray) -> np.ndarray:
-        return mask & np.broadcast_to(np.asarray(fn(self.st), dtype=bool), (self.B,))  # type: ignore[operator]
+    def cond(self, fn: Compiled, mask: np.ndarray) -> np.ndarray:
+        return mask & np.broadcast_to(np.asarray(fn(self.st), dtype=np.bool_), (self.B,))
 
 
 def step(model: CompiledModel, state: BatchState, orders: np.ndarray, log: bool = False) -> TurnLog:

@@ -13,8 +13,8 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from endgame_game.rules.expr import BoolOp, Call, Compare, Const, IfExp, Name, Node, Unary
 from endgame_game.rules.expr import Bin as BinNode
+from endgame_game.rules.expr import BoolOp, Call, Compare, Const, IfExp, Name, Node, Unary
 from endgame_game.rules.symbols import BUILTINS, Symbols
 
 Array = Any  # np.ndarray of shape [B], or a Python scalar that broadcasts
@@ -59,7 +59,7 @@ _CMP = {
     "==": np.equal,
     "!=": np.not_equal,
 }
-_UNARY_FUNCS = {
+_UNARY_FUNCS: dict[str, Callable[[Any], Any]] = {
     "abs": np.abs,
     "sqrt": np.sqrt,
     "exp": np.exp,

@@ -213,6 +213,7 @@ class _Builder:
                     exp = exp.operand
                 if not (isinstance(exp, ast.Constant) and type(exp.value) in (int, float)):
                     raise ExpressionError("the exponent of ** must be a constant (use exp() and log())", col)
+                assert isinstance(exp.value, int | float)
                 value = sign * exp.value
                 if value != int(value) or abs(value) > MAX_EXPONENT:
                     raise ExpressionError(
@@ -387,8 +388,8 @@ def infer(node: Node, type_of: Callable[[Name], Type]) -> Type:
         return a
     if isinstance(node, Call):
         f = FUNCTIONS[node.func]
-        for a in node.args:
-            expect(a, f.arg_type, f"{node.func}()")
+        for arg in node.args:
+            expect(arg, f.arg_type, f"{node.func}()")
         return f.result
     raise ExpressionError(f"unknown node {node!r}")
 

@@ -606,7 +606,7 @@ def find_line(text: str, path: str) -> int | None:
             return start + 1
     else:
         # Longest table header that matches a prefix of the path.
-        names = [s for s in segs if isinstance(s, str)]
+        names: list[str] = [s for s in segs if isinstance(s, str)]
         for k in range(len(names), 0, -1):
             dotted = r"\s*\.\s*".join(re.escape(n) for n in names[:k])
             header = re.compile(r"^\s*\[\s*" + dotted + r"\s*\]")
@@ -615,7 +615,7 @@ def find_line(text: str, path: str) -> int | None:
                 start = hits[0]
                 nxt = [i for i, ln in enumerate(lines) if i > start and re.match(r"^\s*\[", ln)]
                 end = nxt[0] if nxt else len(lines)
-                rest = names[k:]
+                rest = [*names[k:]]
                 if not rest:
                     return start + 1
                 break

@@ -109,9 +109,9 @@ def build_symbols(rs: schema.Ruleset, derived_types: dict[str, Type] | None = No
     params = tuple(rs.params)
     proposals = tuple(m.id for m in rs.moves if m.kind == "proposal")
     moves: list[MoveSlot] = [MoveSlot(m.id, m.actor, m, ap=m.ap) for m in rs.moves]
-    for q, m in enumerate(m for m in rs.moves if m.kind == "proposal"):
-        acc, rej = response_ids(m.id)
-        for party in m.to:
+    for q, prop in enumerate(x for x in rs.moves if x.kind == "proposal"):
+        acc, rej = response_ids(prop.id)
+        for party in prop.to:
             moves.append(MoveSlot(acc, party, None, responds_to=q, answer=1, ap=0))
             moves.append(MoveSlot(rej, party, None, responds_to=q, answer=2, ap=0))
     events = tuple(e.id for e in rs.events)
@@ -132,17 +132,17 @@ def build_symbols(rs: schema.Ruleset, derived_types: dict[str, Type] | None = No
     for i, b in enumerate(BUILTINS):
         add(b, "builtin", i, NUM)
     seen_moves: set[str] = set()
-    for i, m in enumerate(moves):
-        if m.id not in seen_moves:
-            seen_moves.add(m.id)
-            add(f"taken.{m.id}", "taken", i, NUM)
-    for i, e in enumerate(events):
-        add(f"fired.{e}", "fired", i, NUM)
+    for i, slot in enumerate(moves):
+        if slot.id not in seen_moves:
+            seen_moves.add(slot.id)
+            add(f"taken.{slot.id}", "taken", i, NUM)
+    for i, ev in enumerate(events):
+        add(f"fired.{ev}", "fired", i, NUM)
     for i, t in enumerate(thresholds):
         add(f"crossed.{t}", "crossed", i, NUM)
-    for i, q in enumerate(proposals):
-        add(f"agreed.{q}", "agreed", i, BOOL)
-        add(f"pending.{q}", "pending", i, BOOL)
+    for i, pid in enumerate(proposals):
+        add(f"agreed.{pid}", "agreed", i, BOOL)
+        add(f"pending.{pid}", "pending", i, BOOL)
     for i, e in enumerate(endings):
         add(f"ending.{e}", "ending", i, BOOL)
     derived = tuple(rs.derived)
