@@ -1,0 +1,33 @@
+"""``endgame report SAVE``: an after-action report (Markdown, HTML and PNG charts) of a saved game."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:  # type: ignore[type-arg]
+    p = sub.add_parser("report", help="write an after-action report of a save (Markdown, HTML, charts)",
+                       description="Write an after-action report of a saved game: the ending and scores, "
+                                   "resource curves, the escalation track with thresholds, a timeline of moves, "
+                                   "events, agreements and umpire actions; with --batch, where the game sits "
+                                   "among AI games of the same ruleset.")
+    p.add_argument("save", metavar="SAVE", help="a save file")
+    p.add_argument("--out", metavar="DIR", help="output folder (default: <save name>-report)")
+    p.add_argument("--batch", metavar="RESULTS", help="batch results (CSV with 'ending' and 'score.<actor>' columns)")
+    p.add_argument("--game", type=int, default=0, help="which game of a batch save (default 0)")
+    p.add_argument("--no-charts", action="store_true", help="text only, no PNG charts")
+    return p
+
+
+def run(args: argparse.Namespace) -> int:
+    import sys
+    from pathlib import Path
+
+    from endgame_game.report.aar import write_report
+
+    out = Path(args.out) if args.out else Path(f"{Path(args.save).stem}-report")
+    files = write_report(args.save, out, batch=args.batch, game=args.game, charts=not args.no_charts)
+    for note in files.notes:
+        print(f"endgame report: {note}", file=sys.stderr)
+    print(f"wrote {files.markdown}, {files.html}" + "".join(f", {c}" for c in files.charts))
+    return 0
