@@ -27,7 +27,7 @@ import numpy as np
 from endgame_game.engine import rng
 from endgame_game.engine.model import CompiledModel
 from endgame_game.engine.observe import Observation
-from endgame_game.engine.orders import Budget
+from endgame_game.engine.orders import move_cost
 from endgame_game.rules.compile import site_key
 
 
@@ -48,34 +48,83 @@ def draw(obs: Observation, label: str, k: int = 0) -> np.ndarray:
 
 def weighted_picks(model: CompiledModel, obs: Observation, actor: int, candidates: list[tuple[int, np.ndarray, float]],
                    label: str, pass_weight: float = 0.0) -> np.ndarray:
-    """Pick moves at random in proportion to weight until nothing fits (vectorised over the batch).
+    """Pick moves at random in proportion to weight until nothing fits (vectorised over the batch
+    and over the candidates).
+
+    Each round, every game draws one candidate among those still eligible that fit its remaining
+    action points and resources (or stops, with ``pass_weight``); a move is taken at most once and a
+    proposal answered at most once.
 
     Args:
         candidates: (move slot, [B] bool eligible, weight) in priority order; a move may appear twice.
         label: keys the draws (e.g. ``"doctrine/moscow/hawk"``).
         pass_weight: weight of stopping early, each round.
+
+    Returns:
+        [B, M] bool orders.
     """
+    state = obs.state
     B = obs.legal.shape[0]
-    budget = Budget(model, obs.state, actor)
-    live = np.ones(B, dtype=bool)
+    chosen = np.zeros((len(model.moves), B), dtype=bool)  # move-major while choosing
     if not candidates:
-        return budget.chosen
-    slots = [c[0] for c in candidates]
-    weights = np.array([c[2] for c in candidates], dtype=np.float64)
-    elig0 = np.stack([c[1] & obs.legal[:, c[0]] for c in candidates], axis=1)  # [B, R]
-    for rnd in range(len(candidates)):
-        fits = np.stack([budget.fits(s, elig0[:, r]) for r, s in enumerate(slots)], axis=1) & live[:, None]
-        w = fits * weights[None, :]
-        total = w.sum(axis=1)
+        return chosen.T
+    R = len(candidates)
+    # Candidate-major arrays ([R, B]): reductions over candidates then add contiguous rows.
+    slots = np.array([c[0] for c in candidates], dtype=np.intp)
+    weights = np.array([c[2] for c in candidates], dtype=np.float64)[:, None]
+    elig = np.stack([c[1] & obs.legal[:, c[0]] for c in candidates])  # [R, B]
+    ap_r = model.move_ap[slots][:, None]
+    # Costs over the few value slots any candidate spends: one [R, B] array per spent slot.
+    cost_slots = sorted({idx for s in set(slots.tolist()) for idx, _ in model.moves[s].cost})
+    col = {idx: k for k, idx in enumerate(cost_slots)}
+    cost = [np.zeros((R, B)) for _ in cost_slots]
+    spenders: list[list[int]] = [[] for _ in cost_slots]  # per spent slot: the candidates that spend it
+    cache: dict[int, list[tuple[int, np.ndarray]]] = {}
+    for r, s in enumerate(slots.tolist()):
+        if s not in cache:
+            cache[s] = move_cost(model, state, model.moves[s])
+        for idx, c in cache[s]:
+            cost[col[idx]][r] = c
+            spenders[col[idx]].append(r)
+    cost = [c[rows] for c, rows in zip(cost, spenders, strict=True)]
+    row_in = [np.full(R, -1) for _ in cost_slots]  # candidate → its row in cost[k], or -1
+    for k, rows in enumerate(spenders):
+        row_in[k][rows] = np.arange(len(rows))
+    spare = [state.values[:, idx] - model.lo[idx] for idx in cost_slots]
+    ap = np.full(B, int(model.action_points[actor]), dtype=np.int64)
+    prop_r = np.array([model.moves[s].proposal if model.moves[s].kind == "response" else -1 for s in slots.tolist()])
+    resp_rows = np.nonzero(prop_r >= 0)[0]
+    answered = np.zeros((max(1, len(model.proposals)), B), dtype=bool)
+    live = np.ones(B, dtype=bool)
+    cols = np.arange(B)
+    for rnd in range(R):
+        fits = elig & ~chosen[slots] & (ap[None, :] >= ap_r)
+        fits &= live[None, :]
+        for k, rows in enumerate(spenders):
+            fits[rows] &= spare[k][None, :] - cost[k] >= -1e-9
+        if resp_rows.size:
+            fits[resp_rows] &= ~answered[prop_r[resp_rows]]
+        w = fits * weights
+        cum = np.empty_like(w)  # a running sum row by row (np.cumsum along axis 0 is slow here)
+        cum[0] = w[0]
+        for i in range(1, R):
+            np.add(cum[i - 1], w[i], out=cum[i])
+        total = cum[-1]
         if not (total > 0).any():
             break
         u = draw(obs, label, rnd) * (total + pass_weight)
-        cum = np.cumsum(w, axis=1)
-        pick = (cum <= u[:, None]).sum(axis=1)  # index of the first cumulative weight above u
-        chosen = (pick < len(slots)) & (total > 0)
-        live &= chosen
-        for r, s in enumerate(slots):
-            sel = chosen & (pick == r)
-            if sel.any():
-                budget.take(s, sel)
-    return budget.chosen
+        pick = (cum <= u[None, :]).sum(axis=0)  # the first cumulative weight above u
+        took = (pick < R) & (total > 0)
+        live &= took
+        if not took.any():
+            break
+        g = cols[took]
+        r = pick[took]
+        chosen[slots[r], g] = True
+        ap[g] -= ap_r[r, 0]
+        for k in range(len(spenders)):
+            pays = row_in[k][r] >= 0
+            spare[k][g[pays]] -= cost[k][row_in[k][r[pays]], g[pays]]
+        resp = prop_r[r] >= 0
+        answered[prop_r[r][resp], g[resp]] = True
+    return chosen.T

@@ -2,7 +2,8 @@
 
 Noise is drawn from the same keyed randomness as everything else (site ``intel/<observer>/<value>``),
 so an observation replays exactly. The estimate is ``v * (1 + noise * z)`` with ``z`` a bounded
-normal (sum of four uniforms, |z| ≤ 2√3); the app shows it as "≈ estimate ± noise·estimate".
+normal (``rng.normal_sites``: sum of four uniforms, |z| ≤ 2√3); the app shows it as
+"≈ estimate ± noise·estimate".
 """
 
 from __future__ import annotations
@@ -13,10 +14,9 @@ import numpy as np
 from endgame_game.engine import rng
 from endgame_game.engine.model import CompiledModel
 from endgame_game.engine.state import BatchState
-from endgame_game.rules.compile import IRWIN_HALL_N
 
-_SCALE = float(np.sqrt(12.0 / IRWIN_HALL_N))
-Z_BOUND = IRWIN_HALL_N / 2.0 * _SCALE
+Z_BOUND = 2.0 * float(np.sqrt(3.0))
+"""The largest |z| an estimate's noise can reach."""
 
 
 @attrs.frozen
@@ -48,16 +48,14 @@ def estimates(model: CompiledModel, state: BatchState, actor: int) -> tuple[np.n
     exact = np.array([o in ("", me) for o in owner], dtype=bool) | (noise == 0)
     vals = state.values.copy(order="K")
     spread = np.zeros_like(vals)
-    for j in np.nonzero(~exact)[0]:
-        site = int(model.intel_sites[actor, j])
-        s = rng.uniform(state.seed, state.games, state.turn, site, 0)
-        for k in range(1, IRWIN_HALL_N):
-            s = s + rng.uniform(state.seed, state.games, state.turn, site, k)
-        z = (s - IRWIN_HALL_N / 2.0) * _SCALE
-        est = state.values[:, j] * (1.0 + noise[j] * z)
-        est = np.clip(est, model.lo[j], model.hi[j])
-        vals[:, j] = est
-        spread[:, j] = np.abs(est) * noise[j]
+    hidden = np.nonzero(~exact)[0]
+    if hidden.size:
+        sites = [int(model.intel_sites[actor, j]) for j in hidden]
+        z = rng.normal_sites(state.seed, state.games, state.turn, sites)
+        est = state.values[:, hidden] * (1.0 + noise[hidden] * z)
+        est = np.clip(est, model.lo[hidden], model.hi[hidden])
+        vals[:, hidden] = est
+        spread[:, hidden] = np.abs(est) * noise[hidden]
     return vals, spread, exact
 
 
