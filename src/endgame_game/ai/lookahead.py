@@ -1,0 +1,157 @@
+"""The lookahead agent: try each candidate order on a copy of the batch, play a few turns ahead, keep the best.
+
+For each game the candidates are **pass** and every single legal move of the actor that fits. All candidates
+of all games are simulated at once: the (estimated) state is repeated ``K`` times
+(``BatchState.repeat``), candidate ``c`` of game ``g`` is row ``g * K + c``, and ``depth`` turns
+are resolved with ``engine.turn.step``: the first with the candidate as the actor's order, the rest
+with a rollout policy for the actor too. Every other actor plays its rollout policy throughout
+(its first doctrine, or random if it has none). The candidate with the highest score for the actor
+(``state.scores``) at the end of the rollout wins; ties go to the earlier candidate, pass first.
+
+It plans on what it observes: the rollout starts from ``obs.state`` (its own values exact, others'
+as estimates). Its randomness is keyed like everything else, but with a seed derived from the
+game's seed, the actor and the turn: so it is deterministic and game ``i`` plans the same alone or
+in a batch, yet the rollout does not peek at the real game's future draws. All candidates of a game
+share the same draws (common random numbers), so they differ only by the order tried.
+
+Cost: about ``K * depth`` game-turns per real game-turn and round, where ``K`` is one plus the number of the
+actor's legal moves (see ``bench/bench_batch.py``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from endgame_game.ai.base import Agent
+from endgame_game.engine import rng
+from endgame_game.engine.model import CompiledModel
+from endgame_game.engine.observe import Observation
+from endgame_game.engine.orders import Budget, legal_mask
+from endgame_game.engine.state import BatchState
+from endgame_game.engine.turn import step
+from endgame_game.errors import EndgameError
+from endgame_game.rules.compile import site_key
+
+
+def rollout_agents(model: CompiledModel) -> dict[int, Agent]:
+    """The policy every actor with moves follows inside a rollout: its first doctrine, or random."""
+    from endgame_game.ai.doctrine import DoctrineAgent
+    from endgame_game.ai.random_agent import RandomAgent
+
+    out: dict[int, Agent] = {}
+    for a, name in enumerate(model.actors):
+        if not model.moves_of[a]:
+            continue
+        out[a] = DoctrineAgent(model, name) if model.doctrines.get(name) else RandomAgent(model, name)
+    return out
+
+
+def _plain_observation(model: CompiledModel, state: BatchState, actor: int) -> Observation:
+    """An exact observation of a simulated state (rollout opponents skip the intelligence noise:
+    the state is already the planner's estimate, and the noise draws would cost more than the turn)."""
+    n = state.values.shape[1]
+    return Observation(model.actors[actor], state.values, np.zeros_like(state.values), np.ones(n, dtype=bool),
+                       legal_mask(model, state, actor), state)
+
+
+class LookaheadAgent:
+    """Scores each candidate order by simulating ``depth`` turns ahead; vectorised over candidates.
+
+    Args:
+        model: the compiled ruleset.
+        actor: the actor this agent plays.
+        depth: turns simulated per decision, the candidate's own turn included (1 = greedy).
+        rounds: how many moves it may order per turn (default: the actor's action points). Each round
+            adds the best single move to those already chosen, or stops when passing scores best.
+    """
+
+    def __init__(self, model: CompiledModel, actor: str, depth: int = 2, rounds: int | None = None):
+        if actor not in model.actor_index:
+            raise EndgameError(f"no actor {actor!r} in {model.id}")
+        if depth < 1:
+            raise EndgameError(f"lookahead depth must be 1 or more, got {depth}")
+        self.model = model
+        self.actor = model.actor_index[actor]
+        if self.actor not in model.scores:
+            raise EndgameError(f"lookahead needs a score for {actor}; the ruleset {model.id!r} has none")
+        self.name = actor
+        self.depth = int(depth)
+        self.spec = f"lookahead:{self.depth}"
+        self.slots = list(model.moves_of[self.actor])
+        self._rollout = rollout_agents(model)
+        self._site = site_key(f"lookahead/{actor}")
+        self.rounds = int(model.action_points[self.actor]) if rounds is None else int(rounds)
+
+    @property
+    def candidates(self) -> int:
+        """K: pass plus one per move of the actor."""
+        return 1 + len(self.slots)
+
+    def act(self, obs: Observation) -> np.ndarray:
+        B, M = obs.legal.shape
+        orders = np.zeros((B, M), dtype=bool)
+        st = obs.state
+        if not self.slots:
+            return orders
+        rows = np.nonzero(~st.ended & obs.legal[:, self.slots].any(axis=1))[0]
+        if rows.size == 0:
+            return orders
+        sub = st.take(rows)
+        budget = Budget(self.model, sub, self.actor)
+        chosen = np.zeros((rows.size, M), dtype=bool)
+        live = np.ones(rows.size, dtype=bool)
+        for _ in range(self.rounds):
+            # Candidates this round: each legal move that still fits with what was chosen, or stop.
+            fits = np.stack([budget.fits(s, obs.legal[rows, s]) for s in self.slots], axis=1) & live[:, None]
+            todo = np.nonzero(fits.any(axis=1))[0]
+            if todo.size == 0:
+                break
+            best = self.evaluate(sub.take(todo), fits[todo], chosen[todo]).argmax(axis=1)  # pass wins ties
+            live[:] = False
+            picked = best > 0
+            live[todo[picked]] = True
+            for j, s in enumerate(self.slots, start=1):
+                where = np.zeros(rows.size, dtype=bool)
+                where[todo[best == j]] = True
+                if where.any():
+                    budget.take(s, where)
+            chosen = budget.chosen
+        orders[rows] = chosen
+        return orders
+
+    def evaluate(self, state: BatchState, legal: np.ndarray, chosen: np.ndarray | None = None) -> np.ndarray:
+        """[B, K] score of each candidate (pass, then each move) after the rollout; -inf if not allowed.
+
+        Args:
+            state: the games to plan for (the planner's view).
+            legal: [B, len(slots)] bool, the candidate moves allowed in each game.
+            chosen: [B, M] bool, orders already fixed this turn (added to every candidate).
+        """
+        model, me, K = self.model, self.actor, self.candidates
+        B = state.batch
+        sim = state.repeat(K)
+        # The planner's own stream: keyed by the real seed, the actor and the turn (not the real future).
+        sim.seed = rng.derive_seed(state.seed, self._site, state.turn)
+        first = np.zeros((B * K, len(model.moves)), dtype=bool)
+        for c, s in enumerate(self.slots, start=1):
+            first[c::K, s] = True
+        valid = np.ones((B, K), dtype=bool)
+        valid[:, 1:] = legal
+        first[~valid.reshape(-1)] = False
+        if chosen is not None:
+            first |= np.repeat(chosen, K, axis=0)
+        for d in range(self.depth):
+            if sim.ended.all():
+                break
+            orders = np.zeros_like(first)
+            for a, agent in self._rollout.items():
+                if d == 0 and a == me:
+                    continue
+                cols = model.moves_of[a]
+                orders[:, cols] = agent.act(_plain_observation(model, sim, a))[:, cols]
+            if d == 0:
+                orders |= first
+            step(model, sim, orders)
+        score = sim.scores[:, me].reshape(B, K).copy()
+        score[~valid] = -np.inf
+        return score
