@@ -223,3 +223,16 @@ def test_nan_is_an_error_naming_the_formula(tmp_path):
     with pytest.raises(EvaluationError) as e:
         g.step()
     assert "flows[0].add" in str(e.value) and "b.gold" in str(e.value)
+
+
+def test_public_log_hides_exact_values_of_others_noisy_resources(model):
+    from endgame_game.engine.observe import visible_records
+
+    g = game(model, log=True)
+    g.adjust("b.gold", 50, "reveal?")
+    g.step()
+    recs = g.records()
+    assert any(getattr(r, "target", "") == "b.gold" for r in recs)
+    seen_by_a = visible_records(model, recs, "a")
+    assert not any(getattr(r, "target", "") == "b.gold" for r in seen_by_a)
+    assert any(getattr(r, "target", "") == "b.gold" for r in visible_records(model, recs, "b"))

@@ -12,6 +12,7 @@ import attrs
 import numpy as np
 
 from endgame_game.engine import rng
+from endgame_game.engine.log import EffectApplied, Record
 from endgame_game.engine.model import CompiledModel
 from endgame_game.engine.state import BatchState
 
@@ -63,3 +64,13 @@ def observe(model: CompiledModel, state: BatchState, actor: int, legal: np.ndarr
     vals, spread, exact = estimates(model, state, actor)
     view = state.with_values(vals)
     return Observation(model.actors[actor], vals, spread, exact, legal, view)
+
+
+def visible_records(model: CompiledModel, records: list[Record], actor: str) -> list[Record]:
+    """The public log as ``actor`` may see it: everything except exact before/after values of
+    other actors' noisy resources (which would give away what intelligence only estimates)."""
+    hidden = {
+        name for j, name in enumerate(model.symbols.values)
+        if model.symbols.value_owner[j] not in ("", actor) and model.intel_noise[j] > 0
+    }
+    return [r for r in records if not (isinstance(r, EffectApplied) and r.target in hidden)]
