@@ -47,6 +47,9 @@ from endgame_game.engine.api import Game
 from endgame_game.engine.model import CompiledModel
 from endgame_game.errors import EndgameError
 
+DASK_CONNECT_TIMEOUT = "10s"
+"""How long to wait for a Dask scheduler before giving up with a clear error."""
+
 DEFAULT_CHUNK = 2_000
 """Games per chunk: large enough that numpy work dominates, small enough to stop promptly."""
 
@@ -171,7 +174,7 @@ def _dask_executor(scheduler: str | None, workers: int) -> tuple[cf.Executor, Ca
         raise EndgameError("--backend dask needs Dask distributed: pip install 'endgame-game[dask]'") from None
     if scheduler:
         try:
-            client = Client(scheduler, timeout="10s")
+            client = Client(scheduler, timeout=DASK_CONNECT_TIMEOUT)
         except OSError as e:
             raise EndgameError(f"cannot reach the Dask scheduler at {scheduler}: {e}") from None
 
