@@ -1,1 +1,1 @@
-"""See the package docstring in each module."""
+"""The app's screens: title, briefing, game, turn report, ending, handover, umpire, dialogs, help."""

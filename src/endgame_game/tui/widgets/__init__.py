@@ -1,1 +1,1 @@
-"""See the package docstring in each module."""
+"""Dashboard widgets. Each one is told what to show (``show(...)``) by its screen: attributes down."""

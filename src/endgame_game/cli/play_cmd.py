@@ -1,0 +1,113 @@
+"""``endgame play``: the Textual app (``--demo``: AI plays every role and the narration is printed)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from endgame_game.errors import EndgameError
+
+
+def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:  # type: ignore[type-arg]
+    p = sub.add_parser(
+        "play", help="play in the terminal (the default command)",
+        description="Play a scenario in the terminal: one role against the AI, several roles hot-seat, "
+                    "with or without umpire controls. With no arguments, a title screen lets you choose.")
+    p.add_argument("ruleset", nargs="?", default=None, help="ruleset id or file (default: choose on the title screen)")
+    p.add_argument("--as", dest="role", metavar="ROLE", help="play this role against the AI (e.g. kyiv)")
+    p.add_argument("--ai", action="append", default=[], metavar="ROLE=AGENT",
+                   help="agent for an AI role, e.g. moscow=doctrine:hawk (repeatable; default: doctrine)")
+    p.add_argument("--seed", type=int, default=None, help="the game's seed (default: random)")
+    p.add_argument("--load", metavar="SAVE", help="resume a saved game")
+    p.add_argument("--turn", type=int, default=None, metavar="N", help="with --load: rewind to the start of turn N")
+    p.add_argument("--hotseat", metavar="ROLES", help="several humans on this terminal, e.g. moscow,kyiv")
+    p.add_argument("--umpire", action="store_true", help="umpire controls: true values, inject, adjust, pause, rewind")
+    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                   help="override a parameter, e.g. --set params.ua_recruits=30")
+    p.add_argument("--saves", default="saves", metavar="DIR", help="folder for autosaves and saves (default: saves)")
+    p.add_argument("--demo", action="store_true",
+                   help="AI plays every role to an ending and prints the narration (works without a terminal)")
+    return p
+
+
+def run(args: argparse.Namespace) -> int:
+    from endgame_game.ai import parse_agent_specs
+    from endgame_game.engine.model import CompiledModel
+    from endgame_game.rules import parse_assignments
+
+    seed = args.seed if args.seed is not None else _random_seed()
+    agents = parse_agent_specs(args.ai)
+    overrides = parse_assignments(args.overrides or [])
+    if args.demo:
+        return demo(args.ruleset or "endgame-2024", seed, agents, overrides)
+    if not sys.stdout.isatty() or not sys.stdin.isatty():
+        print("endgame play needs an interactive terminal; use --demo to watch the AI play, "
+              "or `endgame simulate` for a headless game.", file=sys.stderr)
+        return 2
+    roles: list[str] = []
+    if args.hotseat:
+        roles = [r.strip() for r in args.hotseat.split(",") if r.strip()]
+    if args.role:
+        roles = [args.role, *[r for r in roles if r != args.role]]
+    ruleset = args.ruleset
+    if roles and not ruleset and not args.load:
+        ruleset = "endgame-2024"
+    session = None
+    if args.load:
+        from endgame_game.tui.session import load_session
+
+        session = load_session(args.load, upto=args.turn, humans=roles or None, umpire=args.umpire or None,
+                               saves_dir=args.saves)
+    elif ruleset and roles:
+        from endgame_game.tui.session import Session
+
+        model = CompiledModel.load(ruleset, overrides)  # a bad ruleset is reported by the CLI, before the app
+        for r in roles:
+            if r not in model.playable:
+                raise EndgameError(f"no playable role {r!r} in {model.id}; roles: {', '.join(model.playable)}")
+        session = Session(_game(model, seed), roles, agents, umpire=args.umpire, saves_dir=args.saves,
+                          ruleset_ref=ruleset)
+    elif ruleset:
+        CompiledModel.load(ruleset, overrides)
+
+    from endgame_game.tui.app import EndgameApp
+
+    app = EndgameApp(ruleset=ruleset, seed=seed, umpire=args.umpire, saves_dir=args.saves, session=session)
+    return int(app.run() or 0)
+
+
+def _game(model: object, seed: int) -> object:
+    from endgame_game.engine.api import Game
+
+    return Game(model, seed=seed)  # type: ignore[arg-type]
+
+
+def _random_seed() -> int:
+    import secrets
+
+    return secrets.randbelow(2**31)
+
+
+def demo(ruleset: str, seed: int, agents: dict[str, str], overrides: dict[str, object]) -> int:
+    """AI plays every role to an ending; print the narration (no terminal needed)."""
+    from endgame_game.ai import make_agents, play_turn
+    from endgame_game.engine import new_game
+    from endgame_game.report.text import fmt_num, narrate
+
+    game = new_game(ruleset, seed=seed, overrides=overrides)
+    model = game.model
+    ais = make_agents(model, agents)
+    print(f"{model.meta.title} — demo, seed {seed}; agents: "
+          + ", ".join(f"{a}={getattr(ag, 'spec', type(ag).__name__)}" for a, ag in ais.items()))
+    while not game.done:
+        t = game.turn
+        tl = play_turn(game, ais)
+        for line in narrate(model, tl.for_game(0), turn=t):
+            print(line)
+    ending = model.endings[int(game.state.ending[0])]
+    print(f"\nEnding after turn {int(game.state.end_turn[0])}: {ending.label}")
+    if ending.text:
+        print(ending.text.strip())
+    res = game.results()
+    print("Scores: " + ", ".join(f"{k[6:]} {fmt_num(float(v[0]))}" for k, v in res.items() if k.startswith("score.")))
+    return 0

@@ -1,0 +1,436 @@
+"""EndgameApp: the Textual app. ``make_app(...)`` builds it (the CLI and the tests use the factory).
+
+The app owns the flow between screens: title → (handover) → (turn report) → (briefing) → game →
+… → ending. Screens post messages up (``StartRequested``, ``OrdersConfirmed``, ``SessionChanged``);
+the app reacts and sets what the game screen shows. Resolving a turn (agents + engine) runs in a
+thread worker and posts ``TurnResolved``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from pathlib import Path
+
+from textual import on, work
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+
+from endgame_game.errors import EndgameError, RulesetError
+from endgame_game.rules.registry import RulesetInfo, list_rulesets
+from endgame_game.tui import view
+from endgame_game.tui.messages import LoadRequested, OrdersConfirmed, SessionChanged, StartRequested, TurnResolved
+from endgame_game.tui.screens.briefing import BriefingScreen
+from endgame_game.tui.screens.dialogs import ChoiceDialog, ConfirmDialog, TextDialog
+from endgame_game.tui.screens.ending import EndingScreen
+from endgame_game.tui.screens.game import GameScreen
+from endgame_game.tui.screens.handover import HandoverScreen
+from endgame_game.tui.screens.help import HelpScreen
+from endgame_game.tui.screens.title import TitleScreen
+from endgame_game.tui.screens.turn_report import TurnReportScreen
+from endgame_game.tui.screens.umpire import UmpireScreen
+from endgame_game.tui.session import SAVES_DIR, Session, load_session, resume_latest
+
+Step = Callable[[Callable[[], None]], None]
+
+
+def error_text(e: BaseException) -> str:
+    if isinstance(e, RulesetError):
+        return "\n".join(str(i) for i in e.issues[:6])
+    return str(e)
+
+
+class EndgameApp(App[int]):
+    """The game in a terminal. See ``make_app`` for the arguments."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "Endgame"
+    BINDINGS = [
+        Binding("question_mark", "help", "Help"),
+        Binding("t", "toggle_theme", "Theme", show=False),
+        Binding("q", "quit", "Quit"),
+        Binding("ctrl+s", "save", "Save", show=False),
+    ]
+
+    def __init__(self, *, ruleset: str | None = None, roles: Sequence[str] = (), agents: Mapping[str, str] | None = None,
+                 seed: int = 0, load: str | None = None, turn: int | None = None, umpire: bool = False,
+                 saves_dir: str | Path | None = SAVES_DIR, session: Session | None = None,
+                 rulesets: list[RulesetInfo] | None = None, animate: bool = True) -> None:
+        super().__init__()
+        self.ruleset, self.roles, self.agent_specs = ruleset, tuple(roles), dict(agents or {})
+        self.seed, self.load_path, self.load_turn, self.umpire = seed, load, turn, umpire
+        self.saves_dir = Path(saves_dir) if saves_dir is not None else None
+        self.rulesets = rulesets
+        self.session: Session | None = session
+        self.game_screen: GameScreen | None = None
+        self.reported: dict[str, int] = {}
+        self.report_path: Path | None = None
+        if not animate:
+            self.animation_level = "none"
+
+    # -- start --
+    def on_mount(self) -> None:
+        self.theme = "textual-dark"
+        if self.session is not None:
+            self.start_session(self.session)
+            return
+        try:
+            if self.load_path:
+                self.start_session(load_session(self.load_path, upto=self.load_turn, humans=self.roles or None,
+                                                umpire=self.umpire or None, saves_dir=self.saves_dir))
+                return
+            if self.ruleset and self.roles:
+                self.start_session(Session.new(self.ruleset, self.roles, self.agent_specs, seed=self.seed,
+                                               umpire=self.umpire, saves_dir=self.saves_dir))
+                return
+        except (EndgameError, OSError) as e:
+            self.notify(error_text(e), title="Cannot start that game", severity="error", timeout=10)
+        self.show_title()
+
+    def show_title(self) -> None:
+        rulesets = self.rulesets if self.rulesets is not None else list_rulesets()
+        pre = None
+        if self.ruleset:
+            p = Path(self.ruleset)
+            known = {r.id: r for r in rulesets}
+            if p.suffix == ".toml" and p.is_file() and not any(r.path.resolve() == p.resolve() for r in rulesets):
+                rulesets = [RulesetInfo(p.stem, p.stem, "", p, False), *rulesets]
+                pre = p.stem
+            else:
+                pre = p.stem if p.stem in known else self.ruleset
+        self.session = None
+        self._base(TitleScreen(rulesets, seed=self.seed, preselect=pre))
+
+    def _base(self, screen: Screen[None]) -> None:
+        """Make ``screen`` the only screen above the default one."""
+        while len(self.screen_stack) > 1:
+            self.pop_screen()
+        self.push_screen(screen)
+
+    @on(StartRequested)
+    def _start_requested(self, msg: StartRequested) -> None:
+        try:
+            session = Session.new(msg.ruleset, msg.humans, msg.agents, seed=msg.seed, umpire=msg.umpire,
+                                  saves_dir=self.saves_dir)
+        except (EndgameError, OSError) as e:
+            self.notify(error_text(e), title="Cannot start", severity="error", timeout=10)
+            return
+        self.start_session(session)
+
+    @on(LoadRequested)
+    def _load_requested(self, msg: LoadRequested) -> None:
+        try:
+            if msg.path is None:
+                session = resume_latest(self.saves_dir or SAVES_DIR)
+                if session is None:
+                    self.notify("No autosave to resume yet.", severity="warning")
+                    return
+            else:
+                session = load_session(msg.path, saves_dir=self.saves_dir)
+        except (EndgameError, OSError) as e:
+            self.notify(error_text(e), title="Cannot load", severity="error", timeout=10)
+            return
+        self.start_session(session)
+        self.notify(f"Resumed at turn {session.game.turn}.")
+
+    def start_session(self, session: Session) -> None:
+        self.session = session
+        self.refresh_bindings()
+        self.reported = {h: len(session.game.logs) for h in session.humans}
+        self.game_screen = GameScreen(session)
+        self._base(self.game_screen)
+        self.next_step()
+
+    # -- the turn flow --
+    def next_step(self) -> None:
+        s, gs = self.session, self.game_screen
+        if s is None or gs is None:
+            return
+        if s.done:
+            self.show_ending()
+            return
+        role = s.current_role
+        if role is None:
+            self.resolve_turn()
+            return
+        name = view.actor_name(s.model, role)
+        cal = view.calendar(s.game)
+        if s.hotseat:
+            # The handover screen covers the dashboard before it switches to the next role.
+            self.push_screen(HandoverScreen(name, f"Turn {cal['turn']} · {cal['date']}", s.umpire),
+                             lambda _=None: self._after_handover(role))
+            gs.set_role(role)
+        else:
+            gs.set_role(role)
+            self._after_handover(role)
+
+    def _after_handover(self, role: str) -> None:
+        s, gs = self.session, self.game_screen
+        assert s is not None and gs is not None
+        steps: list[Step] = []
+        done_turns = len(s.game.logs)
+        if self.reported.get(role, 0) < done_turns:
+            self.reported[role] = done_turns
+            title = f"Turn report — {view.actor_name(s.model, role)}"
+            lines = view.turn_report(s.game, done_turns, role)
+            note = s.autosave_error or (f"Autosaved to {s.last_autosave}" if s.last_autosave else "")
+            steps.append(lambda k: self.push_screen(TurnReportScreen(title, lines, note), lambda _=None: k()))
+        if role not in s.briefed:
+            s.briefed.add(role)
+            steps.append(lambda k: self.push_screen(BriefingScreen(s.model, role), lambda _=None: k()))
+        self._chain(steps, gs.focus_moves)
+
+    def _chain(self, steps: list[Step], final: Callable[[], None]) -> None:
+        if not steps:
+            final()
+            return
+        first, rest = steps[0], steps[1:]
+        first(lambda: self._chain(rest, final))
+
+    @on(OrdersConfirmed)
+    def _orders_confirmed(self, msg: OrdersConfirmed) -> None:
+        if self.session is None:
+            return
+        self.session.confirm(msg.role)
+        self.next_step()
+
+    def resolve_turn(self) -> None:
+        if self.game_screen is not None:
+            self.game_screen.loading = True
+        self._resolve()
+
+    @work(thread=True, exclusive=True, group="resolve")
+    def _resolve(self) -> None:
+        s = self.session
+        assert s is not None
+        turn = s.game.turn
+        try:
+            s.resolve()
+            self.post_message(TurnResolved(turn))
+        except Exception as e:  # noqa: BLE001 - an engine error is reported, the app keeps running
+            self.post_message(TurnResolved(turn, f"{type(e).__name__}: {e}"))
+
+    @on(TurnResolved)
+    def _turn_resolved(self, msg: TurnResolved) -> None:
+        gs, s = self.game_screen, self.session
+        if gs is None or s is None:
+            return
+        gs.loading = False
+        if msg.error:
+            self.notify(msg.error, title="The turn could not be resolved", severity="error", timeout=15)
+            s.begin_turn()
+        gs.reset_orders()
+        gs.refresh_view()
+        self.next_step()
+
+    def show_ending(self) -> None:
+        s = self.session
+        assert s is not None
+        screen = EndingScreen(s)
+        last = len(s.game.logs)
+        if s.humans and not s.hotseat and self.reported.get(s.humans[0], 0) < last:
+            self.reported[s.humans[0]] = last
+            lines = view.turn_report(s.game, last, None)
+            self.push_screen(TurnReportScreen("The last turn", lines), lambda _=None: self._base(screen))
+        else:
+            self._base(screen)
+
+    # -- umpire --
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "umpire":
+            return bool(self.session is not None and self.session.umpire)
+        return True
+
+    def action_umpire(self) -> None:
+        if self.session is None or not self.session.umpire:
+            return
+        if isinstance(self.screen, UmpireScreen):
+            return
+        self.push_screen(UmpireScreen(self.session), lambda _=None: self._refresh_game())
+
+    def _refresh_game(self) -> None:
+        if self.game_screen is not None and self.game_screen.is_mounted:
+            self.game_screen.refresh_view()
+
+    @on(SessionChanged)
+    def _session_changed(self, msg: SessionChanged) -> None:
+        s, gs = self.session, self.game_screen
+        if s is None or gs is None:
+            return
+        if msg.rewound:
+            gs.reset_orders()
+            self.reported = {h: len(s.game.logs) for h in s.humans}
+            while len(self.screen_stack) > 1 and self.screen is not gs:
+                self.pop_screen()
+            gs.refresh_view()
+            self.next_step()
+        else:
+            self._refresh_game()
+
+    # -- saves and reports --
+    def action_save(self) -> None:
+        s = self.session
+        if s is None:
+            self.notify("No game to save yet.")
+            return
+        folder = self.saves_dir or SAVES_DIR
+        default = str(folder / f"{s.model.id}-turn{s.game.turn}.toml")
+
+        def done(path: str | None) -> None:
+            if not path:
+                return
+            try:
+                saved = s.save(path)
+            except (EndgameError, OSError) as e:
+                self.notify(error_text(e), title="Not saved", severity="error", timeout=10)
+                return
+            self.notify(f"Saved to {saved}", title="Saved")
+
+        self.push_screen(TextDialog("Save the game as", default), done)
+
+    def action_load(self) -> None:
+        folder = self.saves_dir or SAVES_DIR
+        options: list[tuple[str, str]] = []
+        try:
+            from endgame_game.saves import list_saves
+
+            for info in list_saves(folder):
+                path = str(getattr(info, "path", info))
+                if not getattr(info, "ok", True):
+                    options.append(("__bad__" + path, f"✗ {Path(path).name}: {getattr(info, 'error', 'damaged')}"))
+                    continue
+                title = getattr(info, "ruleset_title", "") or getattr(info, "ruleset_id", "")
+                state = f"ended: {info.ending}" if getattr(info, "done", False) else f"turn {getattr(info, 'turn', '?')}"
+                when = str(getattr(info, "saved_at", ""))[:16].replace("T", " ")
+                options.append((path, f"{Path(path).name} · {title} · {state} · {when}"))
+        except ImportError:
+            self.notify("Saves are not available in this build.", severity="error")
+            return
+        except Exception as e:  # noqa: BLE001 - an unreadable folder is a message
+            self.notify(f"Cannot list saves in {folder}: {e}", severity="error")
+        options.append(("__path__", "Type a path…"))
+
+        def typed(path: str | None) -> None:
+            if path:
+                self.post_message(LoadRequested(path))
+
+        def chosen(choice: str | None) -> None:
+            if choice and choice.startswith("__bad__"):
+                self.notify(f"{choice[7:]} is damaged and cannot be loaded.", severity="error")
+            elif choice == "__path__":
+                self.push_screen(TextDialog("Load which save file?", str(folder) + "/"), typed)
+            elif choice:
+                self.post_message(LoadRequested(choice))
+
+        self.push_screen(ChoiceDialog(f"Load a save ({folder})", options), chosen)
+
+    def action_report(self) -> None:
+        s = self.session
+        if s is None:
+            return
+        folder = self.saves_dir or SAVES_DIR
+        try:
+            saved = s.save(folder / f"{s.model.id}-seed{s.game.seed}-final.toml")
+        except (EndgameError, OSError) as e:
+            self.notify(error_text(e), title="Cannot save for the report", severity="error", timeout=10)
+            return
+        self._set_ending_status(f"Saved {saved}; writing the after-action report…")
+        self._write_report(saved)
+
+    @work(thread=True, exclusive=True, group="report")
+    def _write_report(self, save: Path) -> None:
+        msg = write_report(save)
+        self.call_from_thread(self._set_ending_status, msg)
+        self.call_from_thread(self.notify, msg, title="After-action report", timeout=10)
+
+    def _set_ending_status(self, text: str) -> None:
+        if isinstance(self.screen, EndingScreen):
+            self.screen.set_status(text)
+
+    # -- everything else --
+    def action_new_game(self) -> None:
+        self.show_title()
+
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    def action_toggle_theme(self) -> None:
+        self.theme = "textual-light" if self.theme == "textual-dark" else "textual-dark"
+
+    async def action_quit(self) -> None:
+        s = self.session
+        if s is None or s.done:
+            self.exit(0)
+            return
+
+        def done(ok: bool | None) -> None:
+            if ok:
+                self.exit(0)
+
+        note = f"The game was autosaved at the start of this turn ({s.last_autosave})." if s.last_autosave else \
+            "Save first (s) to resume later."
+        self.push_screen(ConfirmDialog("Quit the game?", note, yes="Quit"), done)
+
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        yield SystemCommand("Save game", "Save the game to a file", self.action_save)
+        yield SystemCommand("Load game", "Load a saved game", self.action_load)
+        yield SystemCommand("Toggle light/dark", "Switch between the light and the dark theme", self.action_toggle_theme)
+        yield SystemCommand("Keys and help", "Show the key bindings", self.action_help)
+        yield SystemCommand("New game", "Back to the title screen", self.action_new_game)
+        if self.session is not None and self.session.umpire:
+            yield SystemCommand("Umpire controls", "True values, inject, adjust, pause, rewind", self.action_umpire)
+
+
+def write_report(save: Path) -> str:
+    """Run the ``endgame report`` command on a save; returns a sentence saying where it went."""
+    try:
+        from endgame_game.cli import report_cmd  # type: ignore[attr-defined]
+    except ImportError:
+        return f"The report command is not available in this build; the game is saved at {save}."
+    parser = argparse.ArgumentParser(prog="endgame")
+    sub = parser.add_subparsers(dest="command")
+    report_cmd.add_parser(sub)
+    out = io.StringIO()
+    try:
+        args = parser.parse_args(["report", str(save), "--out", str(save.parent / f"{save.stem}-report")])
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
+            code = int(report_cmd.run(args) or 0)
+    except SystemExit as e:
+        code = int(e.code or 0) if isinstance(e.code, int) else 2
+    except Exception as e:  # noqa: BLE001 - a failing report is a message
+        return f"The report failed: {e}"
+    text = out.getvalue().strip()
+    last = text.splitlines()[-1] if text else ""
+    if code:
+        return f"The report failed ({last or f'exit {code}'})."
+    return f"After-action report: {last}" if last else f"Report written for {save}."
+
+
+def make_app(ruleset: str | Path | None = None, roles: Sequence[str] | str = (), *, agents: Mapping[str, str] | None = None,
+             seed: int = 0, load: str | Path | None = None, turn: int | None = None, umpire: bool = False,
+             saves_dir: str | Path | None = SAVES_DIR, rulesets: list[RulesetInfo] | None = None,
+             animate: bool = True) -> EndgameApp:
+    """Build the app.
+
+    Args:
+        ruleset: a ruleset id or file; with ``roles`` the game starts at once, else the title screen
+            preselects it.
+        roles: the human roles (one: play against the AI; several: hot-seat), or "a,b".
+        agents: AI agent per role, e.g. ``{"moscow": "doctrine:hawk"}`` (default: doctrine).
+        seed: the game's seed.
+        load: a save file to resume (``turn`` rewinds it to the start of that turn).
+        umpire: umpire controls on.
+        saves_dir: where autosaves and saves go (None: no autosave).
+        rulesets: the scenarios the title screen offers (default: ``list_rulesets()``).
+        animate: False turns animations off (tests, benchmarks).
+    """
+    if isinstance(roles, str):
+        roles = [r.strip() for r in roles.split(",") if r.strip()]
+    return EndgameApp(ruleset=str(ruleset) if ruleset is not None else None, roles=roles, agents=agents, seed=seed,
+                      load=str(load) if load is not None else None, turn=turn, umpire=umpire, saves_dir=saves_dir,
+                      rulesets=rulesets, animate=animate)

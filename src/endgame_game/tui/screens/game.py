@@ -1,0 +1,205 @@
+"""The main screen: one role's dashboard and orders.
+
+Left: own resources with trends, other actors as estimates, the tracks. Right: tabs for orders
+(moves with cost and reason, the detail of the highlighted move, the queue), the diplomacy inbox and
+the news. The app sets ``role`` and calls ``refresh_view``; the screen posts ``OrdersConfirmed`` up.
+"""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.events import Resize
+from textual.screen import Screen
+from textual.widgets import Footer, Label, TabbedContent, TabPane
+
+from endgame_game.errors import OrderError
+from endgame_game.tui import view
+from endgame_game.tui.messages import MoveChosen, MoveHighlighted, OrdersConfirmed
+from endgame_game.tui.screens.dialogs import ConfirmDialog
+from endgame_game.tui.session import Session
+from endgame_game.tui.widgets.calendar import CalendarBar
+from endgame_game.tui.widgets.inbox import InboxPanel
+from endgame_game.tui.widgets.move_list import MoveDetail, MoveList
+from endgame_game.tui.widgets.news_feed import NewsFeed
+from endgame_game.tui.widgets.order_queue import OrderQueue
+from endgame_game.tui.widgets.resource_panel import IntelPanel, ResourcePanel
+from endgame_game.tui.widgets.track_ladder import TrackLadder
+
+
+class GameScreen(Screen[None]):
+    """One human role's turn."""
+
+    BINDINGS = [
+        Binding("e", "end_turn", "End turn"),
+        Binding("backspace,z", "undo", "Undo"),
+        Binding("x", "clear_orders", "Clear", show=False),
+        Binding("o", "tab('tab-orders')", "Orders", show=False),
+        Binding("i", "tab('tab-inbox')", "Inbox"),
+        Binding("n", "tab('tab-news')", "News"),
+        Binding("b", "briefing", "Briefing"),
+        Binding("s", "app.save", "Save"),
+        Binding("u", "app.umpire", "Umpire"),
+    ]
+
+    def __init__(self, session: Session) -> None:
+        super().__init__()
+        self.session = session
+        self.role: str = session.current_role or (session.humans[0] if session.humans else session.model.actors[0])
+        self.queues: dict[str, list[str]] = {}
+        self._moves: dict[str, view.MoveView] = {}
+
+    def compose(self) -> ComposeResult:
+        yield CalendarBar(id="calendar")
+        with Horizontal(id="main"):
+            with VerticalScroll(id="left"):
+                yield Label("Your resources", classes="section")
+                yield ResourcePanel(id="own")
+                yield Label("Tracks", classes="section")
+                yield TrackLadder(id="tracks")
+                yield Label("Others (intelligence estimates)", classes="section")
+                yield IntelPanel(id="intel")
+            with TabbedContent(id="right", initial="tab-orders"):
+                with TabPane("Orders", id="tab-orders"):
+                    with Vertical(id="orders"):
+                        yield MoveList(id="moves")
+                        yield MoveDetail(id="move-detail")
+                        yield OrderQueue(id="queue")
+                with TabPane("Inbox", id="tab-inbox"):
+                    with VerticalScroll():
+                        yield InboxPanel(id="inbox")
+                with TabPane("News", id="tab-news"):
+                    with VerticalScroll():
+                        yield NewsFeed(id="news")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.refresh_view()
+        self.query_one(MoveList).focus()
+
+    def on_resize(self, event: Resize) -> None:
+        wide = event.size.width >= 110 and event.size.height >= 34
+        if wide != self.has_class("-wide"):
+            self.set_class(wide, "-wide")
+            self.refresh_view()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("umpire", "app.umpire"):
+            return self.session.umpire
+        return True
+
+    # -- state --
+    @property
+    def queue(self) -> list[str]:
+        return self.queues.setdefault(self.role, [])
+
+    def set_role(self, role: str) -> None:
+        """Show ``role``'s dashboard (hot-seat: called behind the handover screen)."""
+        self.role = role
+        if self.is_mounted:
+            self.refresh_view()
+            self.query_one(TabbedContent).active = "tab-orders"
+
+    def reset_orders(self) -> None:
+        self.queues.clear()
+
+    def refresh_view(self) -> None:
+        """Re-read the game for the current role and update every widget."""
+        s, role = self.session, self.role
+        game, model = s.game, s.model
+        name = view.actor_name(model, role)
+        ap_total = int(model.action_points[model.actor_index[role]])
+        left = view.ap_left(game, role, self.queue)
+        extra = "UMPIRE" if s.umpire else ""
+        if s.hotseat:
+            extra = (extra + " · " if extra else "") + "hot-seat"
+        self.query_one(CalendarBar).show(view.calendar(game), name, model.meta.title, extra)
+        self.query_one(ResourcePanel).show(view.own_rows(game, role))
+        self.query_one(IntelPanel).show(view.intel_rows(game, role))
+        self.query_one(TrackLadder).show(view.tracks(game), compact=not self.has_class("-wide"))
+        mv = view.moves(game, role, self.queue)
+        self._moves = {m.id: m for m in mv}
+        self.query_one(MoveList).show(mv)
+        ml = self.query_one(MoveList)
+        hi = ml.highlighted_option.id if ml.highlighted_option is not None else None
+        self.query_one(MoveDetail).show(self._moves.get(hi or ""))
+        labels = [self._moves[q].label if q in self._moves else q for q in self.queue]
+        self.query_one(OrderQueue).show(labels, left, ap_total)
+        box = view.inbox(game, role)
+        self.query_one(InboxPanel).show(box)
+        tabs = self.query_one(TabbedContent)
+        tabs.get_tab("tab-inbox").label = f"Inbox ({len(box.to_answer)})" if box.to_answer else "Inbox"
+        self.query_one(NewsFeed).show(view.news(game, role, turns=6 if self.has_class("-wide") else 3))
+
+    # -- orders --
+    @on(MoveHighlighted)
+    def _highlight(self, event: MoveHighlighted) -> None:
+        self.query_one(MoveDetail).show(self._moves.get(event.move_id or ""))
+
+    @on(MoveChosen)
+    def _choose(self, event: MoveChosen) -> None:
+        self.add_order(event.move_id)
+
+    def add_order(self, move_id: str) -> bool:
+        """Queue a move; an unavailable move shows its reason and changes nothing."""
+        game = self.session.game
+        if move_id in self.queue:
+            self.notify("Already in this turn's orders (⌫ removes the last one).", severity="warning")
+            return False
+        why = game.reason(move_id)
+        if why is not None:
+            label = self._moves[move_id].label if move_id in self._moves else move_id
+            self.notify(f"{label}: {why}", title="Not available", severity="error")
+            return False
+        try:
+            game.submit(self.role, [*self.queue, move_id])
+        except OrderError as e:
+            self.notify(f"{e}", title="Not available", severity="error")
+            return False
+        self.queue.append(move_id)
+        self.refresh_view()
+        return True
+
+    def action_undo(self) -> None:
+        if not self.queue:
+            self.notify("No orders to undo.")
+            return
+        self.queue.pop()
+        self.session.game.submit(self.role, list(self.queue))
+        self.refresh_view()
+
+    def action_clear_orders(self) -> None:
+        self.queue.clear()
+        self.session.game.clear(self.role)
+        self.refresh_view()
+
+    def action_end_turn(self) -> None:
+        labels = [self._moves[q].label if q in self._moves else q for q in self.queue]
+        left = view.ap_left(self.session.game, self.role, self.queue)
+        body = ("Orders:\n" + "\n".join(f"  • {x}" for x in labels)) if labels else "No orders: you pass this turn."
+        if left > 0:
+            body += f"\n\n{left} action point(s) unused."
+
+        def done(ok: bool | None) -> None:
+            if ok:
+                self.post_message(OrdersConfirmed(self.role))
+
+        self.app.push_screen(ConfirmDialog(f"End {view.actor_name(self.session.model, self.role)}'s turn?",
+                                           body, yes="End turn"), done)
+
+    def action_tab(self, tab: str) -> None:
+        self.query_one(TabbedContent).active = tab
+        if tab == "tab-orders":
+            self.query_one(MoveList).focus()
+
+    def action_briefing(self) -> None:
+        from endgame_game.tui.screens.briefing import BriefingScreen
+
+        self.app.push_screen(BriefingScreen(self.session.model, self.role))
+
+    def focus_moves(self) -> None:
+        if self.is_mounted:
+            self.query_one(TabbedContent).active = "tab-orders"
+            self.query_one(MoveList).focus()

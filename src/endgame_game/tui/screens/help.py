@@ -1,0 +1,59 @@
+"""``?``: the keys, and what a turn looks like."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Button, Markdown
+
+HELP = """\
+# Keys
+
+| Key | Where | What |
+|---|---|---|
+| ↑ ↓, mouse | orders | move the cursor over the moves |
+| ⏎ / click | orders | add the move to this turn's orders (a greyed move says why not) |
+| ⌫ or z | orders | undo the last order |
+| x | orders | clear this turn's orders |
+| e | game | end the turn (asks to confirm) |
+| o / i / n | game | Orders, Inbox (proposals), News tabs |
+| b | game | your briefing again |
+| s | anywhere | save the game |
+| u | game, handover | umpire controls (with `--umpire`) |
+| t | anywhere | light / dark theme |
+| ctrl+p | anywhere | command palette (save, load, theme, help, quit) |
+| ? | anywhere | this help |
+| q | anywhere | quit (asks first; the game is autosaved every turn) |
+
+# A turn
+
+1. Read your resources (trend on the right), the estimates of the others (≈ value ± spread: your
+   intelligence is noisy), the tracks (the ladder shows the current rung and the next red line).
+2. Choose moves up to your action points (AP). Each line shows the AP and the cost; the panel
+   below shows the effects and the source. Proposals (✉) are answered by the other side next turn;
+   proposals made to you appear as Accept/Reject moves (↩) and in the Inbox.
+3. End the turn. Everyone's orders resolve at once; the turn report says what happened and why.
+
+Hot-seat: each role orders behind a "pass the terminal" screen. Umpire: `u` shows true values and lets
+you inject an event, adjust a value (with a reason), pause for discussion, or rewind to an earlier turn.
+Every umpire action is written into the game's log.
+"""
+
+
+class HelpScreen(ModalScreen[None]):
+    BINDINGS = [Binding("escape,question_mark,enter,q", "close", "Close")]
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog dialog-help"):
+            with VerticalScroll():
+                yield Markdown(HELP)
+            yield Button("Close", id="close")
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.dismiss(None)
+
+    def action_close(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,193 @@
+"""The app's game session: who plays which role, the AI for the rest, the turn flow, saves.
+
+No Textual here: the screens read a ``Session`` and call its methods, so the flow is testable on its
+own and the widgets stay thin. One turn goes: every human role orders in turn (behind a handover
+screen in hot-seat), then the agents order and ``engine.api.Game.step`` resolves it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from endgame_game.ai import make_agents
+from endgame_game.ai.base import Agent
+from endgame_game.engine.api import Game, new_game, replay
+from endgame_game.engine.log import TurnLog
+from endgame_game.engine.model import CompiledModel
+from endgame_game.errors import EndgameError
+
+DEFAULT_RULESET = "endgame-2024"
+SAVES_DIR = Path("saves")
+
+
+def agent_choices(model: CompiledModel, actor: str) -> list[str]:
+    """The agent specs on offer for an AI role: its doctrines, then random."""
+    return [f"doctrine:{d}" for d in model.doctrines.get(actor, {})] + ["random"]
+
+
+class Session:
+    """One game as the app plays it.
+
+    Args:
+        game: the game (new or loaded).
+        humans: the roles played at this terminal, in the order they order each turn.
+        agent_specs: role → agent spec for AI roles (default: each role's first doctrine).
+        umpire: the umpire controls are on.
+        saves_dir: where autosaves and saves go (None: never autosave).
+    """
+
+    def __init__(self, game: Game, humans: Sequence[str] = (), agent_specs: Mapping[str, str] | None = None, *,
+                 umpire: bool = False, saves_dir: Path | str | None = SAVES_DIR, ruleset_ref: str = ""):
+        self.game = game
+        model = game.model
+        for h in humans:
+            if h not in model.actor_index:
+                raise EndgameError(f"no role {h!r} in {model.id}; roles: {', '.join(model.playable)}")
+        self.humans: tuple[str, ...] = tuple(dict.fromkeys(humans))
+        self.agent_specs = {k: v for k, v in (agent_specs or {}).items() if k not in self.humans}
+        self.agents: dict[str, Agent] = make_agents(model, self.agent_specs, humans=self.humans)
+        self.agent_specs = {a: getattr(ag, "spec", type(ag).__name__) for a, ag in self.agents.items()}
+        self.umpire = umpire
+        self.saves_dir = Path(saves_dir) if saves_dir is not None else None
+        self.ruleset_ref = ruleset_ref or model.ref
+        self.pending: list[str] = []
+        self.last_autosave: Path | None = None
+        self.autosave_error: str = ""
+        self.briefed: set[str] = set()
+        self.begin_turn()
+
+    # -- building --
+    @classmethod
+    def new(cls, ruleset: str | Path | CompiledModel = DEFAULT_RULESET, humans: Sequence[str] = (),
+            agent_specs: Mapping[str, str] | None = None, *, seed: int = 0, umpire: bool = False,
+            saves_dir: Path | str | None = SAVES_DIR, overrides: Mapping[str, Any] | None = None) -> Session:
+        """A new game of ``ruleset`` (raises ``RulesetError``/``EndgameError`` with a readable message)."""
+        game = new_game(ruleset, seed=seed, overrides=overrides)
+        ref = ruleset if isinstance(ruleset, str | Path) else game.model.ref
+        return cls(game, humans, agent_specs, umpire=umpire, saves_dir=saves_dir, ruleset_ref=str(ref))
+
+    @property
+    def model(self) -> CompiledModel:
+        return self.game.model
+
+    @property
+    def hotseat(self) -> bool:
+        return len(self.humans) > 1
+
+    @property
+    def done(self) -> bool:
+        return self.game.done
+
+    def meta(self) -> dict[str, Any]:
+        """What a save needs to restore this session (the ``meta`` of ``save_game``)."""
+        return {"humans": list(self.humans), "hotseat": self.hotseat, "umpire": self.umpire,
+                "ruleset": self.ruleset_ref}
+
+    # -- the turn flow --
+    def begin_turn(self) -> None:
+        self.pending = [] if self.done else list(self.humans)
+
+    @property
+    def current_role(self) -> str | None:
+        """The human role whose orders are awaited now (None when the turn is ready to resolve)."""
+        return self.pending[0] if self.pending else None
+
+    def confirm(self, role: str) -> None:
+        """``role`` has finished its orders for this turn."""
+        if role in self.pending:
+            self.pending.remove(role)
+
+    @property
+    def ready(self) -> bool:
+        return not self.pending and not self.done
+
+    def resolve(self) -> TurnLog:
+        """Let the agents order, resolve the turn and autosave. Blocking: the app runs it in a worker."""
+        g = self.game
+        for actor, agent in self.agents.items():
+            g.submit(actor, agent.act(g.observe(actor)))
+        tl = g.step()
+        self.autosave()
+        self.begin_turn()
+        return tl
+
+    # -- umpire --
+    def rewind(self, turn: int) -> None:
+        """Go back to the start of ``turn`` (replaying the order log), and log the rewind."""
+        g = self.game
+        if not 1 <= turn <= g.turn:
+            raise EndgameError(f"can rewind only to turns 1..{g.turn}")
+        new, _ = replay(g.model, g.seed, g.entries, upto=turn)
+        new.note(f"rewound from turn {g.turn} to turn {turn}", action="rewind")
+        self.game = new
+        self.begin_turn()
+
+    # -- saves --
+    def autosave(self) -> Path | None:
+        if self.saves_dir is None:
+            return None
+        try:
+            from endgame_game.saves import autosave
+        except ImportError:
+            self.autosave_error = "saves are not available in this build"
+            return None
+        try:
+            self.last_autosave = autosave(self.game, self.saves_dir, agents=self.agent_specs, meta=self.meta())
+            self.autosave_error = ""
+        except Exception as e:  # noqa: BLE001 - an autosave must never stop the game
+            self.autosave_error = f"autosave failed: {e}"
+        return self.last_autosave
+
+    def save(self, path: Path | str) -> Path:
+        """Save to ``path`` (raises ``EndgameError`` with a readable message)."""
+        try:
+            from endgame_game.saves import save_game
+        except ImportError as e:
+            raise EndgameError(f"saves are not available in this build ({e})") from None
+        return Path(save_game(self.game, path, agents=self.agent_specs, meta=self.meta()))
+
+    @classmethod
+    def from_loaded(cls, loaded: Any, *, humans: Sequence[str] | None = None, umpire: bool | None = None,
+                    saves_dir: Path | str | None = SAVES_DIR) -> Session:
+        """A session from a ``saves.LoadedGame``; roles and umpire come from its meta unless given."""
+        meta = dict(getattr(loaded, "meta", {}) or {})
+        game: Game = loaded.game
+        if humans is None:
+            humans = [h for h in meta.get("humans", []) if h in game.model.actor_index]
+            if not humans and game.model.playable:
+                humans = [game.model.playable[0]]
+        if umpire is None:
+            umpire = bool(meta.get("umpire", False))
+        agents = dict(getattr(loaded, "agents", {}) or {})
+        return cls(game, humans, agents, umpire=umpire, saves_dir=saves_dir,
+                   ruleset_ref=str(meta.get("ruleset", game.model.ref)))
+
+
+def load_session(path: Path | str, *, upto: int | None = None, humans: Sequence[str] | None = None,
+                 umpire: bool | None = None, saves_dir: Path | str | None = SAVES_DIR) -> Session:
+    """Load a save into a session (raises ``EndgameError`` with a readable message)."""
+    try:
+        from endgame_game.saves import load_game
+    except ImportError as e:
+        raise EndgameError(f"saves are not available in this build ({e})") from None
+    try:
+        loaded = load_game(path, upto=upto)
+    except EndgameError:
+        raise
+    except FileNotFoundError:
+        raise EndgameError(f"no save file {str(path)!r}") from None
+    except Exception as e:  # noqa: BLE001 - a bad save is a message, never a crash
+        raise EndgameError(f"cannot load {path}: {e}") from None
+    return Session.from_loaded(loaded, humans=humans, umpire=umpire, saves_dir=saves_dir)
+
+
+def resume_latest(saves_dir: Path | str = SAVES_DIR) -> Session | None:
+    """The newest good autosave as a session, or None."""
+    try:
+        from endgame_game.saves import latest_autosave
+    except ImportError:
+        return None
+    loaded = latest_autosave(saves_dir)
+    return None if loaded is None else Session.from_loaded(loaded, saves_dir=saves_dir)

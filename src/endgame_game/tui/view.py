@@ -1,0 +1,307 @@
+"""What one role may see, as plain data for the widgets (no Textual here).
+
+Everything a role's screen shows goes through these functions, so hot-seat privacy is enforced in
+one place: own values and public tracks exact, everybody else's values only as the observation's
+estimates, and the turn narration stripped of changes to values the role cannot see exactly.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import attrs
+import numpy as np
+
+from endgame_game.engine.api import Game
+from endgame_game.engine.log import EffectApplied, Record, UmpireAction
+from endgame_game.engine.model import CompiledModel
+from endgame_game.engine.orders import move_cost, validate
+from endgame_game.errors import OrderError
+from endgame_game.report.text import narrate, target_label
+
+SPARKS = "▁▂▃▄▅▆▇█"
+SEASONS = {12: "winter", 1: "winter", 2: "winter", 3: "spring", 4: "spring", 5: "spring",
+           6: "summer", 7: "summer", 8: "summer", 9: "autumn", 10: "autumn", 11: "autumn"}
+
+
+def spark(series: Sequence[float], width: int = 8) -> str:
+    """A text sparkline of the last ``width`` values."""
+    xs = [float(x) for x in series][-width:]
+    if not xs:
+        return ""
+    lo, hi = min(xs), max(xs)
+    if hi - lo < 1e-12:
+        return SPARKS[3] * len(xs)
+    return "".join(SPARKS[min(7, int((x - lo) / (hi - lo) * 7.999))] for x in xs)
+
+
+def num(x: float) -> str:
+    """A compact number: ``610``, ``1,105``, ``12.8``, ``4``, ``0.35``."""
+    x = float(x)
+    if not math.isfinite(x):
+        return str(x)
+    if abs(x) >= 100:
+        return f"{x:,.0f}"
+    if abs(x - round(x)) < 1e-9:
+        return str(int(round(x)))
+    return f"{x:.3g}"
+
+
+def with_unit(text: str, unit: str) -> str:
+    return f"{text} {unit}" if unit else text
+
+
+@attrs.frozen
+class ValueRow:
+    target: str
+    label: str
+    text: str
+    unit: str
+    trend: str = ""
+    delta: float = 0.0
+    exact: bool = True
+
+
+@attrs.frozen
+class TrackView:
+    target: str
+    label: str
+    value: float
+    levels: tuple[str, ...]
+    rung: int
+    next_threshold: str
+    lo: float
+    hi: float
+    unit: str
+
+
+@attrs.frozen
+class MoveView:
+    id: str
+    label: str
+    kind: str
+    ap: int
+    cost: str
+    effects: str
+    summary: str
+    source: str
+    reason: str | None
+    queued: bool
+
+    @property
+    def legal(self) -> bool:
+        return self.reason is None
+
+
+def actor_name(model: CompiledModel, actor: str) -> str:
+    a = model.ruleset.actors.get(actor)
+    return a.name if a else actor
+
+
+def _res_label(model: CompiledModel, target: str) -> tuple[str, str]:
+    owner, _, rid = target.partition(".")
+    r = model.ruleset.resources.get(rid)
+    return (r.label, r.unit) if r else (target, "")
+
+
+def own_rows(game: Game, actor: str) -> list[ValueRow]:
+    """The actor's own resources, exact, with a trend over the turns so far."""
+    model = game.model
+    hist = np.array([h[0] for h in game.history]) if game.history else None
+    rows = []
+    for j, v in enumerate(model.symbols.values):
+        if model.symbols.value_owner[j] != actor:
+            continue
+        label, unit = _res_label(model, v)
+        now = float(game.state.values[0, j])
+        series = hist[:, j] if hist is not None else [now]
+        delta = float(series[-1] - series[-2]) if len(series) > 1 else 0.0
+        rows.append(ValueRow(v, label, num(now), unit, spark(series), delta))
+    return rows
+
+
+def intel_rows(game: Game, actor: str) -> list[tuple[str, list[ValueRow]]]:
+    """Other actors' resources as the actor sees them: estimates "≈ 610 ± 60" where noisy."""
+    model = game.model
+    obs = game.observe(actor)
+    groups: dict[str, list[ValueRow]] = {}
+    for j, v in enumerate(model.symbols.values):
+        owner = model.symbols.value_owner[j]
+        if owner in ("", actor):
+            continue
+        label, unit = _res_label(model, v)
+        if obs.exact[j]:
+            text, exact = num(float(obs.values[0, j])), True
+        else:
+            text, exact = f"≈ {num(float(obs.values[0, j]))} ± {num(float(obs.spread[0, j]))}", False
+        groups.setdefault(owner, []).append(ValueRow(v, label, text, unit, exact=exact))
+    return [(actor_name(model, o), rows) for o, rows in groups.items()]
+
+
+def true_rows(game: Game) -> list[tuple[str, list[ValueRow]]]:
+    """Every value, exact (the umpire's view)."""
+    model = game.model
+    groups: dict[str, list[ValueRow]] = {}
+    for j, v in enumerate(model.symbols.values):
+        owner = model.symbols.value_owner[j]
+        label, unit = _res_label(model, v) if owner else (target_label(model, v), "")
+        groups.setdefault(actor_name(model, owner) if owner else "World", []).append(
+            ValueRow(v, label, num(float(game.state.values[0, j])), unit))
+    return list(groups.items())
+
+
+def tracks(game: Game) -> list[TrackView]:
+    """Global tracks: rung on the ladder (tracks with levels) and the next threshold ahead."""
+    model = game.model
+    out = []
+    for tid, t in model.ruleset.tracks.items():
+        value = float(game.state.values[0, model.value_index[tid]])
+        ahead = sorted((float(th.at), th.label or th.id) for th in model.ruleset.thresholds
+                       if th.track == tid and th.at is not None and float(th.at) > value)
+        nxt = f"{ahead[0][1]} at {num(ahead[0][0])}" if ahead else ""
+        lo = t.min if t.min is not None else 0.0
+        hi = t.max if t.max is not None else (len(t.levels) - 1 if t.levels else max(1.0, value))
+        rung = int(min(max(math.floor(value + 1e-9), 0), len(t.levels) - 1)) if t.levels else -1
+        out.append(TrackView(tid, t.label, value, tuple(t.levels), rung, nxt, float(lo), float(hi), t.unit))
+    return out
+
+
+def calendar(game: Game) -> dict[str, str]:
+    model = game.model
+    turn = min(game.turn, model.max_turns)
+    d = model.date_of(turn)
+    left = max(0, model.max_turns - game.turn + 1)
+    return {"date": f"{d:%B %Y}", "season": SEASONS[d.month], "turn": f"{turn}/{model.max_turns}",
+            "left": f"{left} turn{'s' if left != 1 else ''} left"}
+
+
+def _effect_text(model: CompiledModel, effects: Sequence[object]) -> str:
+    parts = []
+    for e in effects:
+        target = getattr(e, "target", "")
+        label = target_label(model, target)
+        if getattr(e, "add", None) is not None:
+            expr = str(e.add).strip()  # type: ignore[attr-defined]
+            sign = "" if expr.startswith(("-", "+")) else "+"
+            parts.append(f"{label} {sign}{expr}")
+        else:
+            parts.append(f"{label} = {e.set}")  # type: ignore[attr-defined]
+        if getattr(e, "when", None):
+            parts[-1] += f" (if {e.when})"  # type: ignore[attr-defined]
+    return "; ".join(parts)
+
+
+def moves(game: Game, actor: str, queued: Sequence[str] = ()) -> list[MoveView]:
+    """Every move of the actor with cost, effects, source note and why it is unavailable.
+
+    Responses to proposals appear only while a proposal waits for the actor's answer.
+    """
+    model = game.model
+    decl = {m.id: m for m in model.ruleset.moves}
+    a = model.actor_index[actor]
+    slots = {model.moves[s].id: s for s in model.moves_of[a]}
+    out = []
+    for s in model.moves_of[a]:
+        m = model.moves[s]
+        why = game.reason(m.id)
+        if m.kind == "response" and why is not None and m.id not in queued:
+            continue
+        if why is None and queued and m.id not in queued:
+            why = _with_queue(game, a, [slots[q] for q in queued if q in slots] + [s])
+        costs = ", ".join(f"−{num(float(c[0]))} {_res_label(model, model.symbols.values[i])[0]}"
+                          for i, c in move_cost(model, game.state, m) if float(c[0]) != 0)
+        d = decl.get(m.id)
+        if d is not None:
+            effects = _effect_text(model, d.effects)
+            if d.kind == "proposal":
+                effects = (f"to {', '.join(actor_name(model, p) for p in d.to)}; if accepted: "
+                           + (_effect_text(model, d.on_accept) or "nothing"))
+            src = model.ruleset.sources.get(d.source)
+            source = (src.title if src else d.source) if d.source else ""
+            summary = d.summary
+        else:
+            prop = model.proposals[m.proposal]
+            pd = decl.get(prop.move)
+            effects = _effect_text(model, (pd.on_accept if m.answer == 1 else pd.on_reject) if pd else ())
+            source, summary = "", f"{actor_name(model, model.actors[prop.actor])} proposed: {prop.label}"
+        out.append(MoveView(m.id, m.label, m.kind, m.ap, costs, effects, summary, source, why, m.id in queued))
+    return out
+
+
+def _with_queue(game: Game, actor: int, slots: list[int]) -> str | None:
+    """Why a move does not fit with the orders already queued (None if it does)."""
+    mask = np.zeros((game.batch, len(game.model.moves)), dtype=bool)
+    mask[:, slots] = True
+    try:
+        validate(game.model, game.state, actor, mask)
+    except OrderError as e:
+        return e.reason
+    return None
+
+
+def ap_left(game: Game, actor: str, queued: Sequence[str]) -> int:
+    model = game.model
+    ap = {m.id: m.ap for m in model.moves}
+    return int(model.action_points[model.actor_index[actor]]) - sum(ap.get(q, 0) for q in queued)
+
+
+@attrs.frozen
+class Inbox:
+    to_answer: tuple[str, ...]
+    waiting: tuple[str, ...]
+    agreed: tuple[str, ...]
+
+
+def inbox(game: Game, actor: str) -> Inbox:
+    """Proposals waiting for the actor's answer, the actor's own waiting for others, agreements in force."""
+    model = game.model
+    a = model.actor_index[actor]
+    st = game.state
+    to_answer, waiting, agreed = [], [], []
+    for p in model.proposals:
+        made = int(st.pending[0, p.index])
+        who = actor_name(model, model.actors[p.actor])
+        if made >= 0 and a in p.parties and st.answers[0, p.index, a] == 0:
+            when = "answer now" if made < st.turn else "answer from next turn"
+            to_answer.append(f"{who}: {p.label} (made turn {made}; {when})")
+        elif made >= 0 and p.actor == a:
+            names = ", ".join(actor_name(model, model.actors[x]) for x in p.parties)
+            waiting.append(f"{p.label} → {names} (made turn {made})")
+        if st.agreed[0, p.index]:
+            agreed.append(f"{p.label} ({who})")
+    return Inbox(tuple(to_answer), tuple(waiting), tuple(agreed))
+
+
+def visible_records(model: CompiledModel, records: Sequence[Record], viewer: str | None) -> list[Record]:
+    """The records a role may read: changes to other actors' noisy values are dropped.
+
+    ``viewer=None`` is the umpire or a single player's debrief: everything.
+    """
+    if viewer is None:
+        return list(records)
+    hidden = {v for j, v in enumerate(model.symbols.values)
+              if model.symbols.value_owner[j] not in ("", viewer) and model.intel_noise[j] > 0}
+    return [r for r in records if not (isinstance(r, EffectApplied | UmpireAction) and r.target in hidden)]
+
+
+def turn_report(game: Game, turn: int, viewer: str | None) -> list[str]:
+    """The narration of one resolved turn, as ``viewer`` may see it."""
+    idx = turn - 1
+    if not 0 <= idx < len(game.logs):
+        return []
+    recs = visible_records(game.model, game.logs[idx].for_game(0), viewer)
+    return narrate(game.model, recs, turn=turn)
+
+
+def news(game: Game, viewer: str | None, turns: int = 3) -> list[str]:
+    """The last few turns' narration, newest first."""
+    lines: list[str] = []
+    for t in range(len(game.logs), max(0, len(game.logs) - turns), -1):
+        lines += turn_report(game, t, viewer)
+    return lines
+
+
+def scores(game: Game) -> list[tuple[str, float]]:
+    model = game.model
+    return [(actor_name(model, model.actors[a]), float(game.state.scores[0, a])) for a in model.scores]
