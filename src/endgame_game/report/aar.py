@@ -281,10 +281,10 @@ def blocks(aar: AfterAction, charts: Mapping[str, Path], notes: Sequence[str] = 
         if b.endings:
             lines.append(f"This ending ({aar.ending_label or 'none yet'}) came up in {_pct(b.ending_share)} of "
                          f"{sum(b.endings.values())} AI games of {m.id}.")
-        for s in b.standings:
-            who = f"Your {s.name}" if s.human else s.name
-            lines.append(f"{who} did better than {_pct(s.better_than)} of {s.games} AI games "
-                         f"(score {fmt_num(s.score)}; AI median {fmt_num(s.median)}).")
+        for sd in b.standings:
+            who = f"Your {sd.name}" if sd.human else sd.name
+            lines.append(f"{who} did better than {_pct(sd.better_than)} of {sd.games} AI games "
+                         f"(score {fmt_num(sd.score)}; AI median {fmt_num(sd.median)}).")
         out.append(("ul", lines))
         freq = sorted(b.endings.items(), key=lambda kv: -kv[1])
         labels = {e.id: e.label for e in m.endings}

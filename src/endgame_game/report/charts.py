@@ -43,7 +43,7 @@ def resources_chart(aar: Any, path: Path) -> Path | None:
     if not res:
         return None
     rows, cols = _grid(len(res), 3 if len(res) > 4 else 2)
-    fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 2.8 * rows), squeeze=False)
+    fig, axes = plt.subplots(rows, cols, figsize=(max(8.0, 4.2 * cols), 2.8 * rows + 0.3), squeeze=False)
     colors = _actor_colors(m)
     n = aar.values.shape[0]
     x = np.arange(n)
@@ -75,7 +75,7 @@ def tracks_chart(aar: Any, path: Path) -> Path | None:
     if not tracks:
         return None
     rows, cols = _grid(len(tracks), 2)
-    fig, axes = plt.subplots(rows, cols, figsize=(5.2 * cols, 3.0 * rows), squeeze=False)
+    fig, axes = plt.subplots(rows, cols, figsize=(max(8.0, 5.2 * cols), 3.0 * rows + 0.4), squeeze=False)
     n = aar.values.shape[0]
     x = np.arange(n)
     crossed_at: dict[str, list[int]] = {}
@@ -99,6 +99,10 @@ def tracks_chart(aar: Any, path: Path) -> Path | None:
                     ax.annotate(f"crossed, turn {t}", (t, y[t]), textcoords="offset points", xytext=(5, -12),
                                 fontsize=7, color="#d62728")
         if k == 0:
+            if aar.ending_label and 0 < aar.end_turn < n:
+                ax.axvspan(aar.end_turn - 0.5, aar.end_turn, color="#bbbbbb", alpha=0.35, lw=0)
+                ax.text(aar.end_turn - 0.25, 0.02, "ending: " + aar.ending_label[:28], rotation=90, fontsize=7,
+                        ha="center", va="bottom", color="#333", transform=ax.get_xaxis_transform())
             for th in m.ruleset.thresholds:
                 if th.id in on_track:
                     continue
@@ -115,7 +119,7 @@ def tracks_chart(aar: Any, path: Path) -> Path | None:
         _turn_axis(ax, n)
     for k in range(len(tracks), rows * cols):
         axes[k // cols][k % cols].axis("off")
-    fig.suptitle(f"{aar.title}: tracks, thresholds (dashed) and crossings (stars)", fontsize=12)
+    fig.suptitle(f"{aar.title}: tracks\nthresholds dashed, crossings starred", fontsize=11)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)

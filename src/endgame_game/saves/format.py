@@ -573,11 +573,8 @@ def model_from_texts(files: Sequence[tuple[str, str]], ref: str, overrides: Mapp
         raw = RawRuleset(merged, tuple((n, t) for n, t in files))
         if overrides:
             raw = apply_overrides(raw, overrides)
-        st = structure(raw)
-        if hasattr(st, "ruleset"):  # structure() returns the ruleset with the issues found on the way
-            checked = check(st.ruleset, raw, st.issues, st.repaired)
-        else:
-            checked = check(st, raw)
+        st = structure(raw)  # as rules.check_file does
+        checked = check(st.ruleset, raw, st.issues, st.repaired)
         if checked.errors:
             raise RulesetError(checked.issues)
         return CompiledModel(checked, ref, overrides)
