@@ -145,7 +145,8 @@ def true_rows(game: Game) -> list[tuple[str, list[ValueRow]]]:
     groups: dict[str, list[ValueRow]] = {}
     for j, v in enumerate(model.symbols.values):
         owner = model.symbols.value_owner[j]
-        label, unit = _res_label(model, v) if owner else (target_label(model, v), "")
+        track = model.ruleset.tracks.get(v)
+        label, unit = _res_label(model, v) if owner else (target_label(model, v), track.unit if track else "")
         groups.setdefault(actor_name(model, owner) if owner else "World", []).append(
             ValueRow(v, label, num(float(game.state.values[0, j])), unit))
     return list(groups.items())

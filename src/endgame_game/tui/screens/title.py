@@ -107,7 +107,7 @@ class TitleScreen(Screen[None]):
             return
         for i, a in enumerate(model.playable):
             actor = model.ruleset.actors[a]
-            prompt = Text.assemble((actor.name, "bold"), " — ", (actor.summary or "", "dim"))
+            prompt = Text.assemble((actor.name, "bold"), (f" — {actor.summary}" if actor.summary else "", "dim"))
             roles.add_option(Selection(prompt, a, initial_state=(i == 0)))
         if model.playable:
             roles.highlighted = 0

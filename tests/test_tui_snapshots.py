@@ -1,0 +1,88 @@
+"""SVG snapshots of the main screens at 80×24 and 120×40, on seeded games of the mini ruleset.
+
+Update after looking at the report: ``pytest tests/test_tui_snapshots.py --snapshot-update``.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from endgame_game.tui.app import make_app
+from endgame_game.tui.screens.game import GameScreen
+from tests.test_tui_helpers import MINI, MINI_INFO
+
+SMALL, LARGE = (80, 24), (120, 40)
+
+
+def app(roles=("red",), **kw):
+    return make_app(MINI, list(roles), seed=7, saves_dir=None, rulesets=[MINI_INFO], animate=False, **kw)
+
+
+async def _to_game(pilot):
+    for _ in range(5):
+        if isinstance(pilot.app.screen, GameScreen):
+            return
+        await pilot.press("enter")
+        await pilot.pause()
+
+
+async def _one_turn(pilot):
+    await _to_game(pilot)
+    pilot.app.screen.add_order("attack")
+    await pilot.press("e", "y")
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def _game_after_a_turn(pilot):
+    await _one_turn(pilot)
+    await _to_game(pilot)
+    await pilot.press("down")
+    await pilot.pause()
+
+
+def test_title(snap_compare):
+    assert snap_compare(make_app(seed=7, saves_dir=None, rulesets=[MINI_INFO], animate=False), terminal_size=SMALL)
+
+
+@pytest.mark.parametrize("size", [SMALL, LARGE], ids=["80x24", "120x40"])
+def test_game_screen(snap_compare, size):
+    assert snap_compare(app(), terminal_size=size, run_before=_game_after_a_turn)
+
+
+def test_briefing(snap_compare):
+    assert snap_compare(app(), terminal_size=SMALL)
+
+
+def test_turn_report(snap_compare):
+    assert snap_compare(app(), terminal_size=SMALL, run_before=_one_turn)
+
+
+def test_handover(snap_compare):
+    assert snap_compare(app(("red", "blue")), terminal_size=SMALL)
+
+
+async def _umpire(pilot):
+    await _one_turn(pilot)
+    await _to_game(pilot)
+    await pilot.press("u")
+    await pilot.pause()
+
+
+def test_umpire(snap_compare):
+    assert snap_compare(app(umpire=True), terminal_size=LARGE, run_before=_umpire)
+
+
+async def _ending(pilot):
+    await _to_game(pilot)
+    pilot.app.session.game.adjust("flags.talks", 1, "snapshot: peace")
+    await pilot.press("e", "y")
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+    await pilot.press("enter")
+    await pilot.pause()
+
+
+@pytest.mark.parametrize("size", [SMALL, LARGE], ids=["80x24", "120x40"])
+def test_ending(snap_compare, size):
+    assert snap_compare(app(umpire=True), terminal_size=size, run_before=_ending)
