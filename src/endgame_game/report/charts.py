@@ -10,11 +10,11 @@ import math
 from pathlib import Path
 from typing import Any
 
-import matplotlib
+import numpy as np
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")  # headless: no display, no GUI toolkit
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+# Figures are made with ``matplotlib.figure.Figure`` directly, never pyplot: no GUI backend, no global
+# state, so the app can draw a report in a worker thread (PNG output uses the Agg renderer).
 
 COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf")
 
@@ -43,7 +43,8 @@ def resources_chart(aar: Any, path: Path) -> Path | None:
     if not res:
         return None
     rows, cols = _grid(len(res), 3 if len(res) > 4 else 2)
-    fig, axes = plt.subplots(rows, cols, figsize=(max(8.0, 4.2 * cols), 2.8 * rows + 0.3), squeeze=False)
+    fig = Figure(figsize=(max(8.0, 4.2 * cols), 2.8 * rows + 0.3))
+    axes = fig.subplots(rows, cols, squeeze=False)
     colors = _actor_colors(m)
     n = aar.values.shape[0]
     x = np.arange(n)
@@ -65,7 +66,6 @@ def resources_chart(aar: Any, path: Path) -> Path | None:
     fig.suptitle(f"{aar.title}: resources by turn", fontsize=12)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
-    plt.close(fig)
     return path
 
 
@@ -75,7 +75,8 @@ def tracks_chart(aar: Any, path: Path) -> Path | None:
     if not tracks:
         return None
     rows, cols = _grid(len(tracks), 2)
-    fig, axes = plt.subplots(rows, cols, figsize=(max(8.0, 5.2 * cols), 3.0 * rows + 0.4), squeeze=False)
+    fig = Figure(figsize=(max(8.0, 5.2 * cols), 3.0 * rows + 0.4))
+    axes = fig.subplots(rows, cols, squeeze=False)
     n = aar.values.shape[0]
     x = np.arange(n)
     crossed_at: dict[str, list[int]] = {}
@@ -122,7 +123,6 @@ def tracks_chart(aar: Any, path: Path) -> Path | None:
     fig.suptitle(f"{aar.title}: tracks\nthresholds dashed, crossings starred", fontsize=11)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
-    plt.close(fig)
     return path
 
 
@@ -131,7 +131,8 @@ def distribution_chart(aar: Any, path: Path) -> Path | None:
     if b is None or not b.standings:
         return None
     rows, cols = _grid(len(b.standings), 2)
-    fig, axes = plt.subplots(rows, cols, figsize=(4.6 * cols, 2.8 * rows), squeeze=False)
+    fig = Figure(figsize=(4.6 * cols, 2.8 * rows))
+    axes = fig.subplots(rows, cols, squeeze=False)
     for k, s in enumerate(b.standings):
         ax = axes[k // cols][k % cols]
         xs = b.scores[s.actor]
@@ -145,7 +146,6 @@ def distribution_chart(aar: Any, path: Path) -> Path | None:
     fig.suptitle("This game (red line) among AI games", fontsize=11)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
-    plt.close(fig)
     return path
 
 
