@@ -109,3 +109,22 @@ def test_bad_batch_files_are_clear_errors(seminar, tmp_path):
         write_report(save, tmp_path / "r", batch=bad, charts=False)
     with pytest.raises(EndgameError, match="no batch results file"):
         write_report(save, tmp_path / "r", batch=tmp_path / "missing.csv", charts=False)
+
+
+def test_a_game_saved_from_a_sweep_is_compared_with_its_own_sweep_point(tmp_path):
+    from endgame_game.report.aar import build
+
+    model = CompiledModel.load(MINI)
+    g = Game(model, seed=5)
+    agents = make_agents(model, {}, default="doctrine")
+    while not g.done:
+        play_turn(g, agents)
+    save = save_game(g, tmp_path / "g.toml", meta={"batch": {"seed": 5, "point": 1, "game": 0}})
+    batch = tmp_path / "runs.csv"
+    lines = ["seed,point,game,ending,score.red,score.blue"]
+    lines += [f"5,0,{i},rout,1000,1000" for i in range(50)]  # point 0: far better than this game
+    lines += [f"5,1,{i},peace,-1000,-1000" for i in range(30)]  # point 1: far worse
+    batch.write_text("\n".join(lines) + "\n", "utf-8")
+    b = build(save, batch=batch).batch
+    assert b is not None and b.point == 1 and b.games == 30
+    assert all(s.better_than == 1.0 for s in b.standings)

@@ -53,6 +53,7 @@ class BatchComparison:
     standings: tuple[Standing, ...]
     scores: dict[str, np.ndarray]  # actor → AI scores
     endings: dict[str, int]  # ending → count
+    point: int | None = None  # the sweep point compared with, if the batch file has several
 
 
 @attrs.frozen
@@ -145,8 +146,10 @@ def build(source: Any, *, batch: str | Path | None = None, game: int = 0,
     e_idx = int(st.ending[game])
     ending = model.endings[e_idx] if e_idx >= 0 else None
     scores = {a: float(st.scores[game, model.actor_index[a]]) for a in model.actors if model.actor_index[a] in model.scores}
+    bmeta = mt.get("batch")
+    point = bmeta.get("point") if isinstance(bmeta, dict) and isinstance(bmeta.get("point"), int) else None
     comp = compare_with_batch(batch, model, ending.id if ending else "", ending.label if ending else "", scores,
-                              humans) if batch else None
+                              humans, point) if batch else None
     return AfterAction(
         model=model, game=g, index=game, title=model.meta.title, seed=int(g.seed), source=src, roles=roles, meta=mt,
         values=values, turns=tuple(turns), ending_id=ending.id if ending else "",
@@ -158,9 +161,10 @@ def build(source: Any, *, batch: str | Path | None = None, game: int = 0,
 # --- batch results -------------------------------------------------------------------------------------
 
 
-def read_batch(path: str | Path, ruleset_id: str | None = None) -> dict[str, list[Any]]:
-    """Columns of a batch results file (CSV, or Parquet with pyarrow): ``ending`` and ``score.*`` (and
-    ``ruleset`` if present, used to keep only rows of ``ruleset_id``)."""
+def read_batch(path: str | Path, ruleset_id: str | None = None, point: int | None = None) -> dict[str, list[Any]]:
+    """Columns of a batch results file (CSV, or Parquet with pyarrow): ``ending`` and ``score.*``; a
+    ``ruleset`` column, if present, keeps only rows of ``ruleset_id``, and a ``point`` column only the
+    rows of sweep point ``point`` (when given)."""
     path = Path(path)
     if not path.is_file():
         raise EndgameError(f"no batch results file {path}")
@@ -172,13 +176,13 @@ def read_batch(path: str | Path, ruleset_id: str | None = None) -> dict[str, lis
             raise EndgameError("reading Parquet needs pyarrow: pip install 'endgame-game[parquet]', or give a CSV") from None
         table = pq.read_table(path)
         for name in table.column_names:
-            if name in ("ending", "ruleset") or name.startswith("score."):
+            if name in ("ending", "ruleset", "point") or name.startswith("score."):
                 cols[name] = table.column(name).to_pylist()
     else:
         try:
             with path.open(newline="", encoding="utf-8") as f:
                 reader = csv.DictReader(f)
-                names = [n for n in (reader.fieldnames or []) if n in ("ending", "ruleset") or n.startswith("score.")]
+                names = [n for n in (reader.fieldnames or []) if n in ("ending", "ruleset", "point") or n.startswith("score.")]
                 for n in names:
                     cols[n] = []
                 for row in reader:
@@ -190,6 +194,9 @@ def read_batch(path: str | Path, ruleset_id: str | None = None) -> dict[str, lis
         raise EndgameError(f"{path} has neither an 'ending' column nor 'score.<actor>' columns")
     if ruleset_id and "ruleset" in cols:
         keep = [i for i, r in enumerate(cols["ruleset"]) if str(r) == ruleset_id]
+        cols = {k: [v[i] for i in keep] for k, v in cols.items()}
+    if point is not None and "point" in cols:
+        keep = [i for i, r in enumerate(cols["point"]) if str(r) == str(point)]
         cols = {k: [v[i] for i in keep] for k, v in cols.items()}
     return cols
 
@@ -207,8 +214,10 @@ def _floats(xs: Sequence[Any]) -> np.ndarray:
 
 
 def compare_with_batch(path: str | Path, model: Any, ending_id: str, ending_label: str, scores: Mapping[str, float],
-                       humans: Sequence[str] = ()) -> BatchComparison:
-    cols = read_batch(path, model.id)
+                       humans: Sequence[str] = (), point: int | None = None) -> BatchComparison:
+    """Where this game sits among the AI games of a batch file (of its sweep point, for a game saved
+    from a sweep: ``meta.batch.point``)."""
+    cols = read_batch(path, model.id, point)
     endings: dict[str, int] = {}
     for e in cols.get("ending", []):
         endings[str(e)] = endings.get(str(e), 0) + 1
@@ -226,7 +235,9 @@ def compare_with_batch(path: str | Path, model: Any, ending_id: str, ending_labe
     games = max([n_end, *(len(x) for x in ai_scores.values())])
     if games == 0:
         raise EndgameError(f"{path} holds no AI games of ruleset {model.id!r}")
-    return BatchComparison(Path(path), games, same / n_end if n_end else float("nan"), tuple(standings), ai_scores, endings)
+    point = point if "point" in cols else None
+    return BatchComparison(Path(path), games, same / n_end if n_end else float("nan"), tuple(standings), ai_scores,
+                           endings, point)
 
 
 # --- rendering -------------------------------------------------------------------------------------------
@@ -280,7 +291,8 @@ def blocks(aar: AfterAction, charts: Mapping[str, Path], notes: Sequence[str] = 
         lines = []
         if b.endings:
             lines.append(f"This ending ({aar.ending_label or 'none yet'}) came up in {_pct(b.ending_share)} of "
-                         f"{sum(b.endings.values())} AI games of {m.id}.")
+                         f"{sum(b.endings.values())} AI games of {m.id}"
+                         + (f" (sweep point {b.point}, as this game)." if b.point is not None else "."))
         for sd in b.standings:
             who = f"Your {sd.name}" if sd.human else sd.name
             lines.append(f"{who} did better than {_pct(sd.better_than)} of {sd.games} AI games "
