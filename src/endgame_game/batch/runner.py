@@ -50,8 +50,10 @@ from endgame_game.errors import EndgameError
 DASK_CONNECT_TIMEOUT = "10s"
 """How long to wait for a Dask scheduler before giving up with a clear error."""
 
-DEFAULT_CHUNK = 2_000
-"""Games per chunk: large enough that numpy work dominates, small enough to stop promptly."""
+DEFAULT_CHUNK = 10_000
+"""Games per chunk: large enough that numpy work dominates the per-operation overhead (on the default
+scenario 1,000-game chunks run at ~40 % of the speed of 10,000-game chunks), small enough to stop
+within a second or so. Runs with a lookahead agent use a tenth of it (each game costs ~30× more)."""
 
 
 @dataclass(frozen=True)
@@ -263,7 +265,9 @@ def run(
     total = games * grid.points
     n_workers = default_workers() if workers is None else max(1, int(workers))
     if chunk is None:
-        chunk = max(1, min(DEFAULT_CHUNK, -(-total // (4 * n_workers))))
+        biggest = DEFAULT_CHUNK // 10 if any(s.startswith("lookahead") for s in [*specs.values(), default_agent]) \
+            else DEFAULT_CHUNK
+        chunk = max(1, min(biggest, -(-total // (4 * n_workers))))
     chunk = max(1, int(chunk))
 
     summary = Summary([e.id for e in model.endings], [f"score.{model.actors[a]}" for a in sorted(model.scores)],
@@ -288,6 +292,8 @@ def run(
         elif n_workers == 1 or n_tasks == 1:
             inline = True
         else:
+            # Forked workers inherit the compiled model and agents (spawned ones load them once).
+            _CACHE[(base["ruleset"], base["overrides"], base["agents"], default_agent)] = (model, inline_agents)
             pool = cf.ProcessPoolExecutor(max_workers=n_workers, initializer=_ignore_sigint)
             executor = pool
 

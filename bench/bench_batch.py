@@ -1,0 +1,187 @@
+"""Batch throughput (issue 5's benchmark): full default-scenario games with doctrine agents.
+
+Prints, all measured in this run:
+
+1. ``endgame batch`` (``batch.run``) games/s and game-turns/s at 1 and 2 workers (target: ≥ 1,000,000
+   game-turns/s with both cores);
+2. the per-game-turn ratio against a plain Python loop over single games (``Game`` batch of one,
+   ``ai.run_games``, one game after another);
+3. the lookahead agent's cost: the same run with ``kyiv=lookahead:2`` (and ``:1``);
+4. a peer comparison: PettingZoo classic tictactoe_v3 and connect_four_v3 with random legal actions
+   (steps/s, games/s), run by the interpreter of the benchmark's own environment (see bench/README.md:
+   ``ENDGAME_PEER_PYTHON`` or ``.venv-bench``), since PettingZoo's classic games are not our dependency;
+5. with ``--profile``: where one 10,000-game chunk spends its time (cProfile, top functions).
+
+A game-turn is one turn of one game; a decision is one actor's orders for one game-turn.
+
+Run: .venv/bin/python bench/bench_batch.py [--quick] [--profile]
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import json
+import os
+import pstats
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from endgame_game.ai import make_agents, run_games
+from endgame_game.batch import run
+from endgame_game.engine import CompiledModel
+from endgame_game.engine.api import Game
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT = ROOT / "rulesets" / "endgame-2024.toml"
+
+PEER = r"""
+import json, sys, time
+import numpy as np
+from pettingzoo.classic import connect_four_v3, tictactoe_v3
+
+def bench(mod, seconds):
+    env = mod.env()
+    rng = np.random.default_rng(0)
+    steps = games = 0
+    t0 = time.perf_counter()
+    seed = 0
+    while time.perf_counter() - t0 < seconds:
+        env.reset(seed=seed); seed += 1
+        for agent in env.agent_iter():
+            obs, rew, term, trunc, info = env.last()
+            if term or trunc:
+                action = None
+            else:
+                legal = np.flatnonzero(obs["action_mask"])
+                action = int(rng.choice(legal))
+            env.step(action)
+            steps += 1
+        games += 1
+    dt = time.perf_counter() - t0
+    return {"steps_per_s": steps / dt, "games_per_s": games / dt}
+
+seconds = float(sys.argv[1])
+print(json.dumps({"tictactoe_v3": bench(tictactoe_v3, seconds), "connect_four_v3": bench(connect_four_v3, seconds)}))
+"""
+
+
+def peer_python() -> str | None:
+    env = os.environ.get("ENDGAME_PEER_PYTHON")
+    if env:
+        return env
+    for cand in (ROOT / ".venv-bench" / "bin" / "python", ROOT / ".venv-bench" / "Scripts" / "python.exe"):
+        if cand.exists():
+            return str(cand)
+    return None
+
+
+def decisions_per_turn(model: CompiledModel) -> int:
+    return sum(1 for a in range(len(model.actors)) if model.moves_of[a])
+
+
+def cpu_seconds() -> float:
+    """CPU time of this process and of its finished children (the pool's workers)."""
+    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def batch_rate(games: int, workers: int, agents: str = "", chunk: int | None = None) -> tuple[float, float, float, float]:
+    """(games/s, game-turns/s, wall seconds, CPU seconds) of one ``batch.run``."""
+    c0 = cpu_seconds()
+    res = run(DEFAULT, games=games, seed=1, agents=agents or None, workers=workers, chunk=chunk)
+    assert not res.stopped
+    return res.games / res.elapsed, res.game_turns / res.elapsed, res.elapsed, cpu_seconds() - c0
+
+
+def single_loop_rate(model: CompiledModel, games: int) -> float:
+    agents = make_agents(model, {})
+    t0 = time.perf_counter()
+    turns = 0
+    for i in range(games):
+        g = Game(model, seed=1, games=np.array([i], dtype=np.uint64), log=False, history=False)
+        run_games(g, agents, validate=False)
+        turns += int(g.state.end_turn[0])
+    return turns / (time.perf_counter() - t0)
+
+
+def profile_chunk(model: CompiledModel, batch: int) -> str:
+    agents = make_agents(model, {})
+    g = Game(model, seed=1, batch=batch, log=False, history=False)
+    pr = cProfile.Profile()
+    pr.enable()
+    run_games(g, agents, validate=False)
+    pr.disable()
+    out = io.StringIO()
+    pstats.Stats(pr, stream=out).sort_stats("tottime").print_stats(18)
+    return out.getvalue()
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--quick", action="store_true", help="fewer games (noisier)")
+    ap.add_argument("--profile", action="store_true", help="profile one 10,000-game chunk")
+    ap.add_argument("--peer-seconds", type=float, default=2.0)
+    args = ap.parse_args()
+    model = CompiledModel.load(DEFAULT)
+    dec = decisions_per_turn(model)
+    n = 20_000 if args.quick else 100_000
+    print(f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores (other work on the machine slows the "
+          "2-worker figure first)")
+    print(f"default scenario {model.id}: {len(model.actors)} actors ({dec} with moves), {len(model.moves)} moves, "
+          f"{model.max_turns} turns max; doctrine agents (random where a role has none)")
+
+    print("\n1. endgame batch (batch.run, default chunks)")
+    r1 = batch_rate(n, 1)
+    r2 = batch_rate(n, 2)
+    for w, (gps, tps, dt, cpu) in ((1, r1), (2, r2)):
+        print(f"   {w} worker(s): {n:,} games in {dt:5.1f} s: {gps:9,.0f} games/s {tps:11,.0f} game-turns/s "
+              f"{tps * dec:12,.0f} decisions/s  ({cpu:.1f} CPU-s: {tps * dt / cpu:,.0f} game-turns per CPU-second)")
+    print(f"   2 workers / 1 worker: ×{r2[1] / r1[1]:.2f};  target 1,000,000 game-turns/s: "
+          f"{'reached' if r2[1] >= 1e6 else f'not reached ({r2[1] / 1e6:.1%} of it)'}")
+
+    print("\n2. plain Python loop over single games (batch of one each)")
+    n1 = 20 if args.quick else 60
+    single = single_loop_rate(model, n1)
+    print(f"   {n1} games one at a time: {single:9,.0f} game-turns/s;  batch (1 worker) per game-turn: ×{r1[1] / single:,.0f}, "
+          f"(2 workers): ×{r2[1] / single:,.0f}")
+
+    print("\n3. lookahead cost (kyiv plays lookahead, everyone else doctrine; 1 worker)")
+    nl = 1_000 if args.quick else 4_000
+    for spec in ("lookahead:1", "lookahead:2"):
+        gps, tps, dt, _ = batch_rate(nl, 1, agents=f"kyiv={spec}")
+        print(f"   kyiv={spec}: {nl:,} games in {dt:5.1f} s: {tps:9,.0f} game-turns/s, ×{r1[1] / tps:.1f} the cost "
+              f"of all-doctrine play")
+
+    print("\n4. peer comparison (random legal actions; one step = one agent's action)")
+    py = peer_python()
+    if py is None:
+        print("   skipped: no peer environment (see bench/README.md: set ENDGAME_PEER_PYTHON or create .venv-bench)")
+    else:
+        try:
+            out = subprocess.run([py, "-c", PEER, str(args.peer_seconds)], capture_output=True, text=True, check=True,
+                                 timeout=120)
+            peers = json.loads(out.stdout.strip().splitlines()[-1])
+            for name, v in peers.items():
+                print(f"   PettingZoo {name:<16} {v['steps_per_s']:9,.0f} steps/s {v['games_per_s']:9,.0f} games/s")
+            best = max(v["steps_per_s"] for v in peers.values())
+            print(f"   endgame decisions/s (2 workers) / best PettingZoo steps/s: ×{r2[1] * dec / best:,.0f} "
+                  f"(a PettingZoo step here is one move of a 2-player board game; ours is one actor's orders in a "
+                  f"{len(model.moves)}-move, {dec}-actor turn)")
+        except (subprocess.SubprocessError, OSError, ValueError, json.JSONDecodeError) as e:
+            err = getattr(e, "stderr", "") or str(e)
+            print(f"   peer run failed with {py}: {err.strip().splitlines()[-1] if err.strip() else e}")
+
+    if args.profile:
+        print("\n5. profile of one 10,000-game chunk (all doctrine), top functions by own time")
+        print(profile_chunk(model, 10_000))
+
+
+if __name__ == "__main__":
+    main()
