@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import tomli_w
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from endgame_game.ai import make_agents, play_turn
@@ -79,7 +79,6 @@ meta_values = st.recursive(
 )
 
 
-@settings(max_examples=25)
 @given(seed=st.one_of(st.integers(0, 2**64 + 5), st.integers(-(2**70), 2**70)), turns=st.integers(0, 6),
        spec=st.sampled_from(["doctrine", "random"]), umpire=st.booleans(), batch=st.sampled_from([1, 3]),
        pending=st.booleans(), reason=st.text(max_size=30), meta=st.dictionaries(st.text(min_size=1, max_size=8), meta_values, max_size=4))
@@ -320,3 +319,31 @@ def test_canonical_bytes_ignore_toml_layout(tmp_path, mini):
     p.write_text(tomli_w.dumps(doc), "utf-8")  # single-line strings, same data
     assert canonical(doc) == canonical(tomllib.loads(p.read_text("utf-8")))
     assert read_save(p).header["ruleset_id"] == "mini"
+
+
+def test_loading_opens_only_the_save_and_runs_nothing(tmp_path, mini):
+    """Saves are data: loading one reads that file alone (the ruleset comes from inside it) and starts
+    no process and no exec (checked with a sys.audit hook)."""
+    import sys
+
+    rs = tmp_path / "mini.toml"
+    shutil.copy(MINI, rs)
+    g, specs = play(CompiledModel.load(rs), 3, 3, umpire=True)
+    p = save_game(g, tmp_path / "s.toml", agents=specs)
+    rs.unlink()
+    load_game(p)  # warm up: every module imported
+    seen: list[tuple[str, str]] = []
+    watching = [True]
+
+    def hook(event, args):
+        if watching[0] and event in ("open", "exec", "subprocess.Popen", "os.system", "os.exec", "os.posix_spawn"):
+            seen.append((event, str(args[0]) if args else ""))
+
+    sys.addaudithook(hook)
+    try:
+        loaded = load_game(p)
+    finally:
+        watching[0] = False
+    assert loaded.game.state.checksum() == g.state.checksum()
+    assert seen and all(e == "open" for e, _ in seen), seen
+    assert {Path(a).resolve() for _e, a in seen} == {p.resolve()}, seen

@@ -100,3 +100,32 @@ def test_a_failed_write_leaves_the_old_save_and_no_temp_file(tmp_path, monkeypat
     monkeypatch.undo()
     assert load_game(path).game.state.checksum() == g1.state.checksum()
     assert not list(tmp_path.glob(".*.tmp"))
+
+
+def test_windows_sharing_violations_are_retried_then_reported(tmp_path, monkeypatch):
+    from endgame_game.errors import SaveError
+    from endgame_game.saves import atomic_write
+    from endgame_game.saves import store
+
+    real = os.replace
+    calls = {"n": 0}
+
+    def flaky(src, dst, fails):
+        calls["n"] += 1
+        if calls["n"] <= fails:
+            e = PermissionError(13, "The process cannot access the file because it is being used by another process")
+            e.winerror = 32  # ERROR_SHARING_VIOLATION, while OneDrive or Defender holds the file
+            raise e
+        return real(src, dst)
+
+    monkeypatch.setattr(store.sys, "platform", "win32")
+    monkeypatch.setattr(store.time, "sleep", lambda s: None)
+    monkeypatch.setattr(os, "replace", lambda s, d: flaky(s, d, 3))
+    atomic_write(tmp_path / "a.toml", b"x = 1\n")
+    assert calls["n"] == 4 and (tmp_path / "a.toml").read_bytes() == b"x = 1\n"
+    calls["n"] = 0
+    monkeypatch.setattr(os, "replace", lambda s, d: flaky(s, d, 10_000))
+    with pytest.raises(SaveError, match="being used by another process"):
+        atomic_write(tmp_path / "a.toml", b"x = 2\n")
+    assert calls["n"] == store.REPLACE_ATTEMPTS and (tmp_path / "a.toml").read_bytes() == b"x = 1\n"
+    assert not list(tmp_path.glob(".*.tmp"))
