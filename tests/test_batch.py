@@ -299,3 +299,20 @@ def test_ctrl_c_stops_cleanly_and_keeps_rows(tmp_path: Path) -> None:
 def test_grid_without_sweep_is_one_point() -> None:
     g = Grid()
     assert g.points == 1 and g.values().shape == (1, 0) and g.point(0) == {}
+
+
+def test_the_docs_agent_example_runs_as_a_user_agent(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """docs/agents.md §3: the `Cautious` example, loaded by module path, in workers too."""
+    text = (Path(__file__).resolve().parents[1] / "docs" / "agents.md").read_text()
+    code = text.split("```python\n# mypkg/agents.py\n", 1)[1].split("```", 1)[0]
+    pkg = tmp_path / "mypkg"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("")
+    (pkg / "agents.py").write_text(code)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    a = run(MINI, games=30, seed=1, agents="red=mypkg.agents:Cautious", workers=2, chunk=10, keep_rows=True)
+    b = run(MINI, games=30, seed=1, agents="red=random", workers=1, keep_rows=True)
+    assert a.rows is not None and b.rows is not None
+    assert not np.array_equal(a.rows["score.red"], b.rows["score.red"])
+    # Cautious keeps at least half its ammo after each move; with the monthly production it never falls below 15.
+    assert a.rows["red.ammo"].min() >= 15
