@@ -290,6 +290,7 @@ def test_a_save_from_another_platform_that_replays_differently_opens_with_a_warn
     with pytest.warns(SaveWarning, match="Darwin-arm64"):
         loaded = load_game(p)
     assert loaded.game.state.values[0, 0] == g.state.values[0, 0] + 1e-9
+    assert not loaded.verified and load_game(save_game(g, tmp_path / "t.toml")).verified
 
 
 def test_wrong_types_name_the_key(tmp_path, mini):

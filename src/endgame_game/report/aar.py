@@ -78,6 +78,7 @@ class AfterAction:
     crossings: tuple[tuple[int, str, str], ...]  # (turn, threshold id, label)
     umpire: tuple[tuple[int, str], ...]  # (turn, description)
     batch: BatchComparison | None = None
+    verified: bool = True  # the save replayed exactly on this machine
 
 
 @attrs.frozen
@@ -91,7 +92,7 @@ class ReportFiles:
 # --- gathering ---------------------------------------------------------------------------------------
 
 
-def _game_with_history(source: Any) -> tuple[Any, dict[str, str], dict[str, Any], str]:
+def _game_with_history(source: Any) -> tuple[Any, dict[str, str], dict[str, Any], str, bool]:
     """(game with logs and history, agents, meta, source name) from a path, a LoadedGame or a Game."""
     from endgame_game.engine.api import Game, replay
 
@@ -100,15 +101,16 @@ def _game_with_history(source: Any) -> tuple[Any, dict[str, str], dict[str, Any]
 
         source = load_game(source)
     if hasattr(source, "game") and hasattr(source, "agents"):
-        return source.game, dict(source.agents), dict(source.meta), str(getattr(source, "path", ""))
+        return (source.game, dict(source.agents), dict(source.meta), str(getattr(source, "path", "")),
+                bool(getattr(source, "verified", True)))
     if isinstance(source, Game):
         g = source
         n = len(g.entries)
         if len(g.logs) == n and len(g.history) == n + 1:
-            return g, {}, {}, ""
+            return g, {}, {}, "", True
         with np.errstate(all="ignore"):
             rg, _ = replay(g.model, g.seed, g.entries, games=g.state.games, params=g.state.params, check=False)
-        return rg, {}, {}, ""
+        return rg, {}, {}, "", True
     raise EndgameError(f"cannot report on {type(source).__name__}: give a save file, a LoadedGame or a Game")
 
 
@@ -118,7 +120,7 @@ def build(source: Any, *, batch: str | Path | None = None, game: int = 0,
     from endgame_game.engine.log import EndingReached, ThresholdCrossed, UmpireAction
     from endgame_game.report.text import narrate
 
-    g, ag, mt, src = _game_with_history(source)
+    g, ag, mt, src, verified = _game_with_history(source)
     ag.update(agents or {})
     mt.update(meta or {})
     model = g.model
@@ -155,6 +157,7 @@ def build(source: Any, *, batch: str | Path | None = None, game: int = 0,
         values=values, turns=tuple(turns), ending_id=ending.id if ending else "",
         ending_label=ending.label if ending else "", ending_text=(ending.text or "").strip() if ending else "",
         end_turn=int(st.end_turn[game]), scores=scores, crossings=tuple(crossings), umpire=tuple(umpire), batch=comp,
+        verified=verified,
     )
 
 
@@ -268,6 +271,9 @@ def blocks(aar: AfterAction, charts: Mapping[str, Path], notes: Sequence[str] = 
     if aar.umpire:
         facts.append(f"Umpire actions: {len(aar.umpire)}")
     out.append(("ul", facts))
+    if not aar.verified:
+        out.append(("p", "Note: this save came from another platform or build and does not replay identically "
+                         "here; the ending and scores are as saved, the curves and timeline are this machine's replay."))
     for n in notes:
         out.append(("p", f"Note: {n}"))
 

@@ -42,6 +42,9 @@ class LoadedGame:
         path: the file it came from.
         header: the save's header (versions, ruleset, saved_at …).
         format_version: the format the file was written in (older ones were migrated).
+        verified: the order log replayed to exactly the stored state on this machine. False only for a
+            save from another platform or build that replays differently (it then opens from its stored
+            state with a ``SaveWarning``); such a save cannot be told apart from a consistent forgery.
     """
 
     game: Any
@@ -50,6 +53,7 @@ class LoadedGame:
     path: Path
     header: dict[str, Any] = attrs.Factory(dict)
     format_version: int = 2
+    verified: bool = True
 
 
 @attrs.frozen
@@ -169,7 +173,7 @@ def _load(data: SaveData, path: Path, upto: int | None) -> LoadedGame:
             warnings.warn(f"{msg} ({_env_note(data.header)}); the rewound game follows this machine's replay",
                           SaveWarning, stacklevel=3)
         meta["branch"] = {"from": path.name, "turn": data.current_turn, "rewound_to": upto}
-        return LoadedGame(game, dict(data.agents), meta, path, dict(data.header), data.version)
+        return LoadedGame(game, dict(data.agents), meta, path, dict(data.header), data.version, diverged is None)
 
     game, diverged = _run(data, model, None, stored)
     diff = first_difference(game.state, stored, model)
@@ -185,4 +189,4 @@ def _load(data: SaveData, path: Path, upto: int | None) -> LoadedGame:
                   SaveWarning, stacklevel=3)
     game.state = stored
     game.entries = list(data.turns)
-    return LoadedGame(game, dict(data.agents), meta, path, dict(data.header), data.version)
+    return LoadedGame(game, dict(data.agents), meta, path, dict(data.header), data.version, False)
