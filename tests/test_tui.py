@@ -448,3 +448,16 @@ def test_play_bad_arguments_are_messages(args, monkeypatch):
     monkeypatch.setattr(sys.stdout, "isatty", lambda: True)
     monkeypatch.setattr(sys.stdin, "isatty", lambda: True)
     assert main(["play", str(MINI), *args]) == 2
+
+
+async def test_resize_switches_between_compact_and_wide(tmp_path):
+    app = mini_app(("red",), tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        gs = await to_game(pilot, app)
+        assert not gs.has_class("-wide")
+        await pilot.resize_terminal(120, 40)
+        await pilot.pause()
+        assert gs.has_class("-wide") and "war" in screen_text(app)  # the full ladder, every rung
+        await pilot.resize_terminal(80, 24)
+        await pilot.pause()
+        assert not gs.has_class("-wide")

@@ -102,7 +102,7 @@ class EndgameApp(App[int]):
             else:
                 pre = p.stem if p.stem in known else self.ruleset
         self.session = None
-        self._base(TitleScreen(rulesets, seed=self.seed, preselect=pre))
+        self._base(TitleScreen(rulesets, seed=self.seed, preselect=pre, umpire=self.umpire))
 
     def _base(self, screen: Screen[None]) -> None:
         """Make ``screen`` the only screen above the default one."""

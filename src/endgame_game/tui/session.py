@@ -161,8 +161,11 @@ class Session:
         if umpire is None:
             umpire = bool(meta.get("umpire", False))
         agents = dict(getattr(loaded, "agents", {}) or {})
-        return cls(game, humans, agents, umpire=umpire, saves_dir=saves_dir,
-                   ruleset_ref=str(meta.get("ruleset", game.model.ref)))
+        session = cls(game, humans, agents, umpire=umpire, saves_dir=saves_dir,
+                      ruleset_ref=str(meta.get("ruleset", game.model.ref)))
+        if game.turn > 1:
+            session.briefed.update(session.humans)  # resuming: the briefing stays one key away (b)
+        return session
 
 
 def load_session(path: Path | str, *, upto: int | None = None, humans: Sequence[str] | None = None,

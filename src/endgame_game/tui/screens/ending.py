@@ -11,6 +11,7 @@ from textual.widgets import Button, DataTable, Footer, Label, Markdown, Static
 
 from endgame_game.tui import view
 from endgame_game.tui.session import Session
+from endgame_game.tui.widgets.news_feed import styled
 
 
 class EndingScreen(Screen[None]):
@@ -38,6 +39,10 @@ class EndingScreen(Screen[None]):
             with Horizontal(id="ending-main"):
                 with VerticalScroll(id="ending-text"):
                     yield Markdown((ending.text.strip() if ending and ending.text else "") or "_No debrief for this ending._")
+                    last = view.turn_report(game, len(game.logs), None) if game.logs else []
+                    if last:
+                        yield Label("The last turn", classes="section")
+                        yield Static(Text("\n").join(styled(x) for x in last[1:]), id="ending-last-turn")
                 with Vertical(id="ending-side"):
                     table: DataTable[str | Text] = DataTable(id="scores", cursor_type="none", zebra_stripes=True)
                     table.add_columns("Role", "Score", "Played by")

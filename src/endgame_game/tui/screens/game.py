@@ -57,10 +57,13 @@ class GameScreen(Screen[None]):
             with VerticalScroll(id="left"):
                 yield Label("Your resources", classes="section")
                 yield ResourcePanel(id="own")
-                yield Label("Tracks", classes="section")
-                yield TrackLadder(id="tracks")
+                yield TrackLadder(ladders=True, id="ladders")
                 yield Label("Others (intelligence estimates)", classes="section")
                 yield IntelPanel(id="intel")
+                yield Label("Other tracks", classes="section", id="gauges-label")
+                yield TrackLadder(ladders=False, id="gauges")
+                yield Label("Latest news", classes="section wide-only")
+                yield NewsFeed(id="news-side", classes="wide-only")
             with TabbedContent(id="right", initial="tab-orders"):
                 with TabPane("Orders", id="tab-orders"):
                     with Vertical(id="orders"):
@@ -118,7 +121,10 @@ class GameScreen(Screen[None]):
         self.query_one(CalendarBar).show(view.calendar(game), name, model.meta.title, extra)
         self.query_one(ResourcePanel).show(view.own_rows(game, role))
         self.query_one(IntelPanel).show(view.intel_rows(game, role))
-        self.query_one(TrackLadder).show(view.tracks(game), compact=not self.has_class("-wide"))
+        tracks = view.tracks(game)
+        for ladder in self.query(TrackLadder).results(TrackLadder):
+            ladder.show(tracks, compact=not self.has_class("-wide"))
+        self.query_one("#gauges-label").display = self.query_one("#gauges").display
         mv = view.moves(game, role, self.queue)
         self._moves = {m.id: m for m in mv}
         self.query_one(MoveList).show(mv)
@@ -131,7 +137,9 @@ class GameScreen(Screen[None]):
         self.query_one(InboxPanel).show(box)
         tabs = self.query_one(TabbedContent)
         tabs.get_tab("tab-inbox").label = f"Inbox ({len(box.to_answer)})" if box.to_answer else "Inbox"
-        self.query_one(NewsFeed).show(view.news(game, role, turns=6 if self.has_class("-wide") else 3))
+        news = view.news(game, role, turns=6 if self.has_class("-wide") else 3)
+        for feed in self.query(NewsFeed).results(NewsFeed):
+            feed.show(news if feed.id == "news" else news[:12])
 
     # -- orders --
     @on(MoveHighlighted)

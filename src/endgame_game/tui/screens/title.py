@@ -41,8 +41,10 @@ class TitleScreen(Screen[None]):
         Binding("l", "load", "Load save"),
     ]
 
-    def __init__(self, rulesets: list[RulesetInfo] | None = None, seed: int = 0, preselect: str | None = None) -> None:
+    def __init__(self, rulesets: list[RulesetInfo] | None = None, seed: int = 0, preselect: str | None = None,
+                 umpire: bool = False) -> None:
         super().__init__()
+        self.umpire = umpire
         self.rulesets = rulesets if rulesets is not None else list_rulesets()
         self.seed = seed
         ids = [r.id for r in self.rulesets]
@@ -66,7 +68,7 @@ class TitleScreen(Screen[None]):
             with Horizontal(id="title-options"):
                 yield Label("Seed", classes="inline-label")
                 yield Input(str(self.seed), id="seed", type="integer", compact=True)
-                yield Checkbox("Umpire controls", id="umpire", compact=True)
+                yield Checkbox("Umpire controls", self.umpire, id="umpire", compact=True)
             with Horizontal(classes="buttons"):
                 yield Button("Play (p)", variant="primary", id="play", compact=True)
                 yield Button("Resume autosave (r)", id="resume", compact=True)

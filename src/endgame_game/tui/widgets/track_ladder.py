@@ -23,7 +23,15 @@ class TrackLadder(Static):
 
     compact: bool = True
 
+    def __init__(self, *, ladders: bool | None = None, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.ladders = ladders
+        """True: only tracks with levels; False: only the others; None: all."""
+
     def show(self, tracks: Sequence[TrackView], compact: bool | None = None) -> None:
+        if self.ladders is not None:
+            tracks = [t for t in tracks if bool(t.levels) == self.ladders]
+        self.display = bool(tracks)
         self.tracks = list(tracks)
         if compact is not None:
             self.compact = compact
