@@ -3,6 +3,7 @@ stays identical to a twin that is never saved (every per-turn checksum, the stat
 
 from __future__ import annotations
 
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -80,6 +81,10 @@ class SavedGameMachine(RuleBasedStateMachine):
         self.twin, diverged = replay(MODEL, self.seed, self.twin.entries, games=self.twin.state.games,
                                      params=self.twin.state.params, upto=n)
         assert diverged is None
+
+    def teardown(self) -> None:
+        if hasattr(self, "dir"):
+            shutil.rmtree(self.dir, ignore_errors=True)
 
     @invariant()
     def same_as_never_saved(self) -> None:
