@@ -390,19 +390,11 @@ async def test_bad_ruleset_and_bad_save_are_messages(tmp_path):
             assert app._notifications and app.is_running
 
 
-async def test_ending_writes_the_after_action_report(tmp_path, monkeypatch):
-    calls = []
-
-    def fake_report(save):
-        calls.append(save)
-        return f"After-action report: wrote {save.stem}-report/report.md"
-
-    monkeypatch.setattr("endgame_game.tui.app.write_report", fake_report)
+async def test_ending_writes_the_after_action_report(tmp_path):
     app = mini_app(("red",), tmp_path)
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=(100, 30)) as pilot:
         await to_game(pilot, app)
-        game = app.session.game
-        game.adjust("flags.talks", 1, "test: peace now")
+        app.session.game.adjust("flags.talks", 1, "test: peace now")
         await end_turn(pilot, app)
         for _ in range(3):
             if isinstance(app.screen, EndingScreen):
@@ -410,9 +402,13 @@ async def test_ending_writes_the_after_action_report(tmp_path, monkeypatch):
             await pilot.press("enter")
             await settle(pilot, app)
         assert isinstance(app.screen, EndingScreen)
-        await pilot.press("r")
-        await settle(pilot, app)
-        assert calls and calls[0].exists()
+        await pilot.click("#report")
+        for _ in range(100):
+            await settle(pilot, app)
+            if "written" in screen_text(app):
+                break
+        assert (tmp_path / "mini-seed1-final.toml").exists()
+        assert (tmp_path / "mini-seed1-final-report" / "report.md").exists()
         assert "report.md" in screen_text(app)
 
 

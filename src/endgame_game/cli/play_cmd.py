@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Mapping
+from typing import Any
 
 from endgame_game.errors import EndgameError
 
@@ -59,13 +61,14 @@ def run(args: argparse.Namespace) -> int:
         session = load_session(args.load, upto=args.turn, humans=roles or None, umpire=args.umpire or None,
                                saves_dir=args.saves)
     elif ruleset and roles:
+        from endgame_game.engine.api import Game
         from endgame_game.tui.session import Session
 
         model = CompiledModel.load(ruleset, overrides)  # a bad ruleset is reported by the CLI, before the app
         for r in roles:
             if r not in model.playable:
                 raise EndgameError(f"no playable role {r!r} in {model.id}; roles: {', '.join(model.playable)}")
-        session = Session(_game(model, seed), roles, agents, umpire=args.umpire, saves_dir=args.saves,
+        session = Session(Game(model, seed=seed), roles, agents, umpire=args.umpire, saves_dir=args.saves,
                           ruleset_ref=ruleset)
     elif ruleset:
         CompiledModel.load(ruleset, overrides)
@@ -76,19 +79,13 @@ def run(args: argparse.Namespace) -> int:
     return int(app.run() or 0)
 
 
-def _game(model: object, seed: int) -> object:
-    from endgame_game.engine.api import Game
-
-    return Game(model, seed=seed)  # type: ignore[arg-type]
-
-
 def _random_seed() -> int:
     import secrets
 
     return secrets.randbelow(2**31)
 
 
-def demo(ruleset: str, seed: int, agents: dict[str, str], overrides: dict[str, object]) -> int:
+def demo(ruleset: str, seed: int, agents: Mapping[str, str], overrides: Mapping[str, Any]) -> int:
     """AI plays every role to an ending; print the narration (no terminal needed)."""
     from endgame_game.ai import make_agents, play_turn
     from endgame_game.engine import new_game

@@ -8,9 +8,6 @@ thread worker and posts ``TurnResolved``.
 
 from __future__ import annotations
 
-import argparse
-import contextlib
-import io
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 
@@ -22,7 +19,13 @@ from textual.screen import Screen
 from endgame_game.errors import EndgameError, RulesetError
 from endgame_game.rules.registry import RulesetInfo, list_rulesets
 from endgame_game.tui import view
-from endgame_game.tui.messages import LoadRequested, OrdersConfirmed, SessionChanged, StartRequested, TurnResolved
+from endgame_game.tui.messages import (
+    LoadRequested,
+    OrdersConfirmed,
+    SessionChanged,
+    StartRequested,
+    TurnResolved,
+)
 from endgame_game.tui.screens.briefing import BriefingScreen
 from endgame_game.tui.screens.dialogs import ChoiceDialog, ConfirmDialog, TextDialog
 from endgame_game.tui.screens.ending import EndingScreen
@@ -34,7 +37,7 @@ from endgame_game.tui.screens.turn_report import TurnReportScreen
 from endgame_game.tui.screens.umpire import UmpireScreen
 from endgame_game.tui.session import SAVES_DIR, Session, load_session, resume_latest
 
-Step = Callable[[Callable[[], None]], None]
+Step = Callable[[Callable[[], None]], object]
 
 
 def error_text(e: BaseException) -> str:
@@ -387,28 +390,20 @@ class EndgameApp(App[int]):
 
 
 def write_report(save: Path) -> str:
-    """Run the ``endgame report`` command on a save; returns a sentence saying where it went."""
+    """Write the after-action report of a save next to it (what ``endgame report SAVE`` does);
+    returns a sentence saying where it went."""
     try:
-        from endgame_game.cli import report_cmd  # type: ignore[attr-defined]
-    except ImportError:
-        return f"The report command is not available in this build; the game is saved at {save}."
-    parser = argparse.ArgumentParser(prog="endgame")
-    sub = parser.add_subparsers(dest="command")
-    report_cmd.add_parser(sub)
-    out = io.StringIO()
+        from endgame_game.report.aar import write_report as aar_report
+    except ImportError as e:
+        return f"The after-action report is not available in this build ({e}); the game is saved at {save}."
+    out = save.parent / f"{save.stem}-report"
     try:
-        args = parser.parse_args(["report", str(save), "--out", str(save.parent / f"{save.stem}-report")])
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
-            code = int(report_cmd.run(args) or 0)
-    except SystemExit as e:
-        code = int(e.code or 0) if isinstance(e.code, int) else 2
-    except Exception as e:  # noqa: BLE001 - a failing report is a message
+        files = aar_report(save, out)
+    except Exception as e:  # noqa: BLE001 - a failing report is a message, never a crash
         return f"The report failed: {e}"
-    text = out.getvalue().strip()
-    last = text.splitlines()[-1] if text else ""
-    if code:
-        return f"The report failed ({last or f'exit {code}'})."
-    return f"After-action report: {last}" if last else f"Report written for {save}."
+    notes = list(getattr(files, "notes", []) or [])
+    extra = f" ({'; '.join(notes)})" if notes else ""
+    return f"After-action report written: {files.markdown} and {files.html}{extra}"
 
 
 def make_app(ruleset: str | Path | None = None, roles: Sequence[str] | str = (), *, agents: Mapping[str, str] | None = None,

@@ -117,7 +117,7 @@ def own_rows(game: Game, actor: str) -> list[ValueRow]:
         now = float(game.state.values[0, j])
         series = hist[:, j] if hist is not None else [now]
         delta = float(series[-1] - series[-2]) if len(series) > 1 else 0.0
-        rows.append(ValueRow(v, label, num(now), unit, spark(series), delta))
+        rows.append(ValueRow(v, label, num(now), unit, spark(list(series)), delta))
     return rows
 
 

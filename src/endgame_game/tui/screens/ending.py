@@ -58,10 +58,10 @@ class EndingScreen(Screen[None]):
                 yield Button("Quit (q)", id="quit", compact=True)
         yield Footer()
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
+    async def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
         action = {"report": "report", "save": "save", "new": "new_game", "quit": "quit"}[event.button.id or "quit"]
-        self.run_action(f"app.{action}")
+        await self.run_action(f"app.{action}")
 
     def set_status(self, text: str) -> None:
         self.query_one("#report-status", Static).update(text)

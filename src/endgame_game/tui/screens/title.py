@@ -147,10 +147,10 @@ class TitleScreen(Screen[None]):
                 out[sel.id.removeprefix("agent-")] = sel.value
         return out
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
+    async def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
         action = {"play": "play", "resume": "resume", "load": "load", "quit": "app.quit"}[event.button.id or "play"]
-        self.run_action(action)
+        await self.run_action(action)
 
     def action_play(self) -> None:
         model = self._model()
@@ -173,5 +173,5 @@ class TitleScreen(Screen[None]):
     def action_resume(self) -> None:
         self.post_message(LoadRequested(None))
 
-    def action_load(self) -> None:
-        self.app.run_action("load")
+    async def action_load(self) -> None:
+        await self.app.run_action("load")

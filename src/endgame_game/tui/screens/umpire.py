@@ -80,9 +80,9 @@ class UmpireScreen(Screen[None]):
                 acts.append(f"• {view.actor_name(self.session.model, actor)}: {', '.join(o)}\n")
         self.query_one("#umpire-actions", Static).update(acts)
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
+    async def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
-        self.run_action({"inject": "inject", "adjust": "adjust", "pause": "pause", "rewind": "rewind",
+        await self.run_action({"inject": "inject", "adjust": "adjust", "pause": "pause", "rewind": "rewind",
                          "back": "close"}[event.button.id or "back"])
 
     def _changed(self, rewound: bool = False) -> None:
