@@ -47,3 +47,5 @@ def test_unreachable_scheduler_is_a_clear_error(capsys: pytest.CaptureFixture[st
     monkeypatch.setattr("endgame_game.batch.runner.DASK_CONNECT_TIMEOUT", "1s")
     assert main(["batch", MINI, "--games", "5", "--backend", "dask", "--scheduler", "tcp://127.0.0.1:9"]) == 2
     assert "cannot reach the Dask scheduler" in capsys.readouterr().err
+    assert main(["batch", MINI, "--games", "5", "--backend", "dask", "--scheduler", "no-port"]) == 2
+    assert "cannot reach the Dask scheduler at no-port" in capsys.readouterr().err

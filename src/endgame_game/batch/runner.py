@@ -177,7 +177,7 @@ def _dask_executor(scheduler: str | None, workers: int) -> tuple[cf.Executor, Ca
     if scheduler:
         try:
             client = Client(scheduler, timeout=DASK_CONNECT_TIMEOUT)
-        except OSError as e:
+        except (OSError, ValueError, TypeError) as e:  # unreachable, timed out, or not an address
             raise EndgameError(f"cannot reach the Dask scheduler at {scheduler}: {e}") from None
 
         def close() -> None:

@@ -22,7 +22,7 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:  # t
     p = sub.add_parser(
         "batch", help="run many seeded AI games (sweeps, process pool or Dask); rows to CSV/Parquet, a summary",
         description="Run N seeded AI games per sweep point in chunks on a process pool (one worker per core), "
-                    "write one row per game and print ending frequencies with 95%% intervals per sweep point. "
+                    "write one row per game and print ending frequencies with 95% intervals per sweep point. "
                     "The same seed gives the same rows whatever --workers or --chunk. Every sweep point plays the "
                     "same game indices 0..N-1 (common random numbers).",
         epilog="example: endgame batch endgame-2024 --games 100000 --ai moscow=doctrine:hawk,kyiv=lookahead "
