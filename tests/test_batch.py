@@ -229,6 +229,12 @@ def test_bad_arguments_are_clear_errors(mini: CompiledModel, tmp_path: Path) -> 
         run(mini, games=5, agents="rde=random")
     with pytest.raises(EndgameError, match="folder"):
         run(mini, games=5, out=tmp_path / "missing" / "r.csv")
+    with pytest.raises(EndgameError, match="is a folder"):
+        run(mini, games=5, out=tmp_path)
+    with pytest.raises(EndgameError, match="at most"):
+        make_grid(["params.growth=0:1:1000", "params.growth=0:1:1000"]).check(mini)
+    with pytest.raises(EndgameError, match="STEPS"):
+        parse_axis("params.growth=0:1:1000000000")
     with pytest.raises(EndgameError, match="backend"):
         run(mini, games=5, workers=2, backend="ray")
 

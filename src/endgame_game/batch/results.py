@@ -144,6 +144,8 @@ class ParquetWriter:
         if self._writer is not None:
             self._writer.close()
             self._writer = None
+        elif self.path.exists() and self.path.stat().st_size == 0:
+            self.path.unlink()  # no rows at all: no (invalid, empty) Parquet file
 
 
 def open_writer(path: str | Path) -> Writer:
@@ -155,9 +157,16 @@ def open_writer(path: str | Path) -> Writer:
     p = Path(path)
     if not p.parent.exists():
         raise EndgameError(f"cannot write {p}: folder {p.parent} does not exist")
-    if p.suffix.lower() in (".parquet", ".pq"):
-        return ParquetWriter(p)
-    return CsvWriter(p)
+    if p.is_dir():
+        raise EndgameError(f"cannot write {p}: it is a folder; give a file name such as {p / 'results.csv'}")
+    try:
+        if p.suffix.lower() in (".parquet", ".pq"):
+            w: Writer = ParquetWriter(p)
+            p.touch()  # fail now, not after the first row group, if the file cannot be written
+            return w
+        return CsvWriter(p)
+    except OSError as e:
+        raise EndgameError(f"cannot write {p}: {e.strerror or e}") from None
 
 
 def read_csv(path: str | Path) -> Rows:

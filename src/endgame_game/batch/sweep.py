@@ -24,6 +24,10 @@ from endgame_game.errors import EndgameError
 from endgame_game.rules.expr import did_you_mean
 
 
+MAX_POINTS = 100_000
+"""The largest sweep grid (each point keeps a summary in memory)."""
+
+
 @attrs.frozen
 class Axis:
     """One swept parameter: its id (without ``params.``) and its values."""
@@ -53,8 +57,8 @@ def parse_axis(text: str) -> Axis:
             if len(parts) != 3:
                 raise ValueError
             lo, hi, steps = float(parts[0]), float(parts[1]), int(parts[2])
-            if steps < 1:
-                raise EndgameError(f"--sweep {key}: STEPS must be 1 or more, got {steps}")
+            if steps < 1 or steps > MAX_POINTS:
+                raise EndgameError(f"--sweep {key}: STEPS must be between 1 and {MAX_POINTS:,}, got {steps}")
             values = tuple(float(v) for v in np.linspace(lo, hi, steps))
         else:
             values = tuple(float(v) for v in spec.split(","))
@@ -100,6 +104,8 @@ class Grid:
         Raises:
             EndgameError: naming the parameter, its range and the offending value.
         """
+        if self.points > MAX_POINTS:
+            raise EndgameError(f"--sweep: the grid has {self.points:,} points; at most {MAX_POINTS:,} are allowed")
         seen: set[str] = set()
         for a in self.axes:
             if a.param not in model.param_index:
