@@ -56,7 +56,7 @@ async def test_title_choose_role_then_play(tmp_path):
         assert "Red" in text and "Blue" in text and "Opponents" in text
         # untick Red, tick Blue: play Blue against the AI
         await pilot.press("space", "down", "space")
-        await pilot.press("p")
+        await pilot.click("#play")
         await settle(pilot, app)
         assert isinstance(app.screen, BriefingScreen)
         assert app.session is not None and app.session.humans == ("blue",)
@@ -361,6 +361,11 @@ async def test_save_then_resume_from_title(tmp_path):
     async with app3.run_test(size=SIZE) as pilot:
         await settle(pilot, app3)
         assert app3.session is not None and app3.session.game.turn == 2
+        assert isinstance(app3.screen, GameScreen)  # no second briefing when resuming
+    app4 = make_app(load=saved, turn=1, saves_dir=tmp_path, animate=False)  # endgame play --load S --turn 1
+    async with app4.run_test(size=SIZE) as pilot:
+        await settle(pilot, app4)
+        assert app4.session is not None and app4.session.game.turn == 1 and app4.session.game.entries == []
 
 
 async def test_load_dialog_lists_saves(tmp_path):
