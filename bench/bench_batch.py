@@ -27,7 +27,6 @@ import os
 import pstats
 import resource
 import subprocess
-import sys
 import time
 from pathlib import Path
 

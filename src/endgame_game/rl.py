@@ -143,9 +143,9 @@ class EndgameParallelEnv(ParallelEnv):  # type: ignore[misc]
         done = g.done
         rewards: dict[str, float] = {}
         for a in self.agents:
-            s = self._score(a)
-            rewards[a] = s - self._last_score[a]
-            self._last_score[a] = s
+            score = self._score(a)
+            rewards[a] = score - self._last_score[a]
+            self._last_score[a] = score
         obs = {a: self._observe(a) for a in self.agents}
         terms = dict.fromkeys(self.agents, done)
         truncs = dict.fromkeys(self.agents, False)

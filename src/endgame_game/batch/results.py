@@ -20,7 +20,7 @@ import csv
 import io
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -115,7 +115,7 @@ class ParquetWriter:
         self.row_group = row_group
         self._buf: list[Rows] = []
         self._n = 0
-        self._writer = None
+        self._writer: Any = None
 
     def write(self, rows: Rows) -> None:
         if not rows:

@@ -23,7 +23,6 @@ from endgame_game.engine.model import CompiledModel
 from endgame_game.errors import EndgameError
 from endgame_game.rules.expr import did_you_mean
 
-
 MAX_POINTS = 100_000
 """The largest sweep grid (each point keeps a summary in memory)."""
 

@@ -102,7 +102,8 @@ class _PlainProgress:
 
 def run(args: argparse.Namespace) -> int:
     from endgame_game.ai.loading import parse_agent_specs
-    from endgame_game.batch import make_grid, run as run_batch
+    from endgame_game.batch import make_grid
+    from endgame_game.batch import run as run_batch
     from endgame_game.engine import CompiledModel
 
     if args.games < 1:
@@ -221,5 +222,5 @@ def _save_games(model: Any, args: argparse.Namespace, specs: dict[str, str], gri
         name = f"{model.id}-s{args.seed}-g{g}" + (f"-p{p}" if grid.points > 1 else "") + ".toml"
         meta = {"batch": {"seed": args.seed, "point": p, "game": g, **grid.point(p)}}
         path = save_game(game, folder / name,
-                         agents={a: specs.get(a) or getattr(ag, "spec", type(ag).__name__) for a, ag in agents.items()}, meta=meta)
+                         agents={a: str(specs.get(a) or getattr(ag, "spec", type(ag).__name__)) for a, ag in agents.items()}, meta=meta)
         print(f"saved game {g}" + (f" of point {p}" if grid.points > 1 else "") + f": {path}")
