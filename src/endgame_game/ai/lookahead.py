@@ -1,8 +1,8 @@
 """The lookahead agent: try each candidate order on a copy of the batch, play a few turns ahead, keep the best.
 
 For each game the candidates are **pass** and every single legal move of the actor that fits. All candidates
-of all games are simulated at once: the (estimated) state is repeated ``K`` times
-(``BatchState.repeat``), candidate ``c`` of game ``g`` is row ``g * K + c``, and ``depth`` turns
+of all games are simulated at once: the (estimated) state of each game is copied once per allowed
+candidate (``BatchState.take``; candidates that are not legal in a game are not simulated), and ``depth`` turns
 are resolved with ``engine.turn.step``: the first with the candidate as the actor's order, the rest
 with a rollout policy for the actor too. Every other actor plays its rollout policy throughout
 (its first doctrine, or random if it has none). The candidate with the highest score for the actor
@@ -129,17 +129,20 @@ class LookaheadAgent:
         """
         model, me, K = self.model, self.actor, self.candidates
         B = state.batch
-        sim = state.repeat(K)
-        # The planner's own stream: keyed by the real seed, the actor and the turn (not the real future).
-        sim.seed = rng.derive_seed(state.seed, self._site, state.turn)
-        first = np.zeros((B * K, len(model.moves)), dtype=bool)
-        for c, s in enumerate(self.slots, start=1):
-            first[c::K, s] = True
         valid = np.ones((B, K), dtype=bool)
         valid[:, 1:] = legal
-        first[~valid.reshape(-1)] = False
+        # Only the (game, candidate) pairs that are allowed are simulated: most of a role's moves
+        # (proposal answers above all) are not legal in most games.
+        flat = np.nonzero(valid.reshape(-1))[0]
+        sim = state.take(flat // K)
+        # The planner's own stream: keyed by the real seed, the actor and the turn (not the real future).
+        sim.seed = rng.derive_seed(state.seed, self._site, state.turn)
+        first = np.zeros((flat.size, len(model.moves)), dtype=bool)
+        cand = flat % K
+        for c, s in enumerate(self.slots, start=1):
+            first[cand == c, s] = True
         if chosen is not None:
-            first |= np.repeat(chosen, K, axis=0)
+            first |= chosen[flat // K]
         for d in range(self.depth):
             if sim.ended.all():
                 break
@@ -152,6 +155,6 @@ class LookaheadAgent:
             if d == 0:
                 orders |= first
             step(model, sim, orders)
-        score = sim.scores[:, me].reshape(B, K).copy()
-        score[~valid] = -np.inf
-        return score
+        score = np.full(B * K, -np.inf)
+        score[flat] = sim.scores[:, me]
+        return score.reshape(B, K)
