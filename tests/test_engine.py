@@ -239,3 +239,13 @@ def test_public_log_hides_exact_values_of_others_noisy_resources(model):
     assert gold_effects(g.records())
     assert not gold_effects(visible_records(model, g.records(), "a"))
     assert gold_effects(visible_records(model, g.records(), "b"))
+
+
+def test_costs_are_logged(model):
+    from endgame_game.engine import EffectApplied
+
+    g = game(model, log=True)
+    g.submit("a", ["spend"])
+    tl = g.step()
+    paid = [r for r in tl.records if isinstance(r, EffectApplied) and r.target == "a.gold"]
+    assert paid and paid[0].source == "spend" and (paid[0].before, paid[0].after) == (10.0, 6.0)

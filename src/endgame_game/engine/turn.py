@@ -118,8 +118,12 @@ def step(model: CompiledModel, state: BatchState, orders: np.ndarray, log: bool 
                     tl.records.append(MoveTaken(turn, g, names[m.actor], m.id, m.label))
             for idx, fn in m.cost:
                 cost = np.broadcast_to(np.asarray(fn(st), dtype=np.float64), (r.B,))
-                old = st.values[:, idx]
+                old = st.values[:, idx].copy()
                 st.values[:, idx] = np.where(col, np.clip(old - cost, model.lo[idx], model.hi[idx]), old)
+                if log:
+                    name = model.symbols.values[idx]
+                    for g in r._rows(col & (st.values[:, idx] != old)):
+                        tl.records.append(EffectApplied(turn, g, m.id, name, float(old[g]), float(st.values[g, idx])))
             st.taken[:, m.slot] += col
             if m.kind == "response":
                 st.answers[:, m.proposal, m.actor] = np.where(col, m.answer, st.answers[:, m.proposal, m.actor])

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from endgame_game.errors import Issue, RulesetError
 from endgame_game.rules.check import Checked, check
-from endgame_game.rules.loader import apply_overrides, load_raw, parse_assignments, structure
+from endgame_game.rules.loader import (
+    RawRuleset,
+    apply_overrides,
+    load_raw,
+    parse_assignments,
+    raw_from_texts,
+    structure,
+)
 from endgame_game.rules.registry import RulesetInfo, find_ruleset, list_rulesets
 from endgame_game.rules.schema import Ruleset
 
@@ -19,7 +26,15 @@ def check_file(ref: str | Path, overrides: Mapping[str, Any] | None = None) -> C
     Raises:
         RulesetError: when the file cannot be read or structured at all.
     """
-    raw = load_raw(ref)
+    return _check_raw(load_raw(ref), overrides)
+
+
+def check_texts(files: Sequence[tuple[str, str]], overrides: Mapping[str, Any] | None = None) -> Checked:
+    """Like ``check_file``, from ruleset texts in memory (child first, then each base it extends)."""
+    return _check_raw(raw_from_texts(files), overrides)
+
+
+def _check_raw(raw: RawRuleset, overrides: Mapping[str, Any] | None) -> Checked:
     if overrides:
         raw = apply_overrides(raw, overrides)
     st = structure(raw)
@@ -45,6 +60,7 @@ __all__ = [
     "RulesetError",
     "RulesetInfo",
     "check_file",
+    "check_texts",
     "find_ruleset",
     "list_rulesets",
     "load_ruleset",

@@ -54,16 +54,40 @@ def _read_toml(path: Path) -> tuple[dict[str, Any], str]:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as e:
         raise RulesetError([Issue("", f"file is not UTF-8 text (byte {e.start})", file=str(path))]) from None
+    return parse_toml(text, str(path)), text
+
+
+def parse_toml(text: str, file: str) -> dict[str, Any]:
+    """Parse TOML text; a syntax error is a RulesetError with the file and line."""
+    if len(text) > MAX_FILE_BYTES:
+        raise RulesetError([Issue("", f"file is {len(text)} characters; the limit is {MAX_FILE_BYTES}", file=file)])
     try:
-        data = tomllib.loads(text)
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         m = re.search(r"\(at line (\d+), column (\d+)\)", str(e))
         line = int(m.group(1)) if m else None
         msg = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(e))
-        raise RulesetError([Issue("", f"not valid TOML: {msg}", file=str(path), line=line)]) from None
+        raise RulesetError([Issue("", f"not valid TOML: {msg}", file=file, line=line)]) from None
     except (RecursionError, MemoryError) as e:
-        raise RulesetError([Issue("", f"not valid TOML: {type(e).__name__}", file=str(path))]) from None
-    return data, text
+        raise RulesetError([Issue("", f"not valid TOML: {type(e).__name__}", file=file)]) from None
+
+
+def raw_from_texts(files: Sequence[tuple[str, str]]) -> RawRuleset:
+    """A ruleset from texts in memory (child first, each file followed by the base it extends), as
+    ``CompiledModel.files`` keeps them: nothing is read from disk."""
+    if not files:
+        raise RulesetError([Issue("", "no ruleset text given")])
+    datas = []
+    for i, (name, text) in enumerate(files):
+        d = parse_toml(text, name)
+        if i < len(files) - 1 and not isinstance(d.get("extends"), str):
+            raise RulesetError([Issue("extends", "is followed by a base file but extends nothing", file=name)])
+        datas.append(d)
+    merged = datas[-1]
+    for i in range(len(datas) - 2, -1, -1):
+        merged = merge(merged, datas[i], files[i][0])
+        merged["extends"] = datas[i]["extends"]
+    return RawRuleset(merged, tuple((n, t) for n, t in files))
 
 
 def _by_id(items: Any, key: str, file: str) -> list[Any]:
@@ -218,27 +242,27 @@ def _strict_converter() -> cattrs.Converter:
 
     def s_str(v: Any, _: Any) -> str:
         if type(v) is not str:
-            raise TypeError(f"expected text, got {_describe(v)}")
+            raise TypeError(f"expected text, got {describe_value(v)}")
         return v
 
     def s_int(v: Any, _: Any) -> int:
         if type(v) is not int:
-            raise TypeError(f"expected a whole number, got {_describe(v)}")
+            raise TypeError(f"expected a whole number, got {describe_value(v)}")
         return v
 
     def s_float(v: Any, _: Any) -> float:
         if type(v) not in (int, float):
-            raise TypeError(f"expected a number, got {_describe(v)}")
+            raise TypeError(f"expected a number, got {describe_value(v)}")
         return float(v)
 
     def s_bool(v: Any, _: Any) -> bool:
         if type(v) is not bool:
-            raise TypeError(f"expected true or false, got {_describe(v)}")
+            raise TypeError(f"expected true or false, got {describe_value(v)}")
         return v
 
     def s_date(v: Any, _: Any) -> dt.date:
         if type(v) is not dt.date:
-            raise TypeError(f"expected a date like 2024-12-01, got {_describe(v)}")
+            raise TypeError(f"expected a date like 2024-12-01, got {describe_value(v)}")
         return v
 
     c.register_structure_hook(str, s_str)
@@ -255,7 +279,7 @@ def _strict_converter() -> cattrs.Converter:
 
         def hook(v: Any, _: Any) -> tuple[Any, ...]:
             if not isinstance(v, list):
-                raise TypeError(f"expected a list, got {_describe(v)}")
+                raise TypeError(f"expected a list, got {describe_value(v)}")
             out, errors = [], []
             for i, x in enumerate(v):
                 try:
@@ -279,7 +303,7 @@ def _strict_converter() -> cattrs.Converter:
 
         def hook(v: Any, _: Any) -> dict[str, Any]:
             if not isinstance(v, dict):
-                raise TypeError(f"expected a table, got {_describe(v)}")
+                raise TypeError(f"expected a table, got {describe_value(v)}")
             out = {}
             errors: list[Exception] = []
             for k, x in v.items():
@@ -298,7 +322,8 @@ def _strict_converter() -> cattrs.Converter:
     return c
 
 
-def _describe(v: Any) -> str:
+def describe_value(v: Any) -> str:
+    """How a TOML value reads in an error message: "the text 'x'", "a list", "true/false"."""
     if isinstance(v, bool):
         return "true/false"
     if isinstance(v, int | float):

@@ -36,6 +36,7 @@ import attrs
 import numpy as np
 
 from endgame_game.errors import SaveError
+from endgame_game.rules.loader import describe_value as describe
 
 MAGIC = "endgame-save"
 FORMAT_VERSION = 2
@@ -137,18 +138,6 @@ def dec_int(v: Any, key: str, path: Any = None) -> int:
     raise SaveDataError(path, key, f"expected a whole number (or one written as decimal text), got {describe(v)}")
 
 
-def describe(v: Any) -> str:
-    if isinstance(v, bool):
-        return "true/false"
-    if isinstance(v, int | float):
-        return f"the number {v!r}"
-    if isinstance(v, str):
-        return f"the text {v!r}" if len(v) < 40 else "text"
-    if isinstance(v, list):
-        return "a list"
-    if isinstance(v, dict):
-        return "a table"
-    return type(v).__name__
 
 
 # --- user data (meta, agents, overrides) -------------------------------------------------------------
@@ -550,31 +539,10 @@ def model_from_texts(files: Sequence[tuple[str, str]], ref: str, overrides: Mapp
     check and compile. Reads no file and runs nothing else."""
     from endgame_game.engine.model import CompiledModel
     from endgame_game.errors import RulesetError
-    from endgame_game.rules.check import check
-    from endgame_game.rules.loader import MAX_FILE_BYTES, RawRuleset, apply_overrides, merge, structure
+    from endgame_game.rules import check_texts
 
-    datas = []
-    for i, (name, text) in enumerate(files):
-        key = f"ruleset_files[{i}].text"
-        if len(text.encode("utf-8")) > MAX_FILE_BYTES:
-            raise SaveDataError(path, key, f"ruleset {name} is larger than {MAX_FILE_BYTES} bytes")
-        try:
-            d = tomllib.loads(text)
-        except (tomllib.TOMLDecodeError, RecursionError, MemoryError) as e:
-            raise SaveDataError(path, key, f"the embedded ruleset {name} is not valid TOML: {e}") from None
-        if i < len(files) - 1 and not isinstance(d.get("extends"), str):
-            raise SaveDataError(path, key, f"{name} is followed by a base file but does not extend anything")
-        datas.append(d)
     try:
-        merged = datas[-1]
-        for i in range(len(datas) - 2, -1, -1):
-            merged = merge(merged, datas[i], files[i][0])
-            merged["extends"] = datas[i]["extends"]
-        raw = RawRuleset(merged, tuple((n, t) for n, t in files))
-        if overrides:
-            raw = apply_overrides(raw, overrides)
-        st = structure(raw)  # as rules.check_file does
-        checked = check(st.ruleset, raw, st.issues, st.repaired)
+        checked = check_texts(files, overrides)
         if checked.errors:
             raise RulesetError(checked.issues)
         return CompiledModel(checked, ref, overrides)
