@@ -8,6 +8,8 @@ import sys
 import pytest
 from textual.widgets import Input, OptionList, Select
 
+from endgame_game.engine.model import CompiledModel
+from endgame_game.rules.registry import list_rulesets
 from endgame_game.tui.app import EndgameApp, make_app
 from endgame_game.tui.screens.briefing import BriefingScreen
 from endgame_game.tui.screens.dialogs import AdjustDialog, ChoiceDialog, ConfirmDialog, TextDialog
@@ -462,3 +464,20 @@ async def test_resize_switches_between_compact_and_wide(tmp_path):
         await pilot.resize_terminal(80, 24)
         await pilot.pause()
         assert not gs.has_class("-wide")
+
+
+@pytest.mark.parametrize("info", [r for r in list_rulesets() if not r.extends], ids=lambda r: r.id)
+async def test_every_ruleset_plays_in_the_app(info, tmp_path):
+    """Whatever a ruleset declares, the app renders it and plays a turn: no scenario code."""
+    model = CompiledModel.load(info.path)
+    role = model.playable[-1]
+    app = make_app(info.path, [role], seed=5, saves_dir=tmp_path, animate=False)
+    async with app.run_test(size=SIZE) as pilot:
+        gs = await to_game(pilot, app)
+        assert model.ruleset.actors[role].name in screen_text(app)
+        legal = app.session.game.legal_moves(role)
+        if legal:
+            assert gs.add_order(legal[0])
+        await end_turn(pilot, app)
+        assert isinstance(app.screen, (TurnReportScreen, EndingScreen))
+        assert len(app.session.game.entries) == 1

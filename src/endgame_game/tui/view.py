@@ -227,6 +227,7 @@ def moves(game: Game, actor: str, queued: Sequence[str] = ()) -> list[MoveView]:
             effects = _effect_text(model, (pd.on_accept if m.answer == 1 else pd.on_reject) if pd else ())
             source, summary = "", f"{actor_name(model, model.actors[prop.actor])} proposed: {prop.label}"
         out.append(MoveView(m.id, m.label, m.kind, m.ap, costs, effects, summary, source, why, m.id in queued))
+    out.sort(key=lambda mv: mv.kind != "response")  # answers to proposals first: they are waiting
     return out
 
 

@@ -201,6 +201,8 @@ class GameScreen(Screen[None]):
         self.query_one(TabbedContent).active = tab
         if tab == "tab-orders":
             self.query_one(MoveList).focus()
+        else:
+            self.query_one(f"#{tab} VerticalScroll").focus()  # arrows and PgUp/PgDn scroll it
 
     def action_briefing(self) -> None:
         from endgame_game.tui.screens.briefing import BriefingScreen

@@ -21,7 +21,7 @@ def move_prompt(m: MoveView) -> Text:
     head = Text(no_wrap=False)
     mark = "✓ " if m.queued else KIND_MARK.get(m.kind, "")
     head.append(mark + m.label, style="bold green" if m.queued else "bold" if m.legal else "dim")
-    bits = [f"{m.ap} AP"] + ([m.cost] if m.cost else [])
+    bits = [f"{m.ap} AP" if m.ap else "no AP"] + ([m.cost] if m.cost else [])
     head.append("\n   " + " · ".join(bits), style="cyan" if m.legal else "dim")
     if m.queued:
         head.append("  (ordered)", style="green")
