@@ -40,8 +40,11 @@ def search_dirs(relative_to: Path | None = None) -> list[tuple[Path, bool]]:
     dirs: list[tuple[Path, bool]] = []
     if relative_to is not None:
         dirs.append((relative_to, False))
-    dirs.append((Path.cwd() / "rulesets", False))
-    dirs.append((builtin_dir(), True))
+    builtin = builtin_dir()
+    local = Path.cwd() / "rulesets"
+    if local.resolve() != builtin.resolve():  # in a source checkout ./rulesets is the built-in folder
+        dirs.append((local, False))
+    dirs.append((builtin, True))
     return dirs
 
 
@@ -85,4 +88,12 @@ def list_rulesets() -> list[RulesetInfo]:
                 extends=data.get("extends") if isinstance(data.get("extends"), str) else None,
                 description=str(meta.get("description", "")),
             )
-    return list(found.values())
+    # A base ruleset first, then its variants; families and tutorials by id.
+    infos = list(found.values())
+    ids = {r.id for r in infos}
+
+    def family(r: RulesetInfo) -> tuple[str, int, str]:
+        base = r.extends if r.extends in ids else None
+        return (base or r.id, 0 if base is None else 1, r.id)
+
+    return sorted(infos, key=family)
