@@ -60,8 +60,8 @@ def evaluate(node: Node, env: Mapping[str, float | bool]) -> float | bool:
         if node.op == "**":
             try:
                 return float(a**b)
-            except ZeroDivisionError:
-                return math.inf
+            except ZeroDivisionError:  # 0 ** -n: IEEE gives ±inf, signed like 0 for odd n
+                return math.copysign(math.inf, a) if int(b) % 2 else math.inf
             except OverflowError:
                 return math.inf
         raise AssertionError(node.op)
