@@ -3,8 +3,8 @@
 from endgame_game.ai.base import Agent, draw, weighted_picks
 from endgame_game.ai.doctrine import DoctrineAgent
 from endgame_game.ai.loading import make_agent, make_agents, parse_agent_specs
-from endgame_game.ai.random_agent import RandomAgent
 from endgame_game.ai.play import play_turn, run_games
+from endgame_game.ai.random_agent import RandomAgent
 
 __all__ = [
     "Agent", "DoctrineAgent", "RandomAgent", "draw", "make_agent", "make_agents", "parse_agent_specs",
