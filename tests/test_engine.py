@@ -226,9 +226,8 @@ def test_nan_is_an_error_naming_the_formula(tmp_path):
 
 
 def test_public_log_hides_exact_values_of_others_noisy_resources(model):
-    from endgame_game.engine.observe import visible_records
-
     from endgame_game.engine import EffectApplied
+    from endgame_game.engine.observe import visible_records
 
     g = game(model, log=True)
     g.step()  # the flow changes b.gold

@@ -104,8 +104,7 @@ def test_a_failed_write_leaves_the_old_save_and_no_temp_file(tmp_path, monkeypat
 
 def test_windows_sharing_violations_are_retried_then_reported(tmp_path, monkeypatch):
     from endgame_game.errors import SaveError
-    from endgame_game.saves import atomic_write
-    from endgame_game.saves import store
+    from endgame_game.saves import atomic_write, store
 
     real = os.replace
     calls = {"n": 0}
