@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TypeVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -10,6 +11,8 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, OptionList, Select, Static
 from textual.widgets.option_list import Option
+
+T = TypeVar("T")
 
 
 class ConfirmDialog(ModalScreen[bool]):
@@ -41,10 +44,33 @@ class ConfirmDialog(ModalScreen[bool]):
         self.dismiss(value)
 
 
-class TextDialog(ModalScreen[str | None]):
-    """One line of text; refuses an empty answer when ``required``."""
+class _FormDialog(ModalScreen[T]):
+    """A form: Enter in a field or the OK button submits (``_submit`` checks, then dismisses with the
+    value); Escape or Cancel dismisses with None."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def _submit(self) -> None:
+        """Check the fields and dismiss with the form's value; each form overrides this."""
+        self.dismiss(None)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self._submit()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        if event.button.id == "ok":
+            self._submit()
+        else:
+            self.dismiss(None)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class TextDialog(_FormDialog[str | None]):
+    """One line of text; refuses an empty answer when ``required``."""
 
     def __init__(self, title: str, value: str = "", placeholder: str = "", required: bool = True) -> None:
         super().__init__()
@@ -69,19 +95,6 @@ class TextDialog(ModalScreen[str | None]):
             return
         self.dismiss(text)
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        self._submit()
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        event.stop()
-        if event.button.id == "ok":
-            self._submit()
-        else:
-            self.dismiss(None)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
 
 
 class ChoiceDialog(ModalScreen[str | None]):
@@ -117,10 +130,8 @@ class ChoiceDialog(ModalScreen[str | None]):
         self.dismiss(None)
 
 
-class AdjustDialog(ModalScreen[tuple[str, float, str] | None]):
+class AdjustDialog(_FormDialog[tuple[str, float, str] | None]):
     """Umpire: a value, its new number and a reason (all required)."""
-
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
     def __init__(self, targets: Sequence[tuple[str, str]], current: dict[str, float]) -> None:
         super().__init__()
@@ -158,16 +169,3 @@ class AdjustDialog(ModalScreen[tuple[str, float, str] | None]):
             return
         self.dismiss((target, value, reason))
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        self._submit()
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        event.stop()
-        if event.button.id == "ok":
-            self._submit()
-        else:
-            self.dismiss(None)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
