@@ -252,6 +252,10 @@ class CompiledModel:
                        for i, r in enumerate(d.rules)]
                 for name, d in docs.items()
             }
+        self.labels: dict[str, str] = {}
+        """Label of every move, flow, event and threshold by id (what log records name as source)."""
+        for item in (*self.moves, *self.flows, *self.events, *self.thresholds):
+            self.labels.setdefault(item.id, item.label)
         self.intel_noise = np.zeros(len(sy.values))
         for rid, r in rs.resources.items():
             for o in r.owners:

@@ -54,19 +54,7 @@ def target_label(model: CompiledModel, target: str) -> str:
 
 def source_label(model: CompiledModel, source: str) -> str:
     """A move, flow, event, threshold or proposal id → its label."""
-    for m in model.moves:
-        if m.id == source:
-            return m.label
-    for f in model.flows:
-        if f.id == source:
-            return f.label
-    for e in model.events:
-        if e.id == source:
-            return e.label
-    for t in model.thresholds:
-        if t.id == source:
-            return t.label
-    return source
+    return model.labels.get(source, source)
 
 
 def changes(model: CompiledModel, records: list[Record]) -> list[Change]:
