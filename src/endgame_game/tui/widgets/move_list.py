@@ -39,7 +39,11 @@ class MoveList(OptionList):
         self.add_options([Option(move_prompt(m), id=m.id) for m in moves])
         ids = [m.id for m in moves]
         if ids:
-            self.highlighted = ids.index(keep) if keep in ids else 0
+            # Keep the cursor on a move that can still be ordered (or was); otherwise (a new turn, the
+            # move is no longer possible) start on the first move that can be ordered.
+            first_legal = next((i for i, m in enumerate(moves) if m.legal and not m.queued), 0)
+            kept = ids.index(keep) if keep in ids else -1
+            self.highlighted = kept if kept >= 0 and (moves[kept].legal or moves[kept].queued) else first_legal
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
