@@ -13,6 +13,9 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:  # t
     add_ruleset_args(p)
     p.add_argument("--turns", type=int, default=None, help="stop after N turns (default: to the ending)")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--game", type=int, default=0, metavar="INDEX",
+                   help="the game's index: game INDEX of a batch run with the same seed, agents and --set values "
+                        "is this very game (default 0)")
     p.add_argument("--ai", action="append", default=[], metavar="ROLE=AGENT",
                    help="agents per role, e.g. moscow=doctrine:hawk,kyiv=random (default: --agents for all)")
     p.add_argument("--agents", default="doctrine", help="agent for roles not named in --ai: doctrine, random, none")
@@ -22,14 +25,19 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:  # t
 
 
 def run(args: argparse.Namespace) -> int:
+    import numpy as np
+
     from endgame_game.ai import make_agents, parse_agent_specs, play_turn
-    from endgame_game.engine import new_game
+    from endgame_game.engine import CompiledModel, Game
+    from endgame_game.errors import EndgameError
     from endgame_game.report.text import fmt_num, narrate
 
-    game = new_game(args.ruleset, seed=args.seed, overrides=overrides(args))
-    model = game.model
+    if args.game < 0:
+        raise EndgameError("--game must be 0 or more")
+    model = CompiledModel.load(args.ruleset, overrides(args))
+    game = Game(model, seed=args.seed, games=np.array([args.game], dtype=np.uint64))
     agents = {} if args.agents == "none" else make_agents(model, parse_agent_specs(args.ai), default=args.agents)
-    print(f"{model.meta.title} — seed {args.seed}; agents: "
+    print(f"{model.meta.title} — seed {args.seed}, game {args.game}; agents: "
           + ", ".join(f"{a}={getattr(ag, 'spec', type(ag).__name__)}" for a, ag in agents.items()))
     limit = args.turns if args.turns is not None else model.max_turns
     while not game.done and game.turn <= limit:

@@ -1,0 +1,42 @@
+"""The small commands: simulate (incl. re-running one game of a batch alone), check, rulesets."""
+
+from __future__ import annotations
+
+import csv
+import subprocess
+import sys
+
+from tests.conftest import ROOT, TEST_RULESETS
+
+
+def endgame(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "endgame_game", *args], capture_output=True, text=True, cwd=ROOT,
+                          timeout=300, stdin=subprocess.DEVNULL)
+
+
+def test_simulate_prints_a_readable_game():
+    out = endgame("simulate", str(TEST_RULESETS / "mini.toml"), "--seed", "3")
+    assert out.returncode == 0, out.stderr
+    assert "Turn 1 — December 2024" in out.stdout and "Ending after turn" in out.stdout and "Scores:" in out.stdout
+
+
+def test_simulate_game_index_is_that_game_of_a_batch(tmp_path):
+    rows = tmp_path / "r.csv"
+    out = endgame("batch", "tutorial", "--games", "12", "--seed", "5", "--ai", "north=random", "--out", str(rows),
+                  "--workers", "1")
+    assert out.returncode == 0, out.stderr
+    row = list(csv.DictReader(rows.open()))[9]
+    sim = endgame("simulate", "tutorial", "--seed", "5", "--game", "9", "--ai", "north=random", "--quiet")
+    assert sim.returncode == 0, sim.stderr
+    scores = dict(part.rsplit(" ", 1) for part in sim.stdout.split("Scores: ")[1].strip().split(", "))
+    for actor, value in scores.items():
+        assert abs(float(row[f"score.{actor}"]) - float(value.replace(",", ""))) < 0.01 * max(1.0, abs(float(value.replace(",", ""))))
+
+
+def test_user_mistakes_are_messages_not_tracebacks():
+    for args in (["simulate", "endgame-2024", "--ai", "kyiv=doctrin:x"], ["simulate", "nonexistent"],
+                 ["simulate", "tutorial", "--set", "params.nope=1"], ["check", str(ROOT / "README.md")],
+                 ["replay", str(ROOT / "README.md")], ["simulate", "tutorial", "--game", "-1"]):
+        out = endgame(*args)
+        assert out.returncode in (1, 2), (args, out.stderr)
+        assert "Traceback" not in out.stderr and out.stderr.strip(), args
