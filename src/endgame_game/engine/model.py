@@ -254,8 +254,9 @@ class CompiledModel:
             }
         self.labels: dict[str, str] = {}
         """Label of every move, flow, event and threshold by id (what log records name as source)."""
-        for item in (*self.moves, *self.flows, *self.events, *self.thresholds):
-            self.labels.setdefault(item.id, item.label)
+        for items in (self.moves, self.flows, self.events, self.thresholds):
+            for item in items:
+                self.labels.setdefault(item.id, item.label)
         self.intel_noise = np.zeros(len(sy.values))
         for rid, r in rs.resources.items():
             for o in r.owners:
