@@ -415,7 +415,9 @@ async def test_ending_writes_the_after_action_report(tmp_path):
             if "written" in screen_text(app):
                 break
         assert (tmp_path / "mini-seed1-final.toml").exists()
-        assert (tmp_path / "mini-seed1-final-report" / "report.md").exists()
+        report = tmp_path / "mini-seed1-final-report" / "report.md"
+        assert report.exists() and (report.parent / "ai-games.csv").exists()
+        assert "Compared with AI games" in report.read_text() and "better than" in report.read_text()
         assert "report.md" in screen_text(app)
 
 

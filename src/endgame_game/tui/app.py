@@ -16,6 +16,7 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
+from endgame_game.engine.model import CompiledModel
 from endgame_game.errors import EndgameError, RulesetError
 from endgame_game.rules.registry import RulesetInfo, list_rulesets
 from endgame_game.tui import view
@@ -340,12 +341,13 @@ class EndgameApp(App[int]):
         except (EndgameError, OSError) as e:
             self.notify(error_text(e), title="Cannot save for the report", severity="error", timeout=10)
             return
-        self._set_ending_status(f"Saved {saved}; writing the after-action report…")
-        self._write_report(saved)
+        self._set_ending_status(f"Saved {saved}; playing {AI_GAMES_FOR_REPORT:,} AI games to compare, "
+                                "then writing the after-action report…")
+        self._write_report(saved, s.model)
 
     @work(thread=True, exclusive=True, group="report")
-    def _write_report(self, save: Path) -> None:
-        msg = write_report(save)
+    def _write_report(self, save: Path, model: CompiledModel) -> None:
+        msg = write_report(save, model)
         self.call_from_thread(self._set_ending_status, msg)
         self.call_from_thread(self.notify, msg, title="After-action report", timeout=10)
 
@@ -389,21 +391,36 @@ class EndgameApp(App[int]):
             yield SystemCommand("Umpire controls", "True values, inject, adjust, pause, rewind", self.action_umpire)
 
 
-def write_report(save: Path) -> str:
-    """Write the after-action report of a save next to it (what ``endgame report SAVE`` does);
-    returns a sentence saying where it went."""
+AI_GAMES_FOR_REPORT = 2000
+
+
+def write_report(save: Path, model: CompiledModel | None = None) -> str:
+    """Write the after-action report of a save next to it (what ``endgame report SAVE --batch`` does),
+    set against a fresh batch of AI games of the same ruleset; returns a sentence saying where it went."""
     try:
         from endgame_game.report.aar import write_report as aar_report
     except ImportError as e:
         return f"The after-action report is not available in this build ({e}); the game is saved at {save}."
     out = save.parent / f"{save.stem}-report"
+    batch: Path | None = None
+    if model is not None:
+        # Where this game sits among AI games: a quick in-process batch (a few seconds at most).
+        try:
+            from endgame_game.batch.runner import run as run_batch
+
+            out.mkdir(parents=True, exist_ok=True)
+            batch = out / "ai-games.csv"
+            run_batch(model, AI_GAMES_FOR_REPORT, seed=0, workers=1, out=batch)
+        except Exception:  # noqa: BLE001 - the report is still useful without the comparison
+            batch = None
     try:
-        files = aar_report(save, out)
+        files = aar_report(save, out, batch=batch)
     except Exception as e:  # noqa: BLE001 - a failing report is a message, never a crash
         return f"The report failed: {e}"
     notes = list(getattr(files, "notes", []) or [])
     extra = f" ({'; '.join(notes)})" if notes else ""
-    return f"After-action report written: {files.markdown} and {files.html}{extra}"
+    versus = f", compared with {AI_GAMES_FOR_REPORT:,} AI games" if batch is not None else ""
+    return f"After-action report written{versus}: {files.markdown} and {files.html}{extra}"
 
 
 def make_app(ruleset: str | Path | None = None, roles: Sequence[str] | str = (), *, agents: Mapping[str, str] | None = None,
