@@ -128,3 +128,4 @@ def test_a_game_saved_from_a_sweep_is_compared_with_its_own_sweep_point(tmp_path
     b = build(save, batch=batch).batch
     assert b is not None and b.point == 1 and b.games == 30
     assert all(s.better_than == 1.0 for s in b.standings)
+

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
+from collections.abc import Sequence
 
 import attrs
 import numpy as np
@@ -17,7 +19,11 @@ from endgame_game.engine.log import (
     ThresholdCrossed,
     UmpireAction,
 )
-from endgame_game.engine.model import CompiledModel
+from endgame_game.engine.model import CEffect, CompiledModel
+from endgame_game.engine.state import BatchState
+from endgame_game.errors import EndgameError
+from endgame_game.rules import expr
+from endgame_game.rules.schema import Effect
 
 
 @attrs.frozen
@@ -115,3 +121,75 @@ def narrate(model: CompiledModel, records: list[Record], *, turn: int | None = N
         if isinstance(r, EndingReached):
             lines.append(f"  ENDING: {r.label}")
     return lines
+
+
+_UNIFORM = re.compile(r"(-?)\s*uniform\(\s*(-?[\d.]+)\s*,\s*(-?[\d.]+)\s*\)")
+_NORMAL = re.compile(r"normal\(\s*(-?[\d.]+)\s*,\s*([\d.]+)\s*\)")
+_CHANCE = re.compile(r"chance\(\s*([\d.]+)\s*\)")
+
+
+def readable_formula(text: str) -> str:
+    """A formula as a player reads it: ``-uniform(0.5, 1.5)`` → ``-1.5 to -0.5``,
+    ``normal(10, 2)`` → ``10 ± 2``, ``chance(0.3)`` → ``30 % chance``."""
+
+    def short(v: float) -> str:
+        return f"{v + 0.0:.3g}"  # + 0.0 turns -0 into 0
+
+    def uni(m: re.Match[str]) -> str:
+        lo, hi = float(m.group(2)), float(m.group(3))
+        if m.group(1):
+            lo, hi = -lo, -hi
+        lo, hi = min(lo, hi), max(lo, hi)
+        return f"{short(lo)} to {short(hi)}"
+
+    text = _UNIFORM.sub(uni, text.strip())
+    text = _NORMAL.sub(lambda m: f"{short(float(m.group(1)))} ± {short(float(m.group(2)))}", text)
+    return _CHANCE.sub(lambda m: f"{float(m.group(1)) * 100:.0f} % chance", text)
+
+
+def _is_random(text: str) -> bool:
+    try:
+        node = expr.parse(text)
+    except EndgameError:
+        return True
+    return any(isinstance(n, expr.Call) and expr.FUNCTIONS[n.func].random for n in expr.walk(node))
+
+
+def describe_effects(model: CompiledModel, declared: Sequence[Effect], compiled: Sequence[CEffect],
+                     state: BatchState | None = None) -> str:
+    """What a list of effects does, for a player: deterministic amounts worked out on ``state``
+    (pass the player's observation view, so no hidden value leaks), random ones as ranges, and
+    conditions that do not hold now said so."""
+    parts = []
+    for d, c in zip(declared, compiled, strict=True):
+        label = target_label(model, d.target)
+        text = d.add if d.add is not None else d.set
+        assert text is not None
+        amount = None
+        if state is not None and not _is_random(text):
+            with np.errstate(all="ignore"):
+                v = float(np.broadcast_to(np.asarray(c.fn(state), dtype=np.float64), (state.batch,))[0])
+            if np.isfinite(v):
+                amount = v
+        if c.is_flag:
+            shown = ("yes" if amount else "no") if amount is not None else "yes, by chance"
+            part = f"{label}: {shown}"
+        elif d.add is not None:
+            if amount is not None:
+                part = f"{label} {amount:+.3g}"
+            else:
+                formula = readable_formula(text)
+                part = f"{label} {'' if formula.startswith(('-', '+')) else '+'}{formula}"
+        else:
+            part = f"{label} → {fmt_num(amount) if amount is not None else readable_formula(text)}"
+        if d.when:
+            holds = None
+            if state is not None and c.when is not None and not _is_random(d.when):
+                with np.errstate(all="ignore"):
+                    holds = bool(np.broadcast_to(np.asarray(c.when(state), dtype=bool), (state.batch,))[0])
+            if holds is None:
+                part += f" (if {readable_formula(d.when)})"
+            elif not holds:
+                part += f" (not now: only if {d.when})"
+        parts.append(part)
+    return "; ".join(parts)

@@ -18,7 +18,7 @@ from endgame_game.engine.log import EffectApplied, Record, UmpireAction
 from endgame_game.engine.model import CompiledModel
 from endgame_game.engine.orders import move_cost, validate
 from endgame_game.errors import OrderError
-from endgame_game.report.text import narrate, target_label
+from endgame_game.report.text import describe_effects, narrate, target_label
 
 SPARKS = "▁▂▃▄▅▆▇█"
 SEASONS = {12: "winter", 1: "winter", 2: "winter", 3: "spring", 4: "spring", 5: "spring",
@@ -177,22 +177,6 @@ def calendar(game: Game) -> dict[str, str]:
             "left": f"{left} turn{'s' if left != 1 else ''} left"}
 
 
-def _effect_text(model: CompiledModel, effects: Sequence[object]) -> str:
-    parts = []
-    for e in effects:
-        target = getattr(e, "target", "")
-        label = target_label(model, target)
-        if getattr(e, "add", None) is not None:
-            expr = str(e.add).strip()  # type: ignore[attr-defined]
-            sign = "" if expr.startswith(("-", "+")) else "+"
-            parts.append(f"{label} {sign}{expr}")
-        else:
-            parts.append(f"{label} = {e.set}")  # type: ignore[attr-defined]
-        if getattr(e, "when", None):
-            parts[-1] += f" (if {e.when})"  # type: ignore[attr-defined]
-    return "; ".join(parts)
-
-
 def moves(game: Game, actor: str, queued: Sequence[str] = ()) -> list[MoveView]:
     """Every move of the actor with cost, effects, source note and why it is unavailable.
 
@@ -202,6 +186,7 @@ def moves(game: Game, actor: str, queued: Sequence[str] = ()) -> list[MoveView]:
     decl = {m.id: m for m in model.ruleset.moves}
     a = model.actor_index[actor]
     slots = {model.moves[s].id: s for s in model.moves_of[a]}
+    seen = game.observe(actor).state  # amounts are worked out on what this actor knows
     out = []
     for s in model.moves_of[a]:
         m = model.moves[s]
@@ -214,17 +199,23 @@ def moves(game: Game, actor: str, queued: Sequence[str] = ()) -> list[MoveView]:
                           for i, c in move_cost(model, game.state, m) if float(c[0]) != 0)
         d = decl.get(m.id)
         if d is not None:
-            effects = _effect_text(model, d.effects)
+            effects = describe_effects(model, d.effects, m.effects, seen)
             if d.kind == "proposal":
+                prop = model.proposals[m.proposal]
                 effects = (f"to {', '.join(actor_name(model, p) for p in d.to)}; if accepted: "
-                           + (_effect_text(model, d.on_accept) or "nothing"))
+                           + (describe_effects(model, d.on_accept, prop.on_accept, seen) or "nothing"))
             src = model.ruleset.sources.get(d.source)
             source = (src.title if src else d.source) if d.source else ""
             summary = d.summary
         else:
             prop = model.proposals[m.proposal]
             pd = decl.get(prop.move)
-            effects = _effect_text(model, (pd.on_accept if m.answer == 1 else pd.on_reject) if pd else ())
+            if pd is None:
+                effects = ""
+            elif m.answer == 1:
+                effects = describe_effects(model, pd.on_accept, prop.on_accept, seen)
+            else:
+                effects = describe_effects(model, pd.on_reject, prop.on_reject, seen)
             source, summary = "", f"{actor_name(model, model.actors[prop.actor])} proposed: {prop.label}"
         out.append(MoveView(m.id, m.label, m.kind, m.ap, costs, effects, summary, source, why, m.id in queued))
     out.sort(key=lambda mv: mv.kind != "response")  # answers to proposals first: they are waiting
