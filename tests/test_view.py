@@ -21,3 +21,13 @@ def test_effects_described_for_players():
     # A deterministic amount is worked out now (on what the actor knows, its observation).
     blue = {mv.id: mv for mv in view.moves(g, "blue")}
     assert blue["dig_in"].effects == "Blue men +3"
+
+
+def test_reasons_read_as_labels_not_ids():
+    from endgame_game.engine import CompiledModel
+    from endgame_game.report.text import readable_condition
+
+    m = CompiledModel.load(TEST_RULESETS / "mechanisms.toml")
+    assert readable_condition(m, "heat >= 1 and not flags.treaty") == "Heat ≥ 1 and not treaty"
+    assert readable_condition(m, "a.gold != 3 or pending.treaty") == "A gold ≠ 3 or “Three-way treaty” awaiting an answer"
+    assert readable_condition(m, "taken.spend >= 2") == "“Spend 4 gold” taken ≥ 2"

@@ -193,3 +193,49 @@ def describe_effects(model: CompiledModel, declared: Sequence[Effect], compiled:
                 part += f" (not now: only if {d.when})"
         parts.append(part)
     return "; ".join(parts)
+
+
+_NAME = re.compile(r"\b(flags|params|pending|agreed|taken|fired|crossed|ending)\.([A-Za-z_]\w*)|\b([a-z_]\w*)\.([a-z_]\w*)\b")
+_BARE = re.compile(r"(?<![.\w“])\b[a-z_]\w*\b(?![.\w”])")
+_OPS = (("<=", "≤"), (">=", "≥"), ("!=", "≠"), ("==", "="))
+
+
+def readable_condition(model: CompiledModel, text: str) -> str:
+    """A condition as a player reads it: names become labels (``flags.talks_open`` → ``Direct talks
+    under way``, ``kyiv.grid`` → ``Kyiv power generation (GW)``), operators become ≤ ≥ ≠."""
+    rs = model.ruleset
+    proposals = {m.id: m.label for m in rs.moves}
+
+    def name(m: re.Match[str]) -> str:
+        kind, item = m.group(1), m.group(2)
+        if kind is None:
+            full = f"{m.group(3)}.{m.group(4)}"
+            return target_label(model, full) if full in model.value_index else full
+        if kind == "flags":
+            return target_label(model, f"flags.{item}")
+        if kind == "params":
+            p = rs.params.get(item)
+            return f"{p.label or item.replace('_', ' ')} ({fmt_num(p.value)})" if p else item
+        if kind == "pending":
+            return f"“{proposals.get(item, item)}” awaiting an answer"
+        if kind == "agreed":
+            return f"“{proposals.get(item, item)}” agreed"
+        if kind == "ending":
+            e = next((x for x in rs.endings if x.id == item), None)
+            return f"the ending “{e.label if e else item}”"
+        verb = {"taken": "taken", "fired": "happened", "crossed": "crossed"}.get(kind, kind)
+        return f"“{model.labels.get(item, item)}” {verb}"
+
+    def bare(m: re.Match[str]) -> str:
+        word = m.group(0)
+        if word in rs.tracks:
+            return rs.tracks[word].label
+        if word in rs.derived:
+            return word.replace("_", " ")
+        return word
+
+    out = _NAME.sub(name, text)
+    out = _BARE.sub(bare, out)
+    for a, b in _OPS:
+        out = out.replace(a, b)
+    return out

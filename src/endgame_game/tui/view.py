@@ -18,7 +18,7 @@ from endgame_game.engine.log import EffectApplied, Record, UmpireAction
 from endgame_game.engine.model import CompiledModel
 from endgame_game.engine.orders import move_cost, validate
 from endgame_game.errors import OrderError
-from endgame_game.report.text import describe_effects, narrate, target_label
+from endgame_game.report.text import describe_effects, narrate, readable_condition, target_label
 
 SPARKS = "▁▂▃▄▅▆▇█"
 SEASONS = {12: "winter", 1: "winter", 2: "winter", 3: "spring", 4: "spring", 5: "spring",
@@ -190,7 +190,7 @@ def moves(game: Game, actor: str, queued: Sequence[str] = ()) -> list[MoveView]:
     out = []
     for s in model.moves_of[a]:
         m = model.moves[s]
-        why = game.reason(m.id)
+        why = _readable_reason(model, game.reason(m.id))
         if m.kind == "response" and why is not None and m.id not in queued:
             continue
         if why is None and queued and m.id not in queued:
@@ -220,6 +220,16 @@ def moves(game: Game, actor: str, queued: Sequence[str] = ()) -> list[MoveView]:
         out.append(MoveView(m.id, m.label, m.kind, m.ap, costs, effects, summary, source, why, m.id in queued))
     out.sort(key=lambda mv: mv.kind != "response")  # answers to proposals first: they are waiting
     return out
+
+
+def _readable_reason(model: CompiledModel, why: str | None) -> str | None:
+    """The engine's reason with the ruleset's names turned into labels."""
+    if why is None:
+        return None
+    for head in ("requires ", "cannot accept while this does not hold: "):
+        if why.startswith(head):
+            return head + readable_condition(model, why[len(head):])
+    return why
 
 
 def _with_queue(game: Game, actor: int, slots: list[int]) -> str | None:
