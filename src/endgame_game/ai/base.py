@@ -97,7 +97,10 @@ def weighted_picks(model: CompiledModel, obs: Observation, actor: int, candidate
     answered = np.zeros((max(1, len(model.proposals)), B), dtype=bool)
     live = np.ones(B, dtype=bool)
     cols = np.arange(B)
+    cheapest = int(ap_r.min())
     for rnd in range(R):
+        if not live.any():
+            break
         fits = elig & ~chosen[slots] & (ap[None, :] >= ap_r)
         fits &= live[None, :]
         for k, rows in enumerate(spenders):
@@ -122,6 +125,7 @@ def weighted_picks(model: CompiledModel, obs: Observation, actor: int, candidate
         r = pick[took]
         chosen[slots[r], g] = True
         ap[g] -= ap_r[r, 0]
+        live &= ap >= cheapest  # a game that cannot afford any candidate is done: skip its last round
         for k in range(len(spenders)):
             pays = row_in[k][r] >= 0
             spare[k][g[pays]] -= cost[k][row_in[k][r[pays]], g[pays]]
