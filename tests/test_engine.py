@@ -248,3 +248,16 @@ def test_costs_are_logged(model):
     tl = g.step()
     paid = [r for r in tl.records if isinstance(r, EffectApplied) and r.target == "a.gold"]
     assert paid and paid[0].source == "spend" and (paid[0].before, paid[0].after) == (10.0, 6.0)
+
+
+def test_observe_only_the_values_an_agent_reads(model):
+    """An agent may declare what it reads; other hidden values are not estimated (NaN), and the ones
+    it reads are the very estimates a full observation gives."""
+    g = game(model, batch=5)
+    full = g.observe("a")
+    j_b, j_c = g.model.value_index["b.gold"], g.model.value_index["c.gold"]
+    part = g.observe("a", np.array([j_b]))
+    assert np.array_equal(part.values[:, j_b], full.values[:, j_b])
+    assert np.isnan(part.values[:, j_c]).all()
+    assert np.array_equal(part.values[:, g.model.value_index["a.gold"]], full.values[:, g.model.value_index["a.gold"]])
+    assert g.model.reads(["moves[0].cost.a.gold"]).tolist() == [g.model.value_index["a.gold"]]

@@ -32,6 +32,12 @@ class DoctrineAgent:
         self.spec = f"doctrine:{doctrine}"
         self.doctrine = doctrine
         self.rules = docs[doctrine]
+        # The value slots its rules and its moves' costs read: only those are estimated for it.
+        own = {m.id for m in model.moves if m.actor == self.actor}
+        paths = [k for k in model.checked.trees if k.startswith(f"doctrines.{actor}.{doctrine}.rules[")]
+        paths += [k for i, m in enumerate(model.ruleset.moves) if m.id in own
+                  for k in model.checked.trees if k.startswith(f"moves[{i}].cost.")]
+        self.reads = model.reads(paths)
 
     def act(self, obs: Observation) -> np.ndarray:
         B = obs.legal.shape[0]

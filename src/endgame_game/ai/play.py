@@ -17,7 +17,8 @@ def play_turn(game: Game, agents: Mapping[str, Agent], validate: bool = True) ->
             legal moves that fit, so a batch run may switch it off for speed).
     """
     for actor, agent in agents.items():
-        orders = agent.act(game.observe(actor))
+        # An agent may declare the value slots it reads (``reads``): the others' noise is not drawn.
+        orders = agent.act(game.observe(actor, getattr(agent, "reads", None)))
         if validate:
             game.submit(actor, orders)
         else:

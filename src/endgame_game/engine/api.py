@@ -122,9 +122,10 @@ class Game:
         """Why a move is not legal now (None if it is)."""
         return orders_mod.reason(self.model, self.state, move_id, game)
 
-    def observe(self, actor: str) -> Observation:
+    def observe(self, actor: str, only: np.ndarray | None = None) -> Observation:
+        """What ``actor`` observes; ``only``: the value slots to estimate (see ``observe.estimates``)."""
         a = self.actor_index(actor)
-        return observe(self.model, self.state, a, orders_mod.legal_mask(self.model, self.state, a))
+        return observe(self.model, self.state, a, orders_mod.legal_mask(self.model, self.state, a), only)
 
     def orders_of(self, actor: str, game: int = 0) -> list[str]:
         """The orders submitted so far this turn."""

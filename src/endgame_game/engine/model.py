@@ -7,7 +7,7 @@ OpenSpiel's Game object. All mutable data lives in ``BatchState``.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -264,6 +264,24 @@ class CompiledModel:
         self.intel_sites = np.array(
             [[site_key(f"intel/{obs}/{v}") for v in sy.values] for obs in self.actors], dtype=np.uint64
         ) if sy.values else np.zeros((len(self.actors), 0), dtype=np.uint64)
+
+    # -- what expressions read --
+    def reads(self, paths: Iterable[str]) -> np.ndarray:
+        """The value slots the expressions at ``paths`` read (derived formulas followed), sorted."""
+        from endgame_game.rules.expr import names
+
+        slots: set[int] = set()
+        todo = [self.checked.trees[p] for p in paths if p in self.checked.trees]
+        seen: set[str] = set()
+        while todo:
+            for n in names(todo.pop()):
+                if n in self.value_index:
+                    slots.add(self.value_index[n])
+                d = n.removeprefix("derived.")
+                if d in self._derived and d not in seen:
+                    seen.add(d)
+                    todo.append(self._derived[d])
+        return np.array(sorted(slots), dtype=np.intp)
 
     # -- calendar --
     def date_of(self, turn: int) -> dt.date:

@@ -41,8 +41,14 @@ class Observation:
     state: BatchState
 
 
-def estimates(model: CompiledModel, state: BatchState, actor: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(values, spread, exact) as ``actor`` sees them."""
+def estimates(model: CompiledModel, state: BatchState, actor: int,
+              only: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(values, spread, exact) as ``actor`` sees them.
+
+    Args:
+        only: the value slots the caller reads (default: all). Hidden slots outside it are not
+            estimated and read as NaN, so a caller that reads them anyway fails loudly.
+    """
     noise = model.intel_noise.copy()
     owner = model.symbols.value_owner
     me = model.actors[actor]
@@ -50,6 +56,11 @@ def estimates(model: CompiledModel, state: BatchState, actor: int) -> tuple[np.n
     vals = state.values.copy(order="K")
     spread = np.zeros_like(vals)
     hidden = np.nonzero(~exact)[0]
+    if only is not None:
+        skip = np.setdiff1d(hidden, only)
+        vals[:, skip] = np.nan
+        spread[:, skip] = np.nan
+        hidden = np.intersect1d(hidden, only)
     if hidden.size:
         sites = [int(model.intel_sites[actor, j]) for j in hidden]
         z = rng.normal_sites(state.seed, state.games, state.turn, sites)
@@ -60,8 +71,9 @@ def estimates(model: CompiledModel, state: BatchState, actor: int) -> tuple[np.n
     return vals, spread, exact
 
 
-def observe(model: CompiledModel, state: BatchState, actor: int, legal: np.ndarray) -> Observation:
-    vals, spread, exact = estimates(model, state, actor)
+def observe(model: CompiledModel, state: BatchState, actor: int, legal: np.ndarray,
+            only: np.ndarray | None = None) -> Observation:
+    vals, spread, exact = estimates(model, state, actor, only)
     view = state.with_values(vals)
     return Observation(model.actors[actor], vals, spread, exact, legal, view)
 
