@@ -260,4 +260,4 @@ def test_observe_only_the_values_an_agent_reads(model):
     assert np.array_equal(part.values[:, j_b], full.values[:, j_b])
     assert np.isnan(part.values[:, j_c]).all()
     assert np.array_equal(part.values[:, g.model.value_index["a.gold"]], full.values[:, g.model.value_index["a.gold"]])
-    assert g.model.reads(["moves[0].cost.a.gold"]).tolist() == [g.model.value_index["a.gold"]]
+    assert g.model.reads(["moves[3].requires"]).tolist() == [g.model.value_index["heat"]]
