@@ -69,7 +69,8 @@ class _Resolver:
                     f"{e.path}.{e.mode}: {e.text!r} gave {new[g]} for {e.target} (game {int(st.games[g])}, turn {st.turn})"
                 )
         lo, hi = self.model.lo[e.index], self.model.hi[e.index]
-        new = np.minimum(np.maximum(new, lo), hi)
+        if lo > -np.inf or hi < np.inf:
+            new = np.clip(new, lo, hi)
         everywhere = mask.all()
         if self.log is not None:
             changed = (new != old) if everywhere else mask & (new != old)
@@ -78,7 +79,7 @@ class _Resolver:
         if everywhere:
             st.values[:, e.index] = new
         else:
-            np.copyto(st.values[:, e.index], new, where=mask)
+            np.putmask(st.values[:, e.index], mask, new)  # writes through the column view, in place
 
     def cond(self, fn: Compiled, mask: np.ndarray) -> np.ndarray:
         return mask & np.broadcast_to(np.asarray(fn(self.st), dtype=np.bool_), (self.B,))
