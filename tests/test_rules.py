@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from endgame_game.errors import RulesetError
 from endgame_game.rules import check_file, load_ruleset
-from endgame_game.rules.loader import find_line
+from endgame_game.rules.lines import find_line
 from tests.conftest import ROOT, TEST_RULESETS
 
 

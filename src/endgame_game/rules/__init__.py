@@ -14,10 +14,10 @@ from endgame_game.rules.loader import (
     load_raw,
     parse_assignments,
     raw_from_texts,
-    structure,
 )
 from endgame_game.rules.registry import RulesetInfo, find_ruleset, list_rulesets
 from endgame_game.rules.schema import Ruleset
+from endgame_game.rules.structure import structure
 
 
 def check_file(ref: str | Path, overrides: Mapping[str, Any] | None = None) -> Checked:

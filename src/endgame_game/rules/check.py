@@ -14,7 +14,8 @@ import attrs
 from endgame_game.errors import ExpressionError, Issue
 from endgame_game.rules import expr, schema
 from endgame_game.rules.expr import BOOL, NUM, Node, Type
-from endgame_game.rules.loader import RawRuleset, locate
+from endgame_game.rules.lines import locate
+from endgame_game.rules.loader import RawRuleset
 from endgame_game.rules.symbols import Symbols, build_symbols, response_ids
 
 ID_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
@@ -56,7 +57,7 @@ class _Checker:
 
     # -- reporting --
     def err(self, path: str, message: str, hint: str = "", severity: str = "error") -> None:
-        file, line = locate(self.raw, path)
+        file, line = locate(self.raw.files, path)
         self.issues.append(Issue(path, message, file=file, line=line, hint=hint, severity=severity))
 
     def warn(self, path: str, message: str, hint: str = "") -> None:

@@ -36,7 +36,7 @@ import attrs
 import numpy as np
 
 from endgame_game.errors import SaveError
-from endgame_game.rules.loader import describe_value as describe
+from endgame_game.rules.structure import describe_value as describe
 
 MAGIC = "endgame-save"
 FORMAT_VERSION = 2

@@ -1,0 +1,373 @@
+"""Strict cattrs structuring of raw ruleset data into the schema, with repair-and-continue so one run
+reports every problem of a file."""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import re
+import typing
+from typing import TYPE_CHECKING, Any
+
+import attrs
+import cattrs
+from cattrs.errors import ForbiddenExtraKeysError, IterableValidationError, IterableValidationNote
+
+from endgame_game.errors import Issue, RulesetError
+from endgame_game.rules import schema
+from endgame_game.rules.expr import did_you_mean
+from endgame_game.rules.lines import locate, split_path
+
+if TYPE_CHECKING:
+    from endgame_game.rules.loader import RawRuleset
+
+
+def _strict_converter() -> cattrs.Converter:
+    c = cattrs.Converter(forbid_extra_keys=True)
+
+    def s_str(v: Any, _: Any) -> str:
+        if type(v) is not str:
+            raise TypeError(f"expected text, got {describe_value(v)}")
+        return v
+
+    def s_int(v: Any, _: Any) -> int:
+        if type(v) is not int:
+            raise TypeError(f"expected a whole number, got {describe_value(v)}")
+        return v
+
+    def s_float(v: Any, _: Any) -> float:
+        if type(v) not in (int, float):
+            raise TypeError(f"expected a number, got {describe_value(v)}")
+        return float(v)
+
+    def s_bool(v: Any, _: Any) -> bool:
+        if type(v) is not bool:
+            raise TypeError(f"expected true or false, got {describe_value(v)}")
+        return v
+
+    def s_date(v: Any, _: Any) -> dt.date:
+        if type(v) is not dt.date:
+            raise TypeError(f"expected a date like 2024-12-01, got {describe_value(v)}")
+        return v
+
+    c.register_structure_hook(str, s_str)
+    c.register_structure_hook(int, s_int)
+    c.register_structure_hook(float, s_float)
+    c.register_structure_hook(bool, s_bool)
+    c.register_structure_hook(dt.date, s_date)
+
+    def is_tuple(t: Any) -> bool:
+        return typing.get_origin(t) is tuple
+
+    def tuple_hook_factory(t: Any) -> Any:
+        (inner, _ellipsis) = typing.get_args(t)
+
+        def hook(v: Any, _: Any) -> tuple[Any, ...]:
+            if not isinstance(v, list):
+                raise TypeError(f"expected a list, got {describe_value(v)}")
+            out, errors = [], []
+            for i, x in enumerate(v):
+                try:
+                    out.append(c.structure(x, inner))
+                except Exception as e:  # noqa: BLE001 - regrouped with its index below
+                    e.__notes__ = [*getattr(e, "__notes__", []), IterableValidationNote(f"@ index {i}", i, inner)]
+                    errors.append(e)
+            if errors:
+                raise IterableValidationError("while structuring a list", errors, tuple)
+            return tuple(out)
+
+        return hook
+
+    c.register_structure_hook_factory(is_tuple, tuple_hook_factory)
+
+    def is_dict(t: Any) -> bool:
+        return typing.get_origin(t) is dict
+
+    def dict_hook_factory(t: Any) -> Any:
+        _k, inner = typing.get_args(t)
+
+        def hook(v: Any, _: Any) -> dict[str, Any]:
+            if not isinstance(v, dict):
+                raise TypeError(f"expected a table, got {describe_value(v)}")
+            out = {}
+            errors: list[Exception] = []
+            for k, x in v.items():
+                try:
+                    out[k] = c.structure(x, inner)
+                except Exception as e:  # noqa: BLE001 - regrouped with its key below
+                    e.__notes__ = [*getattr(e, "__notes__", []), IterableValidationNote(f"@ key {k!r}", k, inner)]
+                    errors.append(e)
+            if errors:
+                raise IterableValidationError("while structuring a table", errors, dict)
+            return out
+
+        return hook
+
+    c.register_structure_hook_factory(is_dict, dict_hook_factory)
+    return c
+
+
+def describe_value(v: Any) -> str:
+    """How a TOML value reads in an error message: "the text 'x'", "a list", "true/false"."""
+    if isinstance(v, bool):
+        return "true/false"
+    if isinstance(v, int | float):
+        return f"the number {v!r}"
+    if isinstance(v, str):
+        return f"the text {v!r}" if len(v) < 40 else "text"
+    if isinstance(v, list):
+        return "a list"
+    if isinstance(v, dict):
+        return "a table"
+    if isinstance(v, dt.date):
+        return "a date"
+    return type(v).__name__
+
+
+_CONVERTER = _strict_converter()
+
+
+def _normalise_exprs(data: dict[str, Any]) -> None:
+    """Numbers and booleans where an expression is expected become expression text (in place)."""
+
+    def fix(table: Any, *keys: str) -> None:
+        if isinstance(table, dict):
+            for k in keys:
+                if k in table and not isinstance(table[k], dict | list):
+                    table[k] = _expr_text(table[k])
+
+    def fix_values(table: Any, key: str) -> None:
+        if isinstance(table, dict) and isinstance(table.get(key), dict):
+            table[key] = {k: _expr_text(v) for k, v in table[key].items()}
+
+    def items(key: str) -> list[Any]:
+        v = data.get(key)
+        return v if isinstance(v, list) else []
+
+    def values(key: str) -> list[Any]:
+        v = data.get(key)
+        return list(v.values()) if isinstance(v, dict) else []
+
+    def fix_effects(table: Any, *keys: str) -> None:
+        for k in keys:
+            effects = table.get(k) if isinstance(table, dict) else None
+            for e in effects if isinstance(effects, list) else []:
+                fix(e, "add", "set", "when")
+
+    for r in values("resources"):
+        fix_values(r, "initial")
+    for t in values("tracks"):
+        fix(t, "initial")
+    for d in values("derived"):
+        fix(d, "value")
+    for sc in values("scores"):
+        fix(sc, "value")
+    for m in items("moves"):
+        fix(m, "requires", "accept_requires")
+        fix_values(m, "cost")
+        fix_effects(m, "effects", "on_accept", "on_reject", "on_lapse")
+    for f in items("flows"):
+        fix(f, "add", "set", "when")
+    for t in items("thresholds"):
+        fix(t, "when")
+        fix_effects(t, "effects")
+    for e in items("events"):
+        fix(e, "when", "chance")
+        fix_effects(e, "effects")
+    for e in items("endings"):
+        fix(e, "when")
+    for per_actor in values("doctrines"):
+        for doc in per_actor.values() if isinstance(per_actor, dict) else []:
+            for rule in doc.get("rules", []) if isinstance(doc, dict) and isinstance(doc.get("rules"), list) else []:
+                fix(rule, "when")
+
+
+def _expr_text(v: Any) -> Any:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, int | float):
+        return repr(float(v)) if isinstance(v, float) else str(v)
+    return v
+
+
+def _normalise_flags(data: dict[str, Any]) -> None:
+    flags = data.get("flags")
+    if isinstance(flags, dict):
+        for k, v in list(flags.items()):
+            if isinstance(v, bool):
+                flags[k] = {"initial": v}
+
+
+@attrs.frozen
+class Structured:
+    """A structured ruleset, the issues found on the way, and the key paths that had to be repaired
+    (replaced by a placeholder) so that the rest of the file could still be checked."""
+
+    ruleset: schema.Ruleset
+    issues: tuple[Issue, ...]
+    repaired: tuple[str, ...]
+
+
+MAX_REPAIRS = 8
+
+
+def structure(raw: RawRuleset) -> Structured:
+    """Structure raw data into a ``Ruleset``; every type and key problem is one Issue.
+
+    A wrong or missing key is reported, then replaced by a placeholder (or dropped, when it has a
+    default) and structuring is tried again, so one run reports the problems of the whole file.
+
+    Raises:
+        RulesetError: when the data cannot be repaired enough to check the rest.
+    """
+    data = copy.deepcopy(raw.data)
+    _normalise_flags(data)
+    _normalise_exprs(data)
+    issues: list[Issue] = list(raw.issues)
+    repaired: list[str] = []
+    for _ in range(MAX_REPAIRS):
+        try:
+            rs = _CONVERTER.structure(data, schema.Ruleset)
+            return Structured(rs, tuple(issues), tuple(repaired))
+        except Exception as e:  # noqa: BLE001 - turned into issues
+            found = _issues_from(e, raw)
+            if not found:
+                issues.append(Issue("", f"could not read the ruleset: {e}", file=raw.file))
+                raise RulesetError(issues) from None
+            progress = False
+            for issue in found:
+                if issue not in issues:
+                    issues.append(issue)
+                if _repair(data, issue.path):
+                    repaired.append(issue.path)
+                    progress = True
+            if not progress:
+                raise RulesetError(issues) from None
+    raise RulesetError(issues)
+
+
+def _repair(data: dict[str, Any], path: str) -> bool:
+    """Drop or replace the value at ``path`` so structuring can go on. True if something changed."""
+    segs = split_path(path)
+    if not segs:
+        return False
+    typ: Any = schema.Ruleset
+    node: Any = data
+    for i, seg in enumerate(segs):
+        last = i == len(segs) - 1
+        field_type, has_default = _child_type(typ, seg)
+        if field_type is None:
+            # Not a schema key: an unknown key. Drop it.
+            if last and isinstance(node, dict) and seg in node:
+                del node[seg]
+                return True
+            return False
+        if last:
+            if isinstance(node, dict):
+                if has_default and seg in node:
+                    del node[seg]
+                    return True
+                node[seg] = _placeholder(field_type)
+                return True
+            if isinstance(node, list) and isinstance(seg, int) and seg < len(node):
+                node[seg] = _placeholder(field_type)
+                return True
+            return False
+        try:
+            child = node[seg]
+        except (KeyError, IndexError, TypeError):
+            return False
+        if not isinstance(child, dict | list):
+            node[seg] = _placeholder(field_type)
+            return True
+        node, typ = child, field_type
+    return False
+
+
+def _child_type(typ: Any, seg: str | int) -> tuple[Any, bool]:
+    """The declared type of ``typ[seg]`` and whether it has a default."""
+    origin = typing.get_origin(typ)
+    if attrs.has(typ) and isinstance(seg, str):
+        for f in attrs.fields(typ):
+            if f.name == seg:
+                return _resolve(typ, f), f.default is not attrs.NOTHING
+        return None, False
+    if origin is tuple and isinstance(seg, int):
+        return typing.get_args(typ)[0], False
+    if origin is dict and isinstance(seg, str):
+        return typing.get_args(typ)[1], False
+    return None, False
+
+
+def _resolve(cls: Any, f: Any) -> Any:
+    hints = typing.get_type_hints(cls)
+    return hints.get(f.name, f.type)
+
+
+def _placeholder(typ: Any) -> Any:
+    args = typing.get_args(typ)
+    if typing.get_origin(typ) in (typing.Union, getattr(__import__("types"), "UnionType", None)):
+        non_none = [a for a in args if a is not type(None)]
+        return _placeholder(non_none[0]) if non_none else None
+    if typ is str:
+        return "?"
+    if typ is int:
+        return 1
+    if typ is float:
+        return 0.0
+    if typ is bool:
+        return False
+    if typ is dt.date:
+        return dt.date(2000, 1, 1)
+    if typing.get_origin(typ) is tuple:
+        return []
+    if typing.get_origin(typ) is dict:
+        return {}
+    if attrs.has(typ):
+        out = {}
+        for f in attrs.fields(typ):
+            if f.default is attrs.NOTHING:
+                out[f.name] = _placeholder(_resolve(typ, f))
+        return out
+    return None
+
+
+def _issues_from(exc: BaseException, raw: RawRuleset) -> list[Issue]:
+    issues = []
+
+    def fmt(e: BaseException, _type: Any) -> str:
+        if isinstance(e, ForbiddenExtraKeysError):
+            fields = [a.name for a in attrs.fields(e.cl)] if attrs.has(e.cl) else []
+            words = []
+            for k in sorted(e.extra_fields):
+                hint = did_you_mean(k, fields)
+                words.append(f"unknown key {k!r}" + (f" ({hint})" if hint else ""))
+            return "; ".join(words)
+        if isinstance(e, KeyError):
+            return f"required key {e.args[0]!r} is missing" if e.args else "a required key is missing"
+        return str(e)
+
+    for line in cattrs.transform_error(exc, path="$", format_exception=fmt):
+        msg, _, path = line.rpartition(" @ ")
+        path = path.removeprefix("$").lstrip(".")
+        path = re.sub(r"\['([^']*)'\]", r".\1", path)
+        if msg.startswith("required key"):
+            m = re.match(r"required key '([^']*)'", msg)
+            key = m.group(1) if m else ""
+            full = path if not key or path == key or path.endswith("." + key) else (f"{path}.{key}" if path else key)
+            path = full.rpartition(".")[0] if key and full.endswith(key) else path
+            file, lineno = locate(raw.files, path)
+            issues.append(Issue(full, msg, file=file, line=lineno))
+            continue
+        for part in msg.split("; "):
+            m = re.match(r"unknown key '([^']*)'(?: \((.*)\))?", part)
+            if m:
+                full = f"{path}.{m.group(1)}" if path else m.group(1)
+                file, lineno = locate(raw.files, full)
+                issues.append(Issue(full, "unknown key", file=file, line=lineno, hint=m.group(2) or ""))
+            else:
+                file, lineno = locate(raw.files, path)
+                issues.append(Issue(path, part, file=file, line=lineno))
+    return issues
+
+
