@@ -17,6 +17,7 @@ from endgame_game.tui.screens.ending import EndingScreen
 from endgame_game.tui.screens.game import GameScreen
 from endgame_game.tui.screens.handover import HandoverScreen
 from endgame_game.tui.screens.help import HelpScreen
+from endgame_game.tui.screens.pause import PauseScreen
 from endgame_game.tui.screens.title import TitleScreen
 from endgame_game.tui.screens.turn_report import TurnReportScreen
 from endgame_game.tui.screens.umpire import UmpireScreen
@@ -224,14 +225,18 @@ async def test_umpire_inject_adjust_pause_land_in_the_log(tmp_path):
         await pilot.click("#ok")
         await settle(pilot, app)
         assert app.session.game.value("blue.men") == 60
-        # pause
+        # pause: a full screen for the class (no values shown) until the umpire resumes
         await pilot.press("p")
         await pilot.pause()
         await pilot.press("enter")
         await settle(pilot, app)
+        assert isinstance(app.screen, PauseScreen) and "Paused for discussion" in screen_text(app)
+        assert num(app.session.game.value("blue.men")) not in screen_text(app)
         acts = [a["action"] for a in app.session.game.current.umpire]
         assert acts == ["inject", "adjust", "pause"]
-        assert "argued" in screen_text(app)
+        await pilot.press("enter")
+        await settle(pilot, app)
+        assert isinstance(app.screen, UmpireScreen) and "argued" in screen_text(app)
         await pilot.press("escape")
         await settle(pilot, app)
         await end_turn(pilot, app)

@@ -18,6 +18,7 @@ from endgame_game.errors import EndgameError
 from endgame_game.tui import view
 from endgame_game.tui.messages import SessionChanged
 from endgame_game.tui.screens.dialogs import AdjustDialog, ChoiceDialog, TextDialog
+from endgame_game.tui.screens.pause import PauseScreen
 from endgame_game.tui.session import Session
 
 
@@ -129,8 +130,10 @@ class UmpireScreen(Screen[None]):
     def action_pause(self) -> None:
         def done(text: str | None) -> None:
             if text and self._try(self.session.game.note, text, "pause"):
-                self.notify("Paused: noted in the log.", title="Umpire")
                 self._changed()
+                game = self.session.game
+                when = f"Turn {min(game.turn, self.session.model.max_turns)} · noted in the game's log"
+                self.app.push_screen(PauseScreen(text, when))
 
         self.app.push_screen(TextDialog("Pause for discussion — what is being discussed? (logged)",
                                         value="Pause for discussion"), done)
