@@ -61,9 +61,15 @@ def resources_chart(aar: Any, path: Path) -> Path | None:
         else:
             ax.text(0.01, 0.02, m.ruleset.actors[r.owners[0]].name if r.owners[0] in m.ruleset.actors else r.owners[0],
                     transform=ax.transAxes, fontsize=7, color="#555")
-    for k in range(len(res), rows * cols):
+    return _finish(fig, axes, len(res), f"{aar.title}: resources by turn", 12, path)
+
+
+def _finish(fig: Any, axes: Any, used: int, title: str, fontsize: int, path: Path) -> Path:
+    """Blank the unused cells of the grid, title the figure, lay it out and write the PNG."""
+    rows, cols = len(axes), len(axes[0])
+    for k in range(used, rows * cols):
         axes[k // cols][k % cols].axis("off")
-    fig.suptitle(f"{aar.title}: resources by turn", fontsize=12)
+    fig.suptitle(title, fontsize=fontsize)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     return path
@@ -118,12 +124,7 @@ def tracks_chart(aar: Any, path: Path) -> Path | None:
             ax.set_ylim(-0.2, len(tr.levels) - 0.8)
         ax.set_title(tr.label + (f" ({tr.unit})" if tr.unit else ""), fontsize=10)
         _turn_axis(ax, n)
-    for k in range(len(tracks), rows * cols):
-        axes[k // cols][k % cols].axis("off")
-    fig.suptitle(f"{aar.title}: tracks\nthresholds dashed, crossings starred", fontsize=11)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    return path
+    return _finish(fig, axes, len(tracks), f"{aar.title}: tracks\nthresholds dashed, crossings starred", 11, path)
 
 
 def distribution_chart(aar: Any, path: Path) -> Path | None:
@@ -141,12 +142,7 @@ def distribution_chart(aar: Any, path: Path) -> Path | None:
         ax.set_title(f"{s.name}: better than {100 * s.better_than:.0f} % of {s.games} AI games", fontsize=9)
         ax.set_xlabel("score", fontsize=8)
         ax.grid(True, alpha=0.3)
-    for k in range(len(b.standings), rows * cols):
-        axes[k // cols][k % cols].axis("off")
-    fig.suptitle("This game (red line) among AI games", fontsize=11)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    return path
+    return _finish(fig, axes, len(b.standings), "This game (red line) among AI games", 11, path)
 
 
 def draw_all(aar: Any, out: Path) -> dict[str, Path]:
