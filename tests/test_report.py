@@ -129,3 +129,18 @@ def test_a_game_saved_from_a_sweep_is_compared_with_its_own_sweep_point(tmp_path
     assert b is not None and b.point == 1 and b.games == 30
     assert all(s.better_than == 1.0 for s in b.standings)
 
+
+
+def test_a_change_with_many_causes_names_the_rest_so_the_figures_add_up():
+    from endgame_game.engine.log import EffectApplied
+    from endgame_game.report.text import narrate
+
+    model = CompiledModel.load(MINI)
+    target = model.symbols.values[0]
+    steps = [("a", 10.0), ("b", -4.0), ("c", 3.0), ("d", -2.0), ("e", -1.5)]
+    records, v = [], 100.0
+    for src, d in steps:
+        records.append(EffectApplied(1, 0, src, target, v, v + d))
+        v += d
+    (line,) = [ln for ln in narrate(model, records) if "→" in ln]
+    assert "(+5.5: a +10, b -4, c +3, 2 more -3.5)" in line

@@ -116,6 +116,9 @@ def narrate(model: CompiledModel, records: list[Record], *, turn: int | None = N
         if abs(c.delta) < 1e-9:
             continue
         why = ", ".join(f"{k} {v:+.3g}" for k, v in c.causes[:3])
+        if len(c.causes) > 3:  # the causes shown must add up to the change: name what is left out
+            rest = c.causes[3:]
+            why += f", {len(rest)} more {sum(v for _, v in rest):+.3g}"
         lines.append(f"  {c.label}: {fmt_num(c.before)} → {fmt_num(c.after)} ({c.delta:+.3g}: {why})")
     for r in records:
         if isinstance(r, EndingReached):
