@@ -31,3 +31,25 @@ def test_reasons_read_as_labels_not_ids():
     assert readable_condition(m, "heat >= 1 and not flags.treaty") == "Heat ≥ 1 and not treaty"
     assert readable_condition(m, "a.gold != 3 or pending.treaty") == "A gold ≠ 3 or “Three-way treaty” awaiting an answer"
     assert readable_condition(m, "taken.spend >= 2") == "“Spend 4 gold” taken ≥ 2"
+
+
+def test_a_random_amount_that_depends_on_the_state_is_shown_as_a_worked_out_range():
+    import numpy as np
+
+    from endgame_game.engine import CompiledModel, Game, new_game
+    from endgame_game.report.text import sampled_range
+    from endgame_game.tui import view
+
+    g = new_game("endgame-2024", seed=3)
+    strike = {mv.id: mv for mv in view.moves(g, "moscow")}["grid_strikes"]
+    # "-1.6 to -0.6 * (1.2 - kyiv.air_defence / 100)" is worked out on Moscow's estimate of Kyiv's air defence.
+    assert "kyiv.air_defence" not in strike.effects and "Kyiv power generation (GW) about -" in strike.effects
+    # The range covers what the engine really draws: 400 games' real amounts on the true state.
+    model = CompiledModel.load("endgame-2024")
+    m = next(m for m in model.moves if m.id == "grid_strikes")
+    eff = next(e for e in m.effects if model.symbols.values[e.index] == "kyiv.grid")
+    batch = Game(model, seed=3, games=np.arange(400, dtype=np.uint64))
+    real = np.asarray(eff.fn(batch.state), dtype=float)
+    lo, hi = sampled_range(eff.fn, batch.state, "uniform")
+    slack = 0.02 * (hi - lo)
+    assert real.std() > 0 and lo - slack <= real.min() and real.max() <= hi + slack

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import attrs
 import numpy as np
 
+from endgame_game.engine import rng
 from endgame_game.engine.log import (
     EffectApplied,
     EndingReached,
@@ -23,7 +25,10 @@ from endgame_game.engine.model import CEffect, CompiledModel
 from endgame_game.engine.state import BatchState
 from endgame_game.errors import EndgameError
 from endgame_game.rules import expr
+from endgame_game.rules.compile import site_key
 from endgame_game.rules.schema import Effect
+
+SAMPLES = 512  # draws used to show the range of a random amount that also depends on the state
 
 
 @attrs.frozen
@@ -158,6 +163,29 @@ def _is_random(text: str) -> bool:
     return any(isinstance(n, expr.Call) and expr.FUNCTIONS[n.func].random for n in expr.walk(node))
 
 
+def _names_left(formula: str) -> bool:
+    """Whether a readable formula still has names in it (``-7 to -3 * ua_loss_factor``)."""
+    return re.search(r"\b[A-Za-z_]\w*", formula.replace(" to ", " ").replace("chance", "")) is not None
+
+
+def sampled_range(fn: Callable[[BatchState], Any], state: BatchState, text: str) -> tuple[float, float] | None:
+    """The range of a random amount on the first game of ``state``, from ``SAMPLES`` draws of a stream
+    of its own (not the game's: showing it must not hint at the real draw). Bounded draws
+    (``uniform``, ``chance``) give the whole range; with ``normal`` in it, the middle 90 %."""
+    sim = state.take(np.zeros(SAMPLES, dtype=np.intp))
+    sim.games = np.arange(SAMPLES, dtype=np.uint64)
+    sim.seed = rng.derive_seed(state.seed, site_key("describe"), state.turn)
+    with np.errstate(all="ignore"):
+        v = np.broadcast_to(np.asarray(fn(sim), dtype=np.float64), (SAMPLES,))
+    v = v[np.isfinite(v)]
+    if v.size == 0:
+        return None
+    if "normal(" in text:
+        lo, hi = np.percentile(v, [5, 95])
+        return float(lo), float(hi)
+    return float(v.min()), float(v.max())
+
+
 def describe_effects(model: CompiledModel, declared: Sequence[Effect], compiled: Sequence[CEffect],
                      state: BatchState | None = None) -> str:
     """What a list of effects does, for a player: deterministic amounts worked out on ``state``
@@ -178,10 +206,14 @@ def describe_effects(model: CompiledModel, declared: Sequence[Effect], compiled:
             shown = ("yes" if amount else "no") if amount is not None else "yes, by chance"
             part = f"{label}: {shown}"
         elif d.add is not None:
+            formula = readable_formula(text)
+            span = sampled_range(c.fn, state, text) if amount is None and state is not None and _names_left(formula) else None
             if amount is not None:
                 part = f"{label} {amount:+.3g}"
+            elif span is not None:  # e.g. "-7 to -3 * ua_loss_factor" worked out: "about -8.1 to -3.5"
+                lo, hi = span
+                part = f"{label} {lo:+.3g}" if np.isclose(lo, hi) else f"{label} about {lo:+.3g} to {hi:+.3g}"
             else:
-                formula = readable_formula(text)
                 part = f"{label} {'' if formula.startswith(('-', '+')) else '+'}{formula}"
         else:
             part = f"{label} → {fmt_num(amount) if amount is not None else readable_formula(text)}"
