@@ -231,6 +231,9 @@ def test_bad_arguments_are_clear_errors(mini: CompiledModel, tmp_path: Path) -> 
         run(mini, games=5, out=tmp_path / "missing" / "r.csv")
     with pytest.raises(EndgameError, match="is a folder"):
         run(mini, games=5, out=tmp_path)
+    with pytest.raises(EndgameError, match=r"\.csv or \.parquet.*r\.csv or r\.parquet"):
+        run(mini, games=5, out=tmp_path / "r.xlsx")
+    assert not (tmp_path / "r.xlsx").exists()
     with pytest.raises(EndgameError, match="at most"):
         make_grid(["params.growth=0:1:1000", "params.growth=0:1:1000"]).check(mini)
     with pytest.raises(EndgameError, match="STEPS"):

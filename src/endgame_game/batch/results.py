@@ -149,16 +149,20 @@ class ParquetWriter:
 
 
 def open_writer(path: str | Path) -> Writer:
-    """A writer for ``path``: ``.parquet``/``.pq`` → Parquet, anything else → CSV.
+    """A writer for ``path``: ``.csv`` → CSV, ``.parquet``/``.pq`` → Parquet.
 
     Raises:
-        EndgameError: the folder does not exist, or Parquet without pyarrow.
+        EndgameError: another suffix (``runs.xlsx`` would silently be CSV), the folder does not exist,
+            or Parquet without pyarrow.
     """
     p = Path(path)
     if not p.parent.exists():
         raise EndgameError(f"cannot write {p}: folder {p.parent} does not exist")
     if p.is_dir():
         raise EndgameError(f"cannot write {p}: it is a folder; give a file name such as {p / 'results.csv'}")
+    if p.suffix.lower() not in (".csv", ".parquet", ".pq"):
+        raise EndgameError(f"cannot write {p}: results are written as .csv or .parquet; "
+                           f"name the file e.g. {p.with_suffix('.csv').name} or {p.with_suffix('.parquet').name}")
     try:
         if p.suffix.lower() in (".parquet", ".pq"):
             w: Writer = ParquetWriter(p)
