@@ -40,3 +40,17 @@ def test_user_mistakes_are_messages_not_tracebacks():
         out = endgame(*args)
         assert out.returncode in (1, 2), (args, out.stderr)
         assert "Traceback" not in out.stderr and out.stderr.strip(), args
+
+
+def test_play_arguments_are_checked_before_the_terminal_is_needed():
+    """Without a terminal, a wrong role, save or option is named (not hidden behind "needs a terminal")."""
+    cases = {("play", "--as", "kiev"): "did you mean 'kyiv'?",
+             ("play", "--hotseat", "moscow,kiev"): "no playable role 'kiev'",
+             ("play", "--load", "nothere.toml"): "no such file",
+             ("play", "--as", "kyiv", "--demo"): "--as is for the app",
+             ("play", "--turn", "3", "--demo"): "use it with --load"}
+    for args, words in cases.items():
+        out = endgame(*args)
+        assert out.returncode == 2 and words in out.stderr and "Traceback" not in out.stderr, (args, out.stderr)
+    out = endgame("play", "--as", "kyiv")
+    assert out.returncode == 2 and "needs an interactive terminal" in out.stderr

@@ -40,12 +40,16 @@ def run(args: argparse.Namespace) -> int:
     seed = args.seed if args.seed is not None else _random_seed()
     agents = parse_agent_specs(args.ai)
     overrides = parse_assignments(args.overrides or [])
+    if args.turn is not None and not args.load:
+        raise EndgameError("--turn N rewinds a loaded game: use it with --load SAVE")
     if args.demo:
+        app_only = [f for f, v in (("--as", args.role), ("--hotseat", args.hotseat), ("--load", args.load),
+                                   ("--umpire", args.umpire)) if v]
+        if app_only:
+            raise EndgameError(f"--demo lets the AI play every role; {', '.join(app_only)} is for the app "
+                               "(drop --demo to play)")
         return demo(args.ruleset or "endgame-2024", seed, agents, overrides)
-    if not sys.stdout.isatty() or not sys.stdin.isatty():
-        print("endgame play needs an interactive terminal; use --demo to watch the AI play, "
-              "or `endgame simulate` for a headless game.", file=sys.stderr)
-        return 2
+    # Everything that can be wrong in the arguments is reported before the app (or the terminal check).
     roles: list[str] = []
     if args.hotseat:
         roles = [r.strip() for r in args.hotseat.split(",") if r.strip()]
@@ -65,13 +69,14 @@ def run(args: argparse.Namespace) -> int:
         from endgame_game.tui.session import Session
 
         model = CompiledModel.load(ruleset, overrides)  # a bad ruleset is reported by the CLI, before the app
-        for r in roles:
-            if r not in model.playable:
-                raise EndgameError(f"no playable role {r!r} in {model.id}; roles: {', '.join(model.playable)}")
         session = Session(Game(model, seed=seed), roles, agents, umpire=args.umpire, saves_dir=args.saves,
                           ruleset_ref=ruleset)
     elif ruleset:
         CompiledModel.load(ruleset, overrides)
+    if not sys.stdout.isatty() or not sys.stdin.isatty():
+        print("endgame play needs an interactive terminal; use --demo to watch the AI play, "
+              "or `endgame simulate` for a headless game.", file=sys.stderr)
+        return 2
 
     from endgame_game.tui.app import EndgameApp
 

@@ -17,6 +17,7 @@ from endgame_game.engine.api import Game, new_game, replay
 from endgame_game.engine.log import TurnLog
 from endgame_game.engine.model import CompiledModel
 from endgame_game.errors import EndgameError
+from endgame_game.rules.expr import did_you_mean
 
 DEFAULT_RULESET = "endgame-2024"
 SAVES_DIR = Path("saves")
@@ -43,8 +44,10 @@ class Session:
         self.game = game
         model = game.model
         for h in humans:
-            if h not in model.actor_index:
-                raise EndgameError(f"no role {h!r} in {model.id}; roles: {', '.join(model.playable)}")
+            if h not in model.playable:
+                hint = did_you_mean(h, model.playable)
+                raise EndgameError(f"no playable role {h!r} in {model.id}; roles: {', '.join(model.playable)}"
+                                   + (f" ({hint})" if hint else ""))
         self.humans: tuple[str, ...] = tuple(dict.fromkeys(humans))
         self.agent_specs = {k: v for k, v in (agent_specs or {}).items() if k not in self.humans}
         self.agents: dict[str, Agent] = make_agents(model, self.agent_specs, humans=self.humans)
