@@ -20,7 +20,7 @@ import numpy as np
 
 from endgame_game.errors import EndgameError
 
-CHARTS_HINT = "charts need matplotlib: pip install 'endgame-game[report]'"
+CHARTS_HINT = "charts need matplotlib, which this environment lacks: pip install matplotlib"
 
 
 @attrs.frozen
