@@ -204,6 +204,11 @@ def test_summary_counts_intervals_and_moments(mini: CompiledModel) -> None:
     assert (other.mean, other.sd) == (st.mean, st.sd)
     text = s.format()
     assert "95% CI" in text and "peace" in text and "q50" in text
+    # Long labels stay whole in a file or pipe, and are cut to fit a narrow terminal.
+    long = {e: f"{e} — a long label that says what the ending means for every side" for e in s.endings}
+    assert all(v in s.format(labels=long) for v in long.values())
+    narrow = s.format(labels=long, width=80).splitlines()
+    assert all(len(line) <= 80 for line in narrow if "%" in line) and any("…" in line for line in narrow)
 
 
 def test_summary_quantile_sample_is_a_fixed_subset() -> None:

@@ -169,9 +169,19 @@ class Summary:
                             **{f"q{int(round(x * 100)):02d}": v for x, v in zip(QUANTILES, q, strict=True)}})
         return out
 
-    def format(self, scores: bool = True, labels: dict[str, str] | None = None) -> str:
-        """A plain-text table per sweep point (endings with 95 % intervals; scores if asked)."""
+    def format(self, scores: bool = True, labels: dict[str, str] | None = None, width: int | None = None) -> str:
+        """A plain-text table per sweep point (endings with 95 % intervals; scores if asked).
+
+        Args:
+            labels: ending id → label shown.
+            width: the terminal's width: long labels are cut to fit (never below 28 characters);
+                ``None`` (a file, a pipe) keeps them whole.
+        """
         labels = labels or {}
+        names = [labels.get(e, e) for e in self.endings]
+        name_w = max([len("ending"), *map(len, names)])
+        if width is not None:
+            name_w = min(name_w, max(28, width - 52))  # 52: the share, interval, games and turn columns
         lines: list[str] = []
         for ps in self.points:
             head = f"point {ps.point}: " + ", ".join(f"{k}={v:g}" for k, v in ps.swept.items()) if ps.swept else "all games"
@@ -180,13 +190,12 @@ class Summary:
             if ps.n == 0:
                 lines.append("")
                 continue
-            lines.append(f"  {'ending':<28} {'share':>7}  {'95% CI':<17} {'games':>9} {'mean turn':>9}")
-            for i, e in enumerate(self.endings):
+            lines.append(f"  {'ending':<{name_w}} {'share':>7}  {'95% CI':<17} {'games':>9} {'mean turn':>9}")
+            for i, name in enumerate(names):
                 share, lo, hi = ps.share(i)
                 mt = f"{ps.turn_sums[i] / ps.counts[i]:9.1f}" if ps.counts[i] else f"{'-':>9}"
-                name = labels.get(e, e)
-                name = name if len(name) <= 28 else name[:27] + "…"
-                lines.append(f"  {name:<28} {share:7.1%}  [{lo:6.1%}, {hi:6.1%}] {int(ps.counts[i]):>9,} {mt}")
+                name = name if len(name) <= name_w else name[: name_w - 1] + "…"
+                lines.append(f"  {name:<{name_w}} {share:7.1%}  [{lo:6.1%}, {hi:6.1%}] {int(ps.counts[i]):>9,} {mt}")
             if scores and ps.scores:
                 lines.append(f"  {'score':<16} {'mean':>8} {'sd':>8} " + " ".join(f"{'q' + str(int(q * 100)):>8}" for q in QUANTILES))
                 for s, st in ps.scores.items():

@@ -7,6 +7,7 @@ Ctrl-C once: no new chunk starts, running chunks finish, the rows so far are wri
 from __future__ import annotations
 
 import argparse
+import shutil
 import signal
 import sys
 import threading
@@ -182,7 +183,8 @@ def run(args: argparse.Namespace) -> int:
           f"{res.game_turns / max(res.elapsed, 1e-9):,.0f} game-turns/s)" + (" — stopped early" if res.stopped else ""),
           file=sys.stderr)
     labels = {e.id: e.label or e.id for e in model.endings}
-    print(res.summary.format(scores=args.summary, labels=labels), end="")
+    width = shutil.get_terminal_size().columns if sys.stdout.isatty() else None
+    print(res.summary.format(scores=args.summary, labels=labels, width=width), end="")
     if res.path is not None:
         print(f"rows: {res.path}")
         if args.summary:
