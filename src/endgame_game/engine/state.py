@@ -24,6 +24,10 @@ def _column_major(a: np.ndarray) -> np.ndarray:
     return np.asfortranarray(a) if a.ndim >= 2 else a
 
 
+def _take_rows(a: np.ndarray, idx: np.ndarray) -> np.ndarray:
+    return np.take(a.T, idx, axis=-1).T if a.ndim >= 2 else a[idx]
+
+
 class BatchState:
     """All per-game state of a batch. ``turn`` is shared: the games of a batch advance in lockstep
     (an ended game stays frozen)."""
@@ -76,8 +80,17 @@ class BatchState:
         return view
 
     def take(self, index: np.ndarray | list[int] | slice) -> BatchState:
-        """The sub-batch of the games at ``index`` (a copy)."""
-        return BatchState(self.seed, self.turn, self.builtins, **{n: getattr(self, n)[index].copy() for n in ARRAYS})
+        """The sub-batch of the games at ``index`` (positions, a bool mask or a slice; a copy)."""
+        if isinstance(index, slice):
+            return BatchState(self.seed, self.turn, self.builtins,
+                              **{n: getattr(self, n)[index].copy(order="K") for n in ARRAYS})
+        idx = np.asarray(index)
+        if idx.dtype == np.bool_:
+            idx = np.nonzero(idx)[0]
+        # Gathering along the last axis of the transposed (C-ordered) view gives the column-major
+        # result directly: one copy per array instead of a gather and then a re-layout.
+        return BatchState(self.seed, self.turn, self.builtins,
+                          **{n: _take_rows(getattr(self, n), idx) for n in ARRAYS})
 
     def repeat(self, k: int) -> BatchState:
         """Each game repeated ``k`` times in a row (for lookahead over candidate moves)."""
