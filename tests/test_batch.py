@@ -10,6 +10,7 @@ import threading
 import time
 import tracemalloc
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -330,3 +331,24 @@ def test_the_docs_agent_example_runs_as_a_user_agent(tmp_path: Path, monkeypatch
     assert not np.array_equal(a.rows["score.red"], b.rows["score.red"])
     # Cautious keeps at least half its ammo after each move; with the monthly production it never falls below 15.
     assert a.rows["red.ammo"].min() >= 15
+
+
+def test_mixed_doctrines_draw_one_per_game_and_play_it_exactly() -> None:
+    """`--agents mixed`: each game plays one of each role's doctrines, recorded in its row; a game that drew
+    Moscow's hawk doctrine is the very game `--ai moscow=doctrine:hawk` plays, whatever the chunking."""
+    kw: dict[str, Any] = {"games": 240, "seed": 4, "default_agent": "mixed", "keep_rows": True}
+    mixed = run("endgame-2024", workers=1, **kw).rows
+    assert mixed is not None
+    chunked = run("endgame-2024", workers=2, chunk=37, **kw).rows
+    assert chunked is not None and all(np.array_equal(mixed[k], chunked[k]) for k in mixed)
+    model = CompiledModel.load("endgame-2024")
+    for d in model.doctrines["moscow"]:
+        share = np.mean(mixed["doctrine.moscow"] == d)
+        assert 0.2 < share < 0.8, (d, share)  # two doctrines: each plays about half the games
+        pure = run("endgame-2024", agents=f"moscow=doctrine:{d}", workers=1, **kw).rows
+        assert pure is not None and "doctrine.moscow" not in pure
+        same = mixed["doctrine.moscow"] == d
+        for col in ("ending", "end_turn", "score.kyiv", "doctrine.kyiv"):
+            assert np.array_equal(mixed[col][same], pure[col][same]), (d, col)
+    with pytest.raises(EndgameError, match="depth is a whole number"):
+        run(MINI, games=5, agents="red=lookahead:deep")

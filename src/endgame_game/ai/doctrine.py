@@ -3,6 +3,9 @@
 Each turn it takes the rules whose ``when`` holds (on what the actor observes, estimates included)
 and whose move is legal and fits, and picks among them in proportion to ``weight`` until its action
 points are spent or nothing fits.
+
+``mixed`` (``MixedDoctrineAgent``) plays one of the role's doctrines per game, drawn once per game:
+a batch then stands for a population of strategies, not one.
 """
 
 from __future__ import annotations
@@ -10,9 +13,12 @@ from __future__ import annotations
 import numpy as np
 
 from endgame_game.ai.base import weighted_picks
+from endgame_game.engine import rng
 from endgame_game.engine.model import CompiledModel
 from endgame_game.engine.observe import Observation
+from endgame_game.engine.state import BatchState
 from endgame_game.errors import EndgameError
+from endgame_game.rules.compile import site_key
 from endgame_game.rules.expr import did_you_mean
 
 
@@ -48,3 +54,43 @@ class DoctrineAgent:
                     np.asarray(r.when(obs.state), dtype=bool), (B,))
                 cands.append((r.move, ok, r.weight))
         return weighted_picks(self.model, obs, self.actor, cands, f"doctrine/{self.name}")
+
+
+class MixedDoctrineAgent:
+    """Each game plays one of the role's doctrines, drawn once for the whole game.
+
+    The draw is keyed by (seed, game, role), so game ``i`` plays the same doctrine alone or in any
+    batch, chunk or worker, and every sweep point gives game ``i`` the same doctrine (common random
+    numbers). ``doctrine_of(state)`` says which one each game plays (batch rows record it).
+    """
+
+    def __init__(self, model: CompiledModel, actor: str):
+        docs = list(model.doctrines.get(actor, {}))
+        if not docs:
+            raise EndgameError(f"{actor} has no doctrines in ruleset {model.id!r} to mix")
+        self.name = f"{actor}/mixed"
+        self.spec = "mixed"
+        self.doctrines = docs
+        self.agents = [DoctrineAgent(model, actor, d) for d in docs]
+        self.reads = np.unique(np.concatenate([a.reads for a in self.agents]))
+        self._site = site_key(f"mixed/{actor}")
+
+    def pick(self, state: BatchState) -> np.ndarray:
+        """[B] index into ``doctrines``: the doctrine each game plays (the same every turn)."""
+        u = rng.uniform(state.seed, state.games, 0, self._site, 0)
+        return np.minimum((u * len(self.agents)).astype(np.intp), len(self.agents) - 1)
+
+    def doctrine_of(self, state: BatchState) -> np.ndarray:
+        """[B] the name of the doctrine each game plays."""
+        return np.asarray(self.doctrines, dtype=object)[self.pick(state)]
+
+    def act(self, obs: Observation) -> np.ndarray:
+        pick = self.pick(obs.state)
+        orders = np.zeros_like(obs.legal)
+        for i, agent in enumerate(self.agents):
+            rows = np.nonzero(pick == i)[0]
+            if rows.size == pick.size:
+                return agent.act(obs)
+            if rows.size:
+                orders[rows] = agent.act(obs.take(rows))
+        return orders

@@ -1,4 +1,4 @@
-"""Agents by name: ``random``, ``doctrine[:name]``, ``lookahead[:k]``, or ``package.module:Class``."""
+"""Agents by name: ``random``, ``doctrine[:name]``, ``mixed``, ``lookahead[:k]``, or ``package.module:Class``."""
 
 from __future__ import annotations
 
@@ -6,13 +6,14 @@ import importlib
 from collections.abc import Mapping
 
 from endgame_game.ai.base import Agent
-from endgame_game.ai.doctrine import DoctrineAgent
+from endgame_game.ai.doctrine import DoctrineAgent, MixedDoctrineAgent
 from endgame_game.ai.random_agent import RandomAgent
 from endgame_game.engine.model import CompiledModel
 from endgame_game.errors import EndgameError
 from endgame_game.rules.expr import did_you_mean
 
-BUILTIN = ("random", "doctrine", "lookahead")
+BUILTIN = ("random", "doctrine", "mixed", "lookahead")
+USAGE = "use random, doctrine[:name], mixed, lookahead[:depth] or package.module:Class"
 
 
 def make_agent(spec: str, model: CompiledModel, actor: str) -> Agent:
@@ -28,10 +29,14 @@ def make_agent(spec: str, model: CompiledModel, actor: str) -> Agent:
         return RandomAgent(model, actor)
     if kind == "doctrine":
         return DoctrineAgent(model, actor, arg or None)
+    if kind == "mixed" and not arg:
+        return MixedDoctrineAgent(model, actor)
     if kind == "lookahead":
         from endgame_game.ai.lookahead import LookaheadAgent
 
-        return LookaheadAgent(model, actor, depth=int(arg) if arg.isdigit() else 2)
+        if arg and not arg.isdigit():
+            raise EndgameError(f"bad agent {spec!r}: the lookahead depth is a whole number, e.g. lookahead:3")
+        return LookaheadAgent(model, actor, depth=int(arg) if arg else 2)
     if "." in kind and arg:
         try:
             module = importlib.import_module(kind)
@@ -47,8 +52,7 @@ def make_agent(spec: str, model: CompiledModel, actor: str) -> Agent:
         if not callable(getattr(agent, "act", None)):
             raise EndgameError(f"{spec} has no act(observation) method")
         return agent  # type: ignore[no-any-return]
-    raise EndgameError(f"unknown agent {spec!r}: use random, doctrine[:name], lookahead[:depth] or package.module:Class"
-                       + _hint(kind, BUILTIN))
+    raise EndgameError(f"unknown agent {spec!r}: {USAGE}" + _hint(kind, BUILTIN))
 
 
 def parse_agent_specs(text: str | list[str] | None) -> dict[str, str]:
@@ -68,7 +72,7 @@ def parse_agent_specs(text: str | list[str] | None) -> dict[str, str]:
 def make_agents(model: CompiledModel, specs: Mapping[str, str], default: str = "doctrine",
                 humans: tuple[str, ...] = ()) -> dict[str, Agent]:
     """Agents for every actor with moves that is not human: ``specs`` first, else ``default``
-    (``doctrine`` falls back to ``random`` for an actor without doctrines)."""
+    (``doctrine`` and ``mixed`` fall back to ``random`` for an actor without doctrines)."""
     for role in specs:
         if role not in model.actor_index:
             raise EndgameError(f"no actor {role!r} in {model.id}" + _hint(role, model.actors))
@@ -77,7 +81,7 @@ def make_agents(model: CompiledModel, specs: Mapping[str, str], default: str = "
         if name in humans or not model.moves_of[a]:
             continue
         spec = specs.get(name, default)
-        if spec == "doctrine" and not model.doctrines.get(name):
+        if spec in ("doctrine", "mixed") and not model.doctrines.get(name):
             spec = "random"
         agents[name] = make_agent(spec, model, name)
     return agents

@@ -33,12 +33,14 @@ Rows = dict[str, np.ndarray]
 PARQUET_ROW_GROUP = 65_536
 
 
-def make_rows(game: Game, seed: int, points: np.ndarray, swept: Mapping[str, np.ndarray]) -> Rows:
+def make_rows(game: Game, seed: int, points: np.ndarray, swept: Mapping[str, np.ndarray],
+              agents: Mapping[str, object] | None = None) -> Rows:
     """The rows of a finished (or stopped) chunk of games.
 
     Args:
         points: [B] the sweep point of each game.
         swept: swept column → [B] values.
+        agents: the agents; those that vary per game (``mixed``) add a ``doctrine.<role>`` column.
     """
     res = game.results()
     n = game.batch
@@ -51,6 +53,10 @@ def make_rows(game: Game, seed: int, points: np.ndarray, swept: Mapping[str, np.
         rows[k] = np.asarray(v, dtype=np.float64)
     rows["ending"] = res.pop("ending").astype(str)
     rows["end_turn"] = res.pop("end_turn").astype(np.int64)
+    for role, agent in (agents or {}).items():
+        doctrine_of = getattr(agent, "doctrine_of", None)
+        if doctrine_of is not None:
+            rows[f"doctrine.{role}"] = doctrine_of(game.state).astype(str)
     rows.update(res)  # score.<actor>..., then every value slot
     return rows
 
@@ -174,7 +180,7 @@ def open_writer(path: str | Path) -> Writer:
 
 
 def read_csv(path: str | Path) -> Rows:
-    """Read a results CSV back into columns (numbers as int64/float64, ``ending`` as str); for tests
+    """Read a results CSV back into columns (numbers as int64/float64, ``ending`` and ``doctrine.*`` as str); for tests
     and small files. Use pandas or polars for real analysis."""
     text = Path(path).read_text(encoding="utf-8")
     reader = csv.reader(io.StringIO(text))
@@ -185,7 +191,7 @@ def read_csv(path: str | Path) -> Rows:
             c.append(v)
     out: Rows = {}
     for name, c in zip(header, cols, strict=True):
-        if name == "ending":
+        if name == "ending" or name.startswith("doctrine."):
             out[name] = np.array(c, dtype=str)
         elif name in ("seed", "point", "game", "end_turn"):
             out[name] = np.array([int(x) for x in c], dtype=np.int64)

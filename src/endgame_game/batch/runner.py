@@ -152,7 +152,7 @@ def play_chunk(task: ChunkTask, model: CompiledModel | None = None, agents: Mapp
             return task.index, {}, 0
         play_turn(game, agents, validate=task.validate)
     swept = {c: task.point_values[points, j] for j, c in enumerate(task.swept)}
-    rows = make_rows(game, task.seed, points, swept)
+    rows = make_rows(game, task.seed, points, swept, agents)
     return task.index, rows, int(game.state.end_turn.sum())
 
 

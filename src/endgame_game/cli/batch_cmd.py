@@ -32,10 +32,12 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:  # t
     p.add_argument("--games", type=int, default=1000, metavar="N", help="games per sweep point (default 1000)")
     p.add_argument("--seed", type=int, default=0, metavar="S", help="the seed (default 0)")
     p.add_argument("--ai", action="append", default=[], metavar="ROLE=AGENT",
-                   help="agents per role: random, doctrine[:name], lookahead[:depth], package.module:Class "
+                   help="agents per role: random, doctrine[:name], mixed (one of the role's doctrines per game), "
+                        "lookahead[:depth], package.module:Class "
                         "(e.g. moscow=doctrine:hawk,kyiv=lookahead; repeatable)")
     p.add_argument("--agents", default="doctrine", metavar="AGENT",
-                   help="agent for roles not named in --ai (default: doctrine, random where a role has none)")
+                   help="agent for roles not named in --ai (default: doctrine, random where a role has none; "
+                        "mixed: each game draws one of the role's doctrines)")
     p.add_argument("--sweep", action="append", default=[], metavar="params.X=LO:HI:STEPS",
                    help="sweep a parameter over STEPS values from LO to HI (repeatable: the grid product)")
     p.add_argument("--workers", type=int, default=None, metavar="W", help="worker processes (default: one per core)")
