@@ -9,6 +9,7 @@ seeded, so the pictures only change when the app or the ruleset does.
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 import tempfile
 from pathlib import Path
@@ -52,7 +53,9 @@ def shot(app, name: str) -> None:
 
 async def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory() as saves:
+    with tempfile.TemporaryDirectory() as tmp:
+        os.chdir(tmp)  # the screens show "saves/autosave-…", as a player sees it, not a temporary path
+        saves = "saves"
         app = make_app(seed=SEED, saves_dir=saves, animate=False)
         async with app.run_test(size=(100, 30)) as pilot:
             await settle(pilot)

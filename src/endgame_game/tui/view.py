@@ -48,6 +48,14 @@ def num(x: float) -> str:
     return f"{x:.3g}"
 
 
+def estimate(value: float, spread: float) -> str:
+    """An estimate to the precision its spread allows: ``≈ 703 ± 70``, ``≈ 63.8 ± 6.4``, ``≈ 3.4 ± 1.0``."""
+    if not (math.isfinite(value) and math.isfinite(spread)) or spread <= 0:
+        return f"≈ {num(value)}"
+    d = max(0, 1 - math.floor(math.log10(spread)))  # two significant digits of the spread
+    return f"≈ {value:,.{d}f} ± {spread:,.{d}f}"
+
+
 def with_unit(text: str, unit: str) -> str:
     return f"{text} {unit}" if unit else text
 
@@ -134,7 +142,7 @@ def intel_rows(game: Game, actor: str) -> list[tuple[str, list[ValueRow]]]:
         if obs.exact[j]:
             text, exact = num(float(obs.values[0, j])), True
         else:
-            text, exact = f"≈ {num(float(obs.values[0, j]))} ± {num(float(obs.spread[0, j]))}", False
+            text, exact = estimate(float(obs.values[0, j]), float(obs.spread[0, j])), False
         groups.setdefault(owner, []).append(ValueRow(v, label, text, unit, exact=exact))
     return [(actor_name(model, o), rows) for o, rows in groups.items()]
 
