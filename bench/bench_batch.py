@@ -6,7 +6,9 @@ Prints, all measured in this run:
    game-turns/s with both cores);
 2. the per-game-turn ratio against a plain Python loop over single games (``Game`` batch of one,
    ``ai.run_games``, one game after another);
-3. the lookahead agent's cost: the same run with ``kyiv=lookahead:2`` (and ``:1``);
+3. the lookahead agent's cost and strength: Kyiv played by ``lookahead:2:1`` (2 turns, one rollout) and
+   by the default ``lookahead`` (4 turns, 8 rollouts per candidate), with Kyiv's mean score against
+   its doctrine's on the same games;
 4. a peer comparison: PettingZoo classic tictactoe_v3 and connect_four_v3 with random legal actions
    (steps/s, games/s), run by the interpreter of the benchmark's own environment (see bench/README.md:
    ``ENDGAME_PEER_PYTHON`` or ``.venv-bench``), since PettingZoo's classic games are not our dependency;
@@ -99,6 +101,13 @@ def batch_rate(games: int, workers: int, agents: str = "", chunk: int | None = N
     return res.games / res.elapsed, res.game_turns / res.elapsed, res.elapsed, cpu_seconds() - c0
 
 
+def kyiv_strength(games: int, spec: str, workers: int) -> tuple[float, float, float]:
+    """(game-turns/s, Kyiv's mean score, its standard error) with Kyiv on ``spec``, the rest on doctrine."""
+    res = run(DEFAULT, games=games, seed=1, agents=f"kyiv={spec}", workers=workers)
+    st = res.summary.points[0].scores["score.kyiv"]
+    return res.game_turns / res.elapsed, st.mean, st.sd / st.n ** 0.5
+
+
 def single_loop_rate(model: CompiledModel, games: int) -> float:
     agents = make_agents(model, {})
     t0 = time.perf_counter()
@@ -151,12 +160,14 @@ def main() -> None:
     print(f"   {n1} games one at a time: {single:9,.0f} game-turns/s;  batch (1 worker) per game-turn: ×{r1[1] / single:,.0f}, "
           f"(2 workers): ×{r2[1] / single:,.0f}")
 
-    print("\n3. lookahead cost (kyiv plays lookahead, everyone else doctrine; 1 worker)")
-    nl = 1_000 if args.quick else 4_000
-    for spec in ("lookahead:1", "lookahead:2"):
-        gps, tps, dt, _ = batch_rate(nl, 1, agents=f"kyiv={spec}")
-        print(f"   kyiv={spec}: {nl:,} games in {dt:5.1f} s: {tps:9,.0f} game-turns/s, ×{r1[1] / tps:.1f} the cost "
-              f"of all-doctrine play")
+    print("\n3. lookahead cost and strength (Kyiv plays it, everyone else doctrine; the same seeded games; 2 workers)")
+    nl = 400 if args.quick else 1_000
+    _, base_mean, base_se = kyiv_strength(nl, "doctrine", 2)
+    print(f"   kyiv=doctrine                                                   Kyiv's mean score {base_mean:6.2f} ± {base_se:.2f}")
+    for spec in ("lookahead:2:1", "lookahead"):
+        tps, mean, se = kyiv_strength(nl, spec, 2)
+        print(f"   kyiv={spec:<16} {tps:9,.0f} game-turns/s, ×{r2[1] / tps:5.0f} the cost (vs 1.);  "
+              f"Kyiv's mean score {mean:6.2f} ± {se:.2f}")
 
     print("\n4. peer comparison (random legal actions; one step = one agent's action)")
     py = peer_python()

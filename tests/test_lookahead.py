@@ -118,5 +118,28 @@ def test_rollouts_use_their_own_random_stream(trap: CompiledModel, monkeypatch: 
 def test_bad_specs(trap: CompiledModel) -> None:
     with pytest.raises(EndgameError, match="depth"):
         LookaheadAgent(trap, "p", depth=0)
-    assert make_agent("lookahead:3", trap, "p").depth == 3  # type: ignore[attr-defined]
-    assert make_agent("lookahead", trap, "p").spec == "lookahead:2"  # type: ignore[attr-defined]
+    with pytest.raises(EndgameError, match="samples"):
+        LookaheadAgent(trap, "p", samples=0)
+    with pytest.raises(EndgameError, match="whole number"):
+        make_agent("lookahead:3:many", trap, "p")
+    assert make_agent("lookahead:3", trap, "p").spec == "lookahead:3:8"  # type: ignore[attr-defined]
+    assert make_agent("lookahead:3:1", trap, "p").spec == "lookahead:3"  # type: ignore[attr-defined]
+    assert make_agent("lookahead", trap, "p").spec == "lookahead:4:8"  # type: ignore[attr-defined]
+
+
+def test_samples_average_rollouts_that_every_candidate_shares(mini: CompiledModel) -> None:
+    """With S samples, a candidate's value is the mean of S one-rollout values: sample j of game g is
+    game g * S + j of the planner's stream, the same future for every candidate of g."""
+    S = 4
+    many = LookaheadAgent(mini, "red", depth=3, samples=S)
+    one = LookaheadAgent(mini, "red", depth=3, samples=1)
+    st = mini.new_state(batch=3, seed=9)
+    legal = np.ones((3, len(many.slots)), dtype=bool)
+    want = []
+    for j in range(S):
+        sj = st.take(np.arange(3))
+        sj.games = st.games * np.uint64(S) + np.uint64(j)
+        want.append(one.evaluate(sj, legal))
+    got = many.evaluate(st, legal)
+    assert np.allclose(got, np.mean(want, axis=0))
+    assert not np.allclose(want[0], want[1])  # the samples really are different futures

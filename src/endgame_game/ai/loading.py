@@ -32,11 +32,14 @@ def make_agent(spec: str, model: CompiledModel, actor: str) -> Agent:
     if kind == "mixed" and not arg:
         return MixedDoctrineAgent(model, actor)
     if kind == "lookahead":
-        from endgame_game.ai.lookahead import LookaheadAgent
+        from endgame_game.ai.lookahead import DEFAULT_DEPTH, DEFAULT_SAMPLES, LookaheadAgent
 
-        if arg and not arg.isdigit():
-            raise EndgameError(f"bad agent {spec!r}: the lookahead depth is a whole number, e.g. lookahead:3")
-        return LookaheadAgent(model, actor, depth=int(arg) if arg else 2)
+        depth, _, samples = arg.partition(":")
+        if (depth and not depth.isdigit()) or (samples and not samples.isdigit()):
+            raise EndgameError(f"bad agent {spec!r}: the lookahead depth is a whole number, e.g. lookahead:3, "
+                               "optionally with samples per candidate, e.g. lookahead:3:4")
+        return LookaheadAgent(model, actor, depth=int(depth) if depth else DEFAULT_DEPTH,
+                             samples=int(samples) if samples else DEFAULT_SAMPLES)
     if "." in kind and arg:
         try:
             module = importlib.import_module(kind)

@@ -5,8 +5,9 @@ of all games are simulated at once: the (estimated) state of each game is copied
 candidate (``BatchState.take``; candidates that are not legal in a game are not simulated), and ``depth`` turns
 are resolved with ``engine.turn.step``: the first with the candidate as the actor's order, the rest
 with a rollout policy for the actor too. Every other actor plays its rollout policy throughout
-(its first doctrine, or random if it has none). The candidate with the highest score for the actor
-(``state.scores``) at the end of the rollout wins; ties go to the earlier candidate, pass first.
+(its first doctrine, or random if it has none). Each candidate is rolled out ``samples`` times
+(different futures); the candidate with the highest mean score for the actor (``state.scores``) at
+the end of its rollouts wins; ties go to the earlier candidate, pass first.
 
 It plans on what it observes: the rollout starts from ``obs.state`` (its own values exact, others'
 as estimates). Its randomness is keyed like everything else, but with a seed derived from the
@@ -14,8 +15,8 @@ game's seed, the actor and the turn: so it is deterministic and game ``i`` plans
 in a batch, yet the rollout does not peek at the real game's future draws. All candidates of a game
 share the same draws (common random numbers), so they differ only by the order tried.
 
-Cost: about ``K * depth`` game-turns per real game-turn and round, where ``K`` is one plus the number of the
-actor's legal moves (see ``bench/bench_batch.py``).
+Cost: about ``K * depth * samples`` game-turns per real game-turn and round, where ``K`` is one plus the
+number of the actor's legal moves (see ``bench/bench_batch.py``).
 """
 
 from __future__ import annotations
@@ -31,6 +32,11 @@ from endgame_game.engine.state import BatchState
 from endgame_game.engine.turn import step
 from endgame_game.errors import EndgameError
 from endgame_game.rules.compile import site_key
+
+DEFAULT_DEPTH = 4
+DEFAULT_SAMPLES = 8
+"""``lookahead`` alone: 4 turns ahead, 8 rollouts per candidate. One rollout is a noisy judge (a single
+draw of the future); with 8, the default beats every role's doctrine on endgame-2024 (docs/agents.md)."""
 
 
 def rollout_agents(model: CompiledModel) -> dict[int, Agent]:
@@ -65,18 +71,22 @@ class LookaheadAgent:
             adds the best single move to those already chosen, or stops when passing scores best.
     """
 
-    def __init__(self, model: CompiledModel, actor: str, depth: int = 2, rounds: int | None = None):
+    def __init__(self, model: CompiledModel, actor: str, depth: int = DEFAULT_DEPTH, rounds: int | None = None,
+                 samples: int = DEFAULT_SAMPLES):
         if actor not in model.actor_index:
             raise EndgameError(f"no actor {actor!r} in {model.id}")
         if depth < 1:
             raise EndgameError(f"lookahead depth must be 1 or more, got {depth}")
+        if samples < 1:
+            raise EndgameError(f"lookahead samples must be 1 or more, got {samples}")
         self.model = model
         self.actor = model.actor_index[actor]
         if self.actor not in model.scores:
             raise EndgameError(f"lookahead needs a score for {actor}; the ruleset {model.id!r} has none")
         self.name = actor
         self.depth = int(depth)
-        self.spec = f"lookahead:{self.depth}"
+        self.samples = int(samples)
+        self.spec = f"lookahead:{self.depth}" + (f":{self.samples}" if self.samples > 1 else "")
         self.slots = list(model.moves_of[self.actor])
         self._rollout = rollout_agents(model)
         self._site = site_key(f"lookahead/{actor}")
@@ -134,15 +144,21 @@ class LookaheadAgent:
         # Only the (game, candidate) pairs that are allowed are simulated: most of a role's moves
         # (proposal answers above all) are not legal in most games.
         flat = np.nonzero(valid.reshape(-1))[0]
-        sim = state.take(flat // K)
+        S = self.samples
+        sim = state.take(np.repeat(flat // K, S))
         # The planner's own stream: keyed by the real seed, the actor and the turn (not the real future).
+        # Sample j of game g plays as game g * S + j of that stream: every candidate of a game meets
+        # the same S futures (common random numbers).
         sim.seed = rng.derive_seed(state.seed, self._site, state.turn)
-        first = np.zeros((flat.size, len(model.moves)), dtype=bool)
-        cand = flat % K
+        if S > 1:
+            sim.games = sim.games * np.uint64(S) + np.tile(np.arange(S, dtype=np.uint64), flat.size)
+        flat_rows = np.repeat(flat, S)
+        first = np.zeros((flat_rows.size, len(model.moves)), dtype=bool)
+        cand = flat_rows % K
         for c, s in enumerate(self.slots, start=1):
             first[cand == c, s] = True
         if chosen is not None:
-            first |= chosen[flat // K]
+            first |= chosen[flat_rows // K]
         for d in range(self.depth):
             if sim.ended.all():
                 break
@@ -156,5 +172,5 @@ class LookaheadAgent:
                 orders |= first
             step(model, sim, orders)
         score = np.full(B * K, -np.inf)
-        score[flat] = sim.scores[:, me]
+        score[flat] = sim.scores[:, me].reshape(flat.size, S).mean(axis=1)
         return score.reshape(B, K)

@@ -53,7 +53,8 @@ DASK_CONNECT_TIMEOUT = "10s"
 DEFAULT_CHUNK = 10_000
 """Games per chunk: large enough that numpy work dominates the per-operation overhead (on the default
 scenario 1,000-game chunks run at ~40 % of the speed of 10,000-game chunks), small enough to stop
-within a second or so. Runs with a lookahead agent use a tenth of it (each game costs ~30× more)."""
+within a second or so. Runs with a lookahead agent use a fortieth of it (each game costs a few hundred times more, and
+each real game is copied once per candidate and rollout)."""
 
 
 @dataclass(frozen=True)
@@ -265,7 +266,7 @@ def run(
     total = games * grid.points
     n_workers = default_workers() if workers is None else max(1, int(workers))
     if chunk is None:
-        biggest = DEFAULT_CHUNK // 10 if any(s.startswith("lookahead") for s in [*specs.values(), default_agent]) \
+        biggest = DEFAULT_CHUNK // 40 if any(s.startswith("lookahead") for s in [*specs.values(), default_agent]) \
             else DEFAULT_CHUNK
         chunk = max(1, min(biggest, -(-total // (4 * n_workers))))
     chunk = max(1, int(chunk))
