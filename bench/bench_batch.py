@@ -12,7 +12,7 @@ Prints, all measured in this run:
 4. a peer comparison: PettingZoo classic tictactoe_v3 and connect_four_v3 with random legal actions
    (steps/s, games/s), run by the interpreter of the benchmark's own environment (see bench/README.md:
    ``ENDGAME_PEER_PYTHON`` or ``.venv-bench``), since PettingZoo's classic games are not our dependency;
-5. with ``--profile``: where one 10,000-game chunk spends its time (cProfile, top functions).
+5. with ``--profile``: where one 40,000-game chunk spends its time (cProfile, top functions).
 
 A game-turn is one turn of one game; a decision is one actor's orders for one game-turn.
 
@@ -35,7 +35,7 @@ from pathlib import Path
 import numpy as np
 
 from endgame_game.ai import make_agents, run_games
-from endgame_game.batch import run
+from endgame_game.batch import DEFAULT_CHUNK, run
 from endgame_game.engine import CompiledModel
 from endgame_game.engine.api import Game
 
@@ -134,12 +134,12 @@ def profile_chunk(model: CompiledModel, batch: int) -> str:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--quick", action="store_true", help="fewer games (noisier)")
-    ap.add_argument("--profile", action="store_true", help="profile one 10,000-game chunk")
+    ap.add_argument("--profile", action="store_true", help="profile one default (40,000-game) chunk")
     ap.add_argument("--peer-seconds", type=float, default=2.0)
     args = ap.parse_args()
     model = CompiledModel.load(DEFAULT)
     dec = decisions_per_turn(model)
-    n = 20_000 if args.quick else 100_000
+    n = 100_000 if args.quick else 400_000  # whole default chunks on both workers
     print(f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores (other work on the machine slows the "
           "2-worker figure first)")
     print(f"default scenario {model.id}: {len(model.actors)} actors ({dec} with moves), {len(model.moves)} moves, "
@@ -189,8 +189,8 @@ def main() -> None:
             print(f"   peer run failed with {py}: {err.strip().splitlines()[-1] if err.strip() else e}")
 
     if args.profile:
-        print("\n5. profile of one 10,000-game chunk (all doctrine), top functions by own time")
-        print(profile_chunk(model, 10_000))
+        print(f"\n5. profile of one {DEFAULT_CHUNK:,}-game chunk (all doctrine), top functions by own time")
+        print(profile_chunk(model, DEFAULT_CHUNK))
 
 
 if __name__ == "__main__":

@@ -41,7 +41,7 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:  # t
     p.add_argument("--sweep", action="append", default=[], metavar="params.X=LO:HI:STEPS",
                    help="sweep a parameter over STEPS values from LO to HI (repeatable: the grid product)")
     p.add_argument("--workers", type=int, default=None, metavar="W", help="worker processes (default: one per core)")
-    p.add_argument("--chunk", type=int, default=None, metavar="C", help="games per chunk (default 10000; 250 with a lookahead agent; fewer for small runs)")
+    p.add_argument("--chunk", type=int, default=None, metavar="C", help="games per chunk (default 40000; 250 with a lookahead agent; fewer for small runs)")
     p.add_argument("--out", metavar="FILE", help="results file: .csv, or .parquet (needs pyarrow)")
     p.add_argument("--summary", action="store_true",
                    help="print score statistics too, and write FILE.summary.csv next to --out")
