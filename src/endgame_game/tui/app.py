@@ -391,7 +391,9 @@ class EndgameApp(App[int]):
             yield SystemCommand("Umpire controls", "True values, inject, adjust, pause, rewind", self.action_umpire)
 
 
-AI_GAMES_FOR_REPORT = 2000
+AI_GAMES_FOR_REPORT = 10_000
+"""AI games the after-action report compares a finished game with: every role on ``mixed`` (each game
+draws one of the role's doctrines), so the class is set against a spread of AI strategies, not one."""
 
 
 def write_report(save: Path, model: CompiledModel | None = None) -> str:
@@ -410,7 +412,7 @@ def write_report(save: Path, model: CompiledModel | None = None) -> str:
 
             out.mkdir(parents=True, exist_ok=True)
             batch = out / "ai-games.csv"
-            run_batch(model, AI_GAMES_FOR_REPORT, seed=0, workers=1, out=batch)
+            run_batch(model, AI_GAMES_FOR_REPORT, seed=0, workers=1, out=batch, default_agent="mixed")
         except Exception:  # noqa: BLE001 - the report is still useful without the comparison
             batch = None
     try:
@@ -419,7 +421,7 @@ def write_report(save: Path, model: CompiledModel | None = None) -> str:
         return f"The report failed: {e}"
     notes = list(getattr(files, "notes", []) or [])
     extra = f" ({'; '.join(notes)})" if notes else ""
-    versus = f", compared with {AI_GAMES_FOR_REPORT:,} AI games" if batch is not None else ""
+    versus = f", compared with {AI_GAMES_FOR_REPORT:,} AI games (mixed doctrines)" if batch is not None else ""
     return f"After-action report written{versus}: {files.markdown} and {files.html}{extra}"
 
 
