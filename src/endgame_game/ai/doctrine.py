@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from endgame_game.ai.base import weighted_picks
+from endgame_game.ai.random_agent import RandomAgent
 from endgame_game.engine import rng
 from endgame_game.engine.model import CompiledModel
 from endgame_game.engine.observe import Observation
@@ -62,23 +63,37 @@ class MixedDoctrineAgent:
     The draw is keyed by (seed, game, role), so game ``i`` plays the same doctrine alone or in any
     batch, chunk or worker, and every sweep point gives game ``i`` the same doctrine (common random
     numbers). ``doctrine_of(state)`` says which one each game plays (batch rows record it).
+
+    Args:
+        random_share: the share of games in which the role plays the random agent instead (coverage
+            uses it for some unscripted play); those games' doctrine reads ``random``.
     """
 
-    def __init__(self, model: CompiledModel, actor: str):
+    def __init__(self, model: CompiledModel, actor: str, random_share: float = 0.0):
         docs = list(model.doctrines.get(actor, {}))
         if not docs:
             raise EndgameError(f"{actor} has no doctrines in ruleset {model.id!r} to mix")
+        if not 0.0 <= random_share < 1.0:
+            raise EndgameError(f"random_share must be in [0, 1), got {random_share}")
         self.name = f"{actor}/mixed"
         self.spec = "mixed"
-        self.doctrines = docs
-        self.agents = [DoctrineAgent(model, actor, d) for d in docs]
-        self.reads = np.unique(np.concatenate([a.reads for a in self.agents]))
+        self.random_share = float(random_share)
+        self.doctrines = docs + (["random"] if random_share > 0 else [])
+        doctrine_agents = [DoctrineAgent(model, actor, d) for d in docs]
+        self.agents: list[DoctrineAgent | RandomAgent] = list(doctrine_agents)
+        if random_share > 0:
+            self.agents.append(RandomAgent(model, actor))
+        # The value slots it reads (only those are estimated), or all of them when random play is mixed in.
+        self.reads = None if random_share > 0 else np.unique(np.concatenate([a.reads for a in doctrine_agents]))
         self._site = site_key(f"mixed/{actor}")
 
     def pick(self, state: BatchState) -> np.ndarray:
         """[B] index into ``doctrines``: the doctrine each game plays (the same every turn)."""
         u = rng.uniform(state.seed, state.games, 0, self._site, 0)
-        return np.minimum((u * len(self.agents)).astype(np.intp), len(self.agents) - 1)
+        n = len(self.agents) - (self.random_share > 0)
+        s = self.random_share
+        pick = np.minimum(((u - s) / (1.0 - s) * n).astype(np.intp), n - 1)
+        return np.where(u < s, n, pick) if s > 0 else pick
 
     def doctrine_of(self, state: BatchState) -> np.ndarray:
         """[B] the name of the doctrine each game plays."""

@@ -4,9 +4,9 @@
 (moves never legal, moves never taken, events never fired, thresholds never crossed, endings never
 reached) and how often each ending happened, with 95 % Wilson confidence intervals.
 
-By default the agents are **mixed**: the games run in chunks, and for every chunk and role a doctrine
-is drawn (seeded) from the role's doctrines, or the random agent with probability ``RANDOM_SHARE``.
-So a 2,000-game run covers every combination of doctrines and some unscripted play.
+By default the agents are **mixed** (``ai.MixedDoctrineAgent``): for every game and role a doctrine is
+drawn (keyed by seed, game and role) from the role's doctrines, or the random agent with probability
+``RANDOM_SHARE``. So a 2,000-game run covers every combination of doctrines and some unscripted play.
 
     >>> from endgame_game.batch.coverage import coverage, format_report
     >>> rep = coverage("rulesets/tutorial.toml", games=40, seed=1)      # doctest: +SKIP
@@ -27,11 +27,12 @@ import numpy as np
 
 from endgame_game.ai import make_agent, parse_agent_specs
 from endgame_game.ai.base import Agent
+from endgame_game.ai.doctrine import MixedDoctrineAgent
 from endgame_game.engine.api import Game
 from endgame_game.engine.model import CompiledModel
 
 RANDOM_SHARE = 0.15
-"""Share of (chunk, role) slots played by the random agent in mixed mode."""
+"""Share of (game, role) slots played by the random agent in mixed mode."""
 
 Z95 = 1.959963984540054
 
@@ -135,24 +136,35 @@ TurnHook = Callable[[Game], None]
 """Called before the agents order each turn (e.g. an umpire adjustment for an experiment)."""
 
 
-def _chunk_size(games: int) -> int:
-    return max(10, min(100, games // 24 or 10))
+CHUNK = 10_000
+"""Games played at once (memory stays bounded; the doctrines are drawn per game, not per chunk)."""
 
 
-def _pick_specs(model: CompiledModel, fixed: Mapping[str, str], rng: np.random.Generator) -> dict[str, str]:
-    specs: dict[str, str] = {}
+def _make_agents(model: CompiledModel, fixed: Mapping[str, str]) -> dict[str, Agent]:
+    """The named roles' agents; every other role with moves on mixed doctrines with some random play."""
+    agents: dict[str, Agent] = {}
     for a, name in enumerate(model.actors):
         if not model.moves_of[a]:
             continue
         if name in fixed:
-            specs[name] = fixed[name]
-            continue
-        docs = list(model.doctrines.get(name, {}))
-        if not docs or rng.random() < RANDOM_SHARE:
-            specs[name] = "random"
+            agents[name] = make_agent(fixed[name], model, name)
+        elif model.doctrines.get(name):
+            agents[name] = MixedDoctrineAgent(model, name, random_share=RANDOM_SHARE)
         else:
-            specs[name] = "doctrine:" + docs[int(rng.integers(len(docs)))]
-    return specs
+            agents[name] = make_agent("random", model, name)
+    return agents
+
+
+def _specs_used(agents: Mapping[str, Agent], game: Game) -> dict[str, dict[str, int]]:
+    """Per role, how many of the games played each spec (``doctrine:hawk``, ``random``, ...)."""
+    out: dict[str, dict[str, int]] = {}
+    for role, agent in agents.items():
+        if isinstance(agent, MixedDoctrineAgent):
+            names, counts = np.unique(agent.doctrine_of(game.state).astype(str), return_counts=True)
+            out[role] = {(n if n == "random" else f"doctrine:{n}"): int(c) for n, c in zip(names, counts, strict=True)}
+        else:
+            out[role] = {str(getattr(agent, "spec", type(agent).__name__)): game.batch}
+    return out
 
 
 def _parse_agents(agents: str | Mapping[str, str] | None, model: CompiledModel) -> dict[str, str]:
@@ -179,7 +191,7 @@ def coverage(ruleset_path: str | Path | CompiledModel, games: int, seed: int = 0
             ``"moscow=doctrine:hawk,kyiv=random"`` (roles not named stay mixed).
         overrides: ``{"params.ua_recruits": 30}`` and the like.
         on_turn: a hook run before each turn's orders (experiments, umpire adjustments).
-        chunk: games per chunk (each chunk draws its own doctrines); default scales with ``games``.
+        chunk: games played at once (default ``CHUNK``); the results do not depend on it.
 
     Raises:
         RulesetError / EndgameError: a ruleset or agent that cannot be used.
@@ -187,9 +199,8 @@ def coverage(ruleset_path: str | Path | CompiledModel, games: int, seed: int = 0
     if games < 1:
         raise ValueError("games must be 1 or more")
     model = ruleset_path if isinstance(ruleset_path, CompiledModel) else CompiledModel.load(ruleset_path, overrides)
-    fixed = _parse_agents(agents, model)
-    size = chunk or _chunk_size(games)
-    pick_rng = np.random.default_rng([int(seed) & 0xFFFFFFFF, 0xC0FE])
+    agent_objs = _make_agents(model, _parse_agents(agents, model))
+    size = chunk or CHUNK
 
     n_moves = len(model.moves)
     legal_games = np.zeros(n_moves, dtype=np.int64)
@@ -204,12 +215,11 @@ def coverage(ruleset_path: str | Path | CompiledModel, games: int, seed: int = 0
     start = 0
     while start < games:
         n = min(size, games - start)
-        specs = _pick_specs(model, fixed, pick_rng)
-        for role, spec in specs.items():
-            used.setdefault(role, {}).setdefault(spec, 0)
-            used[role][spec] += n
-        agent_objs: dict[str, Agent] = {role: make_agent(spec, model, role) for role, spec in specs.items()}
         game = Game(model, seed=seed, games=np.arange(start, start + n, dtype=np.uint64), log=False, history=False)
+        for role, counts in _specs_used(agent_objs, game).items():
+            for spec, c in counts.items():
+                used.setdefault(role, {}).setdefault(spec, 0)
+                used[role][spec] += c
         legal_any = np.zeros((n, n_moves), dtype=bool)
         while not game.done:
             if on_turn is not None:
