@@ -86,3 +86,17 @@ def test_cli_coverage(capsys: pytest.CaptureFixture[str]) -> None:
     capsys.readouterr()
     assert main(["coverage", str(TUTORIAL), "--games", "20", "--set", "params.harvest=6", "--detail"]) == 0
     assert "Moves (games legal / games taken)" in capsys.readouterr().out
+
+
+def test_mixed_draws_per_game_whatever_the_chunk() -> None:
+    """Doctrines (and some random play) are drawn per game, so the chunking changes nothing, and about
+    ``RANDOM_SHARE`` of the games have the role played at random."""
+    from endgame_game.batch.coverage import RANDOM_SHARE
+
+    a = coverage(TUTORIAL, 600, seed=5)
+    b = coverage(TUTORIAL, 600, seed=5, chunk=37)
+    assert a.agents == b.agents and np.array_equal(a.end_turns, b.end_turns) and a.taken == b.taken
+    for role, used in a.agents.items():
+        assert sum(used.values()) == 600
+        assert abs(used.get("random", 0) / 600 - RANDOM_SHARE) < 0.05, (role, used)
+        assert len(used) >= 3  # both doctrines and random
