@@ -59,11 +59,18 @@ async def test_title_choose_role_then_play(tmp_path):
         assert "Red" in text and "Blue" in text and "Opponents" in text
         # untick Red, tick Blue: play Blue against the AI
         await pilot.press("space", "down", "space")
+        await settle(pilot, app)
+        # The opponent's agent: its doctrine by default, or the lookahead planner, or random.
+        select = app.screen.query_one("#agent-red", Select)
+        offered = [v for _, v in select._options]
+        assert offered[0] == "doctrine:hawk" and "lookahead" in offered and offered[-1] == "random"
+        select.value = "lookahead"
         await pilot.click("#play")
         await settle(pilot, app)
         assert isinstance(app.screen, BriefingScreen)
         assert app.session is not None and app.session.humans == ("blue",)
-        assert "red" in app.session.agents and app.session.game.seed == 3
+        assert app.session.agent_specs["red"] == "lookahead:4:8" and app.session.game.seed == 3
+        assert type(app.session.agents["red"]).__name__ == "LookaheadAgent"
         await pilot.press("enter")
         await settle(pilot, app)
         assert isinstance(app.screen, GameScreen) and app.screen.role == "blue"

@@ -23,9 +23,16 @@ DEFAULT_RULESET = "endgame-2024"
 SAVES_DIR = Path("saves")
 
 
-def agent_choices(model: CompiledModel, actor: str) -> list[str]:
-    """The agent specs on offer for an AI role: its doctrines, then random."""
-    return [f"doctrine:{d}" for d in model.doctrines.get(actor, {})] + ["random"]
+def agent_choices(model: CompiledModel, actor: str) -> list[tuple[str, str]]:
+    """(label, spec) of the agents on offer for an AI role: its doctrines (the first is the default),
+    one of them drawn for this game, the lookahead planner (when the role has a score), then random."""
+    docs = list(model.doctrines.get(actor, {}))
+    out = [(f"doctrine:{d}", f"doctrine:{d}") for d in docs]
+    if len(docs) > 1:
+        out.append(("mixed: one of its doctrines, drawn for this game", "mixed"))
+    if model.actor_index[actor] in model.scores:
+        out.append(("lookahead: plans 4 turns ahead (strongest)", "lookahead"))
+    return out + [("random", "random")]
 
 
 class Session:

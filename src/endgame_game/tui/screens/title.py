@@ -133,7 +133,7 @@ class TitleScreen(Screen[None]):
                 continue
             choices = agent_choices(model, a)
             rows.append(Horizontal(Label(model.ruleset.actors[a].name, classes="inline-label"),
-                                   Select([(c, c) for c in choices], value=choices[0], allow_blank=False, compact=True,
+                                   Select(choices, value=choices[0][1], allow_blank=False, compact=True,
                                           id=f"agent-{a}", classes="agent-select"), classes="agent-row"))
         if rows:
             await box.mount_all(rows)
