@@ -53,3 +53,20 @@ def test_a_random_amount_that_depends_on_the_state_is_shown_as_a_worked_out_rang
     lo, hi = sampled_range(eff.fn, batch.state, "uniform")
     slack = 0.02 * (hi - lo)
     assert real.std() > 0 and lo - slack <= real.min() and real.max() <= hi + slack
+
+
+def test_an_amount_worked_out_from_an_estimate_is_marked(tmp_path):
+    """Red sees Blue's men only as an estimate, so "Red ammo + blue.men / 10" is shown as ≈ on it."""
+    from endgame_game.engine import new_game
+    from endgame_game.tui import view
+
+    variant = tmp_path / "v.toml"
+    variant.write_text(f'extends = "{(TEST_RULESETS / "mini.toml").as_posix()}"\n'
+                       '[ruleset]\nid = "v"\ntitle = "v"\n'
+                       '[[moves]]\nid = "scout"\nactor = "red"\nlabel = "Scout"\nphase = "operations"\n'
+                       'effects = [{ target = "red.ammo", add = "blue.men / 10" }, { target = "red.men", add = "2" }]\n',
+                       encoding="utf-8")
+    g = new_game(str(variant), seed=1)
+    scout = {mv.id: mv for mv in view.moves(g, "red")}["scout"]
+    seen = g.observe("red").values[0, g.model.value_index["blue.men"]]
+    assert scout.effects == f"Red ammo ≈ {seen / 10:+.3g}; Red men +2"

@@ -187,10 +187,15 @@ def sampled_range(fn: Callable[[BatchState], Any], state: BatchState, text: str)
 
 
 def describe_effects(model: CompiledModel, declared: Sequence[Effect], compiled: Sequence[CEffect],
-                     state: BatchState | None = None) -> str:
+                     state: BatchState | None = None, exact: np.ndarray | None = None) -> str:
     """What a list of effects does, for a player: deterministic amounts worked out on ``state``
     (pass the player's observation view, so no hidden value leaks), random ones as ranges, and
-    conditions that do not hold now said so."""
+    conditions that do not hold now said so.
+
+    Args:
+        exact: [N] bool, the value slots the player sees exactly (``Observation.exact``); an amount
+            worked out from an estimate is marked ``≈``.
+    """
     parts = []
     for d, c in zip(declared, compiled, strict=True):
         label = target_label(model, d.target)
@@ -208,15 +213,19 @@ def describe_effects(model: CompiledModel, declared: Sequence[Effect], compiled:
         elif d.add is not None:
             formula = readable_formula(text)
             span = sampled_range(c.fn, state, text) if amount is None and state is not None and _names_left(formula) else None
+            estimated = exact is not None and not bool(
+                exact[model.reads([f"{c.path}.{'add' if d.add is not None else 'set'}"])].all())
             if amount is not None:
-                part = f"{label} {amount:+.3g}"
+                part = f"{label} {'≈ ' if estimated else ''}{amount:+.3g}"
             elif span is not None:  # e.g. "-7 to -3 * ua_loss_factor" worked out: "about -8.1 to -3.5"
                 lo, hi = span
                 part = f"{label} {lo:+.3g}" if np.isclose(lo, hi) else f"{label} about {lo:+.3g} to {hi:+.3g}"
             else:
                 part = f"{label} {'' if formula.startswith(('-', '+')) else '+'}{formula}"
         else:
-            part = f"{label} → {fmt_num(amount) if amount is not None else readable_formula(text)}"
+            estimated = exact is not None and not bool(exact[model.reads([f"{c.path}.set"])].all())
+            shown = (("≈ " if estimated else "") + fmt_num(amount)) if amount is not None else readable_formula(text)
+            part = f"{label} → {shown}"
         if d.when:
             holds = None
             if state is not None and c.when is not None and not _is_random(d.when):

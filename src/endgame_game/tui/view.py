@@ -194,7 +194,8 @@ def moves(game: Game, actor: str, queued: Sequence[str] = ()) -> list[MoveView]:
     decl = {m.id: m for m in model.ruleset.moves}
     a = model.actor_index[actor]
     slots = {model.moves[s].id: s for s in model.moves_of[a]}
-    seen = game.observe(actor).state  # amounts are worked out on what this actor knows
+    obs = game.observe(actor)
+    seen, exact = obs.state, obs.exact  # amounts are worked out on what this actor knows
     out = []
     for s in model.moves_of[a]:
         m = model.moves[s]
@@ -207,11 +208,11 @@ def moves(game: Game, actor: str, queued: Sequence[str] = ()) -> list[MoveView]:
                           for i, c in move_cost(model, game.state, m) if float(c[0]) != 0)
         d = decl.get(m.id)
         if d is not None:
-            effects = describe_effects(model, d.effects, m.effects, seen)
+            effects = describe_effects(model, d.effects, m.effects, seen, exact)
             if d.kind == "proposal":
                 prop = model.proposals[m.proposal]
                 effects = (f"to {', '.join(actor_name(model, p) for p in d.to)}; if accepted: "
-                           + (describe_effects(model, d.on_accept, prop.on_accept, seen) or "nothing"))
+                           + (describe_effects(model, d.on_accept, prop.on_accept, seen, exact) or "nothing"))
             src = model.ruleset.sources.get(d.source)
             source = (src.title if src else d.source) if d.source else ""
             summary = d.summary
@@ -221,9 +222,9 @@ def moves(game: Game, actor: str, queued: Sequence[str] = ()) -> list[MoveView]:
             if pd is None:
                 effects = ""
             elif m.answer == 1:
-                effects = describe_effects(model, pd.on_accept, prop.on_accept, seen)
+                effects = describe_effects(model, pd.on_accept, prop.on_accept, seen, exact)
             else:
-                effects = describe_effects(model, pd.on_reject, prop.on_reject, seen)
+                effects = describe_effects(model, pd.on_reject, prop.on_reject, seen, exact)
             source, summary = "", f"{actor_name(model, model.actors[prop.actor])} proposed: {prop.label}"
         out.append(MoveView(m.id, m.label, m.kind, m.ap, costs, effects, summary, source, why, m.id in queued))
     out.sort(key=lambda mv: mv.kind != "response")  # answers to proposals first: they are waiting
