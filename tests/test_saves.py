@@ -348,3 +348,29 @@ def test_loading_opens_only_the_save_and_runs_nothing(tmp_path, mini):
     assert loaded.game.state.checksum() == g.state.checksum()
     assert seen and all(e == "open" for e, _ in seen), seen
     assert {Path(a).resolve() for _e, a in seen} == {p.resolve()}, seen
+
+
+def test_games_sharing_a_folder_rotate_only_their_own_autosaves(tmp_path, mini, monkeypatch):
+    """Two seminar groups autosave into one folder: each keeps its own newest autosaves; and only the
+    ``KEEP_GAMES`` most recently autosaved games keep any."""
+    from endgame_game.saves import store
+
+    folder = tmp_path / "saves"
+    legacy = folder / "autosave-000001-mini-t002.toml"  # an autosave named before games had keys
+    folder.mkdir()
+    legacy.write_text("x = 1\n", encoding="utf-8")
+    a, b = Game(mini, seed=1), Game(mini, seed=2)
+    agents = make_agents(mini, {}, default="doctrine")
+    mine: dict[int, list[Path]] = {1: [], 2: []}
+    for _ in range(4):
+        for g in (a, b):
+            play_turn(g, agents)
+            mine[g.seed].append(autosave(g, folder, keep=2))
+    left = sorted(folder.glob("autosave-*.toml"))
+    assert sorted(mine[1][-2:] + mine[2][-2:] + [legacy]) == left
+    assert latest_autosave(folder).game.seed == 2  # "resume" still takes the newest of all
+    monkeypatch.setattr(store, "KEEP_GAMES", 3)
+    for seed in range(10, 13):
+        autosave(Game(mini, seed=seed), folder, keep=2)
+    seeds = {store.GAME_KEY_RE.search(p.name).group(1) for p in folder.glob("autosave-*.toml")}  # type: ignore[union-attr]
+    assert seeds == {store.game_key(Game(mini, seed=s)) for s in (10, 11, 12)}  # the legacy group and a, b went

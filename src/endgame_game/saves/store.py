@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import hashlib
 import os
 import re
 import sys
@@ -37,6 +38,10 @@ from endgame_game.saves.format import (
 
 DEFAULT_FOLDER = "saves"
 AUTOSAVE_RE = re.compile(r"^autosave-(\d{6,})-.*\.toml$")
+GAME_KEY_RE = re.compile(r"-g([0-9a-f]{8})-t\d+\.toml$")
+"""Autosaves name their game (``-g<key>-``), so games sharing a folder rotate only their own."""
+KEEP_GAMES = 10
+"""Autosaves of at most this many games stay in a folder (the games autosaved most recently)."""
 # Windows: ERROR_ACCESS_DENIED, ERROR_SHARING_VIOLATION, ERROR_LOCK_VIOLATION while another process
 # (Defender, the indexer, OneDrive) holds the file.
 _WIN_TRANSIENT = {5, 32, 33}
@@ -144,6 +149,11 @@ def read_save(path: str | Path) -> SaveData:
 # --- autosaves ----------------------------------------------------------------------------------------
 
 
+def _seq(p: Path) -> int:
+    m = AUTOSAVE_RE.match(p.name)
+    return int(m.group(1)) if m else 0
+
+
 def _autosaves(folder: Path) -> list[tuple[int, Path]]:
     if not folder.is_dir():
         return []
@@ -155,10 +165,18 @@ def _autosaves(folder: Path) -> list[tuple[int, Path]]:
     return sorted(found)
 
 
+def game_key(game: Any) -> str:
+    """8 hex digits naming a game in autosave file names: its ruleset and seed (a rewound branch
+    of a game is the same game)."""
+    return hashlib.blake2b(f"{game.model.id}\0{int(game.seed)}".encode(), digest_size=4).hexdigest()
+
+
 def autosave(game: Any, folder: str | Path = DEFAULT_FOLDER, *, keep: int = 5,
              agents: Mapping[str, str] | None = None, meta: Mapping[str, Any] | None = None) -> Path:
-    """Save to ``folder/autosave-<n>-<ruleset>-t<turn>.toml`` and delete all but the newest ``keep``.
+    """Save to ``folder/autosave-<n>-<ruleset>-g<game>-t<turn>.toml`` and delete all but this game's
+    newest ``keep`` (and the autosaves of games beyond the ``KEEP_GAMES`` most recent).
 
+    Games sharing a folder (two seminar groups, a player's two games) rotate only their own autosaves.
     The new file is written (atomically) before any old one is deleted, so a crash never leaves
     fewer good autosaves than before.
     """
@@ -166,9 +184,15 @@ def autosave(game: Any, folder: str | Path = DEFAULT_FOLDER, *, keep: int = 5,
     existing = _autosaves(folder)
     seq = existing[-1][0] + 1 if existing else 1
     rid = re.sub(r"[^A-Za-z0-9_-]", "_", str(game.model.id))[:40]
-    path = folder / f"autosave-{seq:06d}-{rid}-t{int(game.turn):03d}.toml"
+    path = folder / f"autosave-{seq:06d}-{rid}-g{game_key(game)}-t{int(game.turn):03d}.toml"
     save_game(game, path, agents=agents, meta=meta)
-    for _n, old in _autosaves(folder)[: -max(1, keep)]:
+    by_game: dict[str, list[Path]] = {}
+    for _n, p in _autosaves(folder):  # oldest first; older files without a key form one group
+        m = GAME_KEY_RE.search(p.name)
+        by_game.setdefault(m.group(1) if m else "", []).append(p)
+    newest_first = sorted(by_game.values(), key=lambda ps: _seq(ps[-1]), reverse=True)
+    stale = [p for i, ps in enumerate(newest_first) for p in (ps if i >= KEEP_GAMES else ps[: -max(1, keep)])]
+    for old in stale:
         with contextlib.suppress(OSError):
             old.unlink()
     # Temp files of writes that were killed (older than a minute) are litter.
