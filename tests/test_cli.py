@@ -22,12 +22,13 @@ def test_simulate_prints_a_readable_game():
 
 def test_simulate_game_index_is_that_game_of_a_batch(tmp_path):
     rows = tmp_path / "r.csv"
-    out = endgame("batch", "tutorial", "--games", "12", "--seed", "5", "--ai", "north=random", "--out", str(rows),
-                  "--workers", "1")
+    out = endgame("batch", "tutorial", "--games", "12", "--seed", "5", "--ai", "north=random", "--agents", "mixed",
+                  "--out", str(rows), "--workers", "1")
     assert out.returncode == 0, out.stderr
     row = list(csv.DictReader(rows.open()))[9]
-    sim = endgame("simulate", "tutorial", "--seed", "5", "--game", "9", "--ai", "north=random", "--quiet")
+    sim = endgame("simulate", "tutorial", "--seed", "5", "--game", "9", "--ai", "north=random", "--agents", "mixed")
     assert sim.returncode == 0, sim.stderr
+    assert f"south=mixed ({row['doctrine.south']})" in sim.stdout.splitlines()[0]  # the doctrine game 9 drew
     scores = dict(part.rsplit(" ", 1) for part in sim.stdout.split("Scores: ")[1].strip().split(", "))
     for actor, value in scores.items():
         assert abs(float(row[f"score.{actor}"]) - float(value.replace(",", ""))) < 0.01 * max(1.0, abs(float(value.replace(",", ""))))

@@ -9,6 +9,7 @@ from endgame_game.ai.base import Agent
 from endgame_game.ai.doctrine import DoctrineAgent, MixedDoctrineAgent
 from endgame_game.ai.random_agent import RandomAgent
 from endgame_game.engine.model import CompiledModel
+from endgame_game.engine.state import BatchState
 from endgame_game.errors import EndgameError
 from endgame_game.rules.expr import did_you_mean
 
@@ -93,3 +94,17 @@ def make_agents(model: CompiledModel, specs: Mapping[str, str], default: str = "
 def _hint(word: str, known: object) -> str:
     h = did_you_mean(word, known)  # type: ignore[arg-type]
     return f" ({h})" if h else ""
+
+
+def describe_agents(agents: Mapping[str, Agent], state: BatchState | None = None) -> str:
+    """``moscow=mixed (hawk), kyiv=lookahead:4:8``: each role's agent spec, and for ``mixed`` the
+    doctrine the first game of ``state`` drew."""
+    parts = []
+    for role, agent in agents.items():
+        text = f"{role}={getattr(agent, 'spec', type(agent).__name__)}"
+        doctrine_of = getattr(agent, "doctrine_of", None)
+        if doctrine_of is not None and state is not None and state.batch:
+            text += f" ({doctrine_of(state)[0]})"
+        parts.append(text)
+    return ", ".join(parts)
+

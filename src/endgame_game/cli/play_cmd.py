@@ -92,15 +92,14 @@ def _random_seed() -> int:
 
 def demo(ruleset: str, seed: int, agents: Mapping[str, str], overrides: Mapping[str, Any]) -> int:
     """AI plays every role to an ending; print the narration (no terminal needed)."""
-    from endgame_game.ai import make_agents, play_turn
+    from endgame_game.ai import describe_agents, make_agents, play_turn
     from endgame_game.engine import new_game
     from endgame_game.report.text import fmt_num, narrate
 
     game = new_game(ruleset, seed=seed, overrides=overrides)
     model = game.model
     ais = make_agents(model, agents)
-    print(f"{model.meta.title} — demo, seed {seed}; agents: "
-          + ", ".join(f"{a}={getattr(ag, 'spec', type(ag).__name__)}" for a, ag in ais.items()))
+    print(f"{model.meta.title} — demo, seed {seed}; agents: {describe_agents(ais, game.state)}")
     while not game.done:
         t = game.turn
         tl = play_turn(game, ais)

@@ -18,7 +18,7 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:  # t
                         "is this very game (default 0)")
     p.add_argument("--ai", action="append", default=[], metavar="ROLE=AGENT",
                    help="agents per role, e.g. moscow=doctrine:hawk,kyiv=random (default: --agents for all)")
-    p.add_argument("--agents", default="doctrine", help="agent for roles not named in --ai: doctrine, random, none")
+    p.add_argument("--agents", default="doctrine", help="agent for roles not named in --ai: doctrine, mixed, lookahead, random, none")
     p.add_argument("--save", metavar="FILE", help="save the game at the end (a replayable save file)")
     p.add_argument("--quiet", action="store_true", help="print only the ending and scores")
     return p
@@ -27,7 +27,7 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:  # t
 def run(args: argparse.Namespace) -> int:
     import numpy as np
 
-    from endgame_game.ai import make_agents, parse_agent_specs, play_turn
+    from endgame_game.ai import describe_agents, make_agents, parse_agent_specs, play_turn
     from endgame_game.engine import CompiledModel, Game
     from endgame_game.errors import EndgameError
     from endgame_game.report.text import fmt_num, narrate
@@ -37,8 +37,7 @@ def run(args: argparse.Namespace) -> int:
     model = CompiledModel.load(args.ruleset, overrides(args))
     game = Game(model, seed=args.seed, games=np.array([args.game], dtype=np.uint64))
     agents = {} if args.agents == "none" else make_agents(model, parse_agent_specs(args.ai), default=args.agents)
-    print(f"{model.meta.title} — seed {args.seed}, game {args.game}; agents: "
-          + ", ".join(f"{a}={getattr(ag, 'spec', type(ag).__name__)}" for a, ag in agents.items()))
+    print(f"{model.meta.title} — seed {args.seed}, game {args.game}; agents: {describe_agents(agents, game.state)}")
     limit = args.turns if args.turns is not None else model.max_turns
     while not game.done and game.turn <= limit:
         t = game.turn
