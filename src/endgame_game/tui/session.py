@@ -31,7 +31,7 @@ def agent_choices(model: CompiledModel, actor: str) -> list[tuple[str, str]]:
     if len(docs) > 1:
         out.append(("mixed: one of its doctrines, drawn for this game", "mixed"))
     if model.actor_index[actor] in model.scores:
-        out.append(("lookahead: plans 4 turns ahead (strongest)", "lookahead"))
+        out.append(("lookahead: tries each move 4 turns ahead", "lookahead"))
     return out + [("random", "random")]
 
 
