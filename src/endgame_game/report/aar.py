@@ -297,11 +297,11 @@ def blocks(aar: AfterAction, charts: Mapping[str, Path], notes: Sequence[str] = 
         lines = []
         if b.endings:
             lines.append(f"This ending ({aar.ending_label or 'none yet'}) came up in {_pct(b.ending_share)} of "
-                         f"{sum(b.endings.values())} AI games of {m.id}"
+                         f"{sum(b.endings.values()):,} AI games of {m.id}"
                          + (f" (sweep point {b.point}, as this game)." if b.point is not None else "."))
         for sd in b.standings:
             who = f"Your {sd.name}" if sd.human else sd.name
-            lines.append(f"{who} did better than {_pct(sd.better_than)} of {sd.games} AI games "
+            lines.append(f"{who} did better than {_pct(sd.better_than)} of {sd.games:,} AI games "
                          f"(score {fmt_num(sd.score)}; AI median {fmt_num(sd.median)}).")
         out.append(("ul", lines))
         freq = sorted(b.endings.items(), key=lambda kv: -kv[1])
