@@ -139,7 +139,7 @@ def distribution_chart(aar: Any, path: Path) -> Path | None:
         xs = b.scores[s.actor]
         ax.hist(xs, bins=min(40, max(5, int(np.sqrt(len(xs))))), color="#9ecae1", edgecolor="#6baed6")
         ax.axvline(s.score, color="#d62728", linewidth=2)
-        ax.set_title(f"{s.name}: better than {100 * s.better_than:.0f} % of {s.games} AI games", fontsize=9)
+        ax.set_title(f"{s.name}: better than {100 * s.better_than:.0f} % of {s.games:,} AI games", fontsize=9)
         ax.set_xlabel("score", fontsize=8)
         ax.grid(True, alpha=0.3)
     return _finish(fig, axes, len(b.standings), "This game (red line) among AI games", 11, path)
