@@ -10,6 +10,7 @@ a batch then stands for a population of strategies, not one.
 
 from __future__ import annotations
 
+import attrs
 import numpy as np
 
 from endgame_game.ai.base import weighted_picks
@@ -103,9 +104,12 @@ class MixedDoctrineAgent:
         pick = self.pick(obs.state)
         orders = np.zeros_like(obs.legal)
         for i, agent in enumerate(self.agents):
-            rows = np.nonzero(pick == i)[0]
-            if rows.size == pick.size:
+            mine = pick == i
+            if mine.all():
                 return agent.act(obs)
-            if rows.size:
-                orders[rows] = agent.act(obs.take(rows))
+            if mine.any():
+                # The whole batch with the other games' moves masked out: cheaper than copying a
+                # sub-batch, and each game's picks depend on its own row only.
+                masked = attrs.evolve(obs, legal=obs.legal & mine[:, None])
+                orders[mine] = agent.act(masked)[mine]
         return orders

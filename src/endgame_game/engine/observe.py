@@ -40,11 +40,6 @@ class Observation:
     legal: np.ndarray
     state: BatchState
 
-    def take(self, rows: np.ndarray) -> Observation:
-        """The observation of the games at ``rows`` only (their keyed draws are unchanged)."""
-        return Observation(self.actor, self.values[rows], self.spread[rows], self.exact, self.legal[rows],
-                           self.state.take(rows))
-
 
 def estimates(model: CompiledModel, state: BatchState, actor: int,
               only: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
