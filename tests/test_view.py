@@ -70,3 +70,17 @@ def test_an_amount_worked_out_from_an_estimate_is_marked(tmp_path):
     scout = {mv.id: mv for mv in view.moves(g, "red")}["scout"]
     seen = g.observe("red").values[0, g.model.value_index["blue.men"]]
     assert scout.effects == f"Red ammo ≈ {seen / 10:+.3g}; Red men +2"
+
+
+def test_short_labels_stand_in_where_the_label_would_be_cut():
+    from endgame_game.engine import new_game
+    from endgame_game.tui import view
+
+    g = new_game("endgame-2024", seed=1)
+    rows = {r.target: r for r in view.own_rows(g, "kyiv")}
+    strikes = rows["kyiv.missiles"]
+    assert strikes.label == "Long-range strike capacity" and strikes.short == "Strikes"
+    assert strikes.label_for(40) == "Long-range strike capacity" and strikes.label_for(12) == "Strikes"
+    assert rows["kyiv.manpower"].label_for(5) == "Manpower"  # no short label: the label, to be cut
+    tracks = {t.target: t for t in view.tracks(g)}
+    assert tracks["territory"].label_for(20) == "Ground taken"

@@ -63,6 +63,7 @@ class Resource:
     owners: tuple[str, ...]
     initial: dict[str, Expr]
     unit: str = ""
+    short: str = ""  # a label of a dozen characters for narrow terminals (default: the label, cut)
     min: float | None = 0.0
     max: float | None = None
     intel_noise: float = 0.0
@@ -73,6 +74,7 @@ class Resource:
 @attrs.frozen
 class Track:
     label: str
+    short: str = ""  # a label of a dozen characters for narrow terminals (default: the label, cut)
     initial: Expr = "0"
     levels: tuple[str, ...] = ()
     min: float | None = None

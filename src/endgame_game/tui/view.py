@@ -69,6 +69,11 @@ class ValueRow:
     trend: str = ""
     delta: float = 0.0
     exact: bool = True
+    short: str = ""  # the ruleset's short label, shown when the label does not fit
+
+    def label_for(self, width: int) -> str:
+        """The label, or the short one when the label would be cut at ``width``."""
+        return self.short if self.short and len(self.label) > width else self.label
 
 
 @attrs.frozen
@@ -82,6 +87,11 @@ class TrackView:
     lo: float
     hi: float
     unit: str
+    short: str = ""
+
+    def label_for(self, width: int) -> str:
+        """The label, or the short one when the label would be cut at ``width``."""
+        return self.short if self.short and len(self.label) > width else self.label
 
 
 @attrs.frozen
@@ -113,6 +123,14 @@ def _res_label(model: CompiledModel, target: str) -> tuple[str, str]:
     return (r.label, r.unit) if r else (target, "")
 
 
+def _short(model: CompiledModel, target: str) -> str:
+    """The ruleset's short label of a resource (``moscow.will``) or a track (``escalation``), or ""."""
+    owner, _, rid = target.partition(".")
+    r = model.ruleset.resources.get(rid) if rid else None
+    t = model.ruleset.tracks.get(target) if not rid else None
+    return r.short if r else t.short if t else ""
+
+
 def own_rows(game: Game, actor: str) -> list[ValueRow]:
     """The actor's own resources, exact, with a trend over the turns so far."""
     model = game.model
@@ -125,7 +143,7 @@ def own_rows(game: Game, actor: str) -> list[ValueRow]:
         now = float(game.state.values[0, j])
         series = hist[:, j] if hist is not None else [now]
         delta = float(series[-1] - series[-2]) if len(series) > 1 else 0.0
-        rows.append(ValueRow(v, label, num(now), unit, spark(list(series)), delta))
+        rows.append(ValueRow(v, label, num(now), unit, spark(list(series)), delta, short=_short(model, v)))
     return rows
 
 
@@ -143,7 +161,7 @@ def intel_rows(game: Game, actor: str) -> list[tuple[str, list[ValueRow]]]:
             text, exact = num(float(obs.values[0, j])), True
         else:
             text, exact = estimate(float(obs.values[0, j]), float(obs.spread[0, j])), False
-        groups.setdefault(owner, []).append(ValueRow(v, label, text, unit, exact=exact))
+        groups.setdefault(owner, []).append(ValueRow(v, label, text, unit, exact=exact, short=_short(model, v)))
     return [(actor_name(model, o), rows) for o, rows in groups.items()]
 
 
@@ -156,7 +174,7 @@ def true_rows(game: Game) -> list[tuple[str, list[ValueRow]]]:
         track = model.ruleset.tracks.get(v)
         label, unit = _res_label(model, v) if owner else (target_label(model, v), track.unit if track else "")
         groups.setdefault(actor_name(model, owner) if owner else "World", []).append(
-            ValueRow(v, label, num(float(game.state.values[0, j])), unit))
+            ValueRow(v, label, num(float(game.state.values[0, j])), unit, short=_short(model, v)))
     return list(groups.items())
 
 
@@ -172,7 +190,7 @@ def tracks(game: Game) -> list[TrackView]:
         lo = t.min if t.min is not None else 0.0
         hi = t.max if t.max is not None else (len(t.levels) - 1 if t.levels else max(1.0, value))
         rung = int(min(max(math.floor(value + 1e-9), 0), len(t.levels) - 1)) if t.levels else -1
-        out.append(TrackView(tid, t.label, value, tuple(t.levels), rung, nxt, float(lo), float(hi), t.unit))
+        out.append(TrackView(tid, t.label, value, tuple(t.levels), rung, nxt, float(lo), float(hi), t.unit, t.short))
     return out
 
 

@@ -36,7 +36,7 @@ class ResourcePanel(Static):
         label_w = max(8, w - value_w - unit_w - trend_w - delta_w - 4)
         lines = []
         for r in rows:
-            line = cell(r.label, label_w) + " " + cell(r.text, value_w, "bold", right=True) + " "
+            line = cell(r.label_for(label_w), label_w) + " " + cell(r.text, value_w, "bold", right=True) + " "
             line += cell(r.unit, unit_w, "dim") + " " + cell(r.trend[-trend_w:], trend_w, "cyan")
             if delta_w:
                 d = r.delta
@@ -64,7 +64,7 @@ class IntelPanel(Static):
         for name, rs in groups:
             lines.append(Text(name, style="bold underline"))
             for r in rs:
-                lines.append(Text("  ") + cell(r.label, label_w) + " "
+                lines.append(Text("  ") + cell(r.label_for(label_w), label_w) + " "
                              + cell(r.text, value_w, "" if r.exact else "italic", right=True) + " "
                              + cell(r.unit, unit_w, "dim"))
         self.update(Text("\n").join(lines) if lines else Text("nothing to observe", style="dim"))

@@ -58,7 +58,8 @@ class TrackLadder(Static):
                 gw = 10 if w >= 50 else 6
                 val = num(t.value) + (f" {t.unit}" if t.unit else "")
                 val_w = min(len(val), 14)
-                line = cell(t.label, max(6, w - gw - val_w - 2)) + " " + cell(val, val_w, "bold", right=True)
+                label_w = max(6, w - gw - val_w - 2)
+                line = cell(t.label_for(label_w), label_w) + " " + cell(val, val_w, "bold", right=True)
                 line += Text(" ") + Text(gauge(t.value, t.lo, t.hi, gw), style="cyan")
                 parts.append(line)
                 if t.next_threshold:
