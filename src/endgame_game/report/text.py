@@ -186,6 +186,13 @@ def sampled_range(fn: Callable[[BatchState], Any], state: BatchState, text: str)
     return float(v.min()), float(v.max())
 
 
+def _estimated(model: CompiledModel, c: CEffect, key: str, exact: np.ndarray | None) -> str:
+    """``"≈ "`` when the effect's amount (``add`` or ``set``) reads a value the player only estimates."""
+    if exact is None or exact[model.reads([f"{c.path}.{key}"])].all():
+        return ""
+    return "≈ "
+
+
 def describe_effects(model: CompiledModel, declared: Sequence[Effect], compiled: Sequence[CEffect],
                      state: BatchState | None = None, exact: np.ndarray | None = None) -> str:
     """What a list of effects does, for a player: deterministic amounts worked out on ``state``
@@ -213,18 +220,15 @@ def describe_effects(model: CompiledModel, declared: Sequence[Effect], compiled:
         elif d.add is not None:
             formula = readable_formula(text)
             span = sampled_range(c.fn, state, text) if amount is None and state is not None and _names_left(formula) else None
-            estimated = exact is not None and not bool(
-                exact[model.reads([f"{c.path}.{'add' if d.add is not None else 'set'}"])].all())
             if amount is not None:
-                part = f"{label} {'≈ ' if estimated else ''}{amount:+.3g}"
+                part = f"{label} {_estimated(model, c, 'add', exact)}{amount:+.3g}"
             elif span is not None:  # e.g. "-7 to -3 * ua_loss_factor" worked out: "about -8.1 to -3.5"
                 lo, hi = span
                 part = f"{label} {lo:+.3g}" if np.isclose(lo, hi) else f"{label} about {lo:+.3g} to {hi:+.3g}"
             else:
                 part = f"{label} {'' if formula.startswith(('-', '+')) else '+'}{formula}"
         else:
-            estimated = exact is not None and not bool(exact[model.reads([f"{c.path}.set"])].all())
-            shown = (("≈ " if estimated else "") + fmt_num(amount)) if amount is not None else readable_formula(text)
+            shown = _estimated(model, c, "set", exact) + fmt_num(amount) if amount is not None else readable_formula(text)
             part = f"{label} → {shown}"
         if d.when:
             holds = None

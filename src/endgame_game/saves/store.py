@@ -149,11 +149,6 @@ def read_save(path: str | Path) -> SaveData:
 # --- autosaves ----------------------------------------------------------------------------------------
 
 
-def _seq(p: Path) -> int:
-    m = AUTOSAVE_RE.match(p.name)
-    return int(m.group(1)) if m else 0
-
-
 def _autosaves(folder: Path) -> list[tuple[int, Path]]:
     if not folder.is_dir():
         return []
@@ -186,11 +181,11 @@ def autosave(game: Any, folder: str | Path = DEFAULT_FOLDER, *, keep: int = 5,
     rid = re.sub(r"[^A-Za-z0-9_-]", "_", str(game.model.id))[:40]
     path = folder / f"autosave-{seq:06d}-{rid}-g{game_key(game)}-t{int(game.turn):03d}.toml"
     save_game(game, path, agents=agents, meta=meta)
-    by_game: dict[str, list[Path]] = {}
-    for _n, p in _autosaves(folder):  # oldest first; older files without a key form one group
+    by_game: dict[str, list[Path]] = {}  # per game, oldest first
+    for _n, p in reversed(_autosaves(folder)):  # newest first; older files without a key form one group
         m = GAME_KEY_RE.search(p.name)
-        by_game.setdefault(m.group(1) if m else "", []).append(p)
-    newest_first = sorted(by_game.values(), key=lambda ps: _seq(ps[-1]), reverse=True)
+        by_game.setdefault(m.group(1) if m else "", []).insert(0, p)
+    newest_first = list(by_game.values())  # games in the order of their newest autosave
     stale = [p for i, ps in enumerate(newest_first) for p in (ps if i >= KEEP_GAMES else ps[: -max(1, keep)])]
     for old in stale:
         with contextlib.suppress(OSError):

@@ -60,8 +60,19 @@ def with_unit(text: str, unit: str) -> str:
     return f"{text} {unit}" if unit else text
 
 
+class _ShortLabel:
+    """For views with a ``label`` and the ruleset's optional ``short`` one."""
+
+    label: str
+    short: str
+
+    def label_for(self, width: int) -> str:
+        """The label, or the short one when the label would be cut at ``width``."""
+        return self.short if self.short and len(self.label) > width else self.label
+
+
 @attrs.frozen
-class ValueRow:
+class ValueRow(_ShortLabel):
     target: str
     label: str
     text: str
@@ -71,13 +82,9 @@ class ValueRow:
     exact: bool = True
     short: str = ""  # the ruleset's short label, shown when the label does not fit
 
-    def label_for(self, width: int) -> str:
-        """The label, or the short one when the label would be cut at ``width``."""
-        return self.short if self.short and len(self.label) > width else self.label
-
 
 @attrs.frozen
-class TrackView:
+class TrackView(_ShortLabel):
     target: str
     label: str
     value: float
@@ -88,10 +95,6 @@ class TrackView:
     hi: float
     unit: str
     short: str = ""
-
-    def label_for(self, width: int) -> str:
-        """The label, or the short one when the label would be cut at ``width``."""
-        return self.short if self.short and len(self.label) > width else self.label
 
 
 @attrs.frozen
@@ -125,10 +128,9 @@ def _res_label(model: CompiledModel, target: str) -> tuple[str, str]:
 
 def _short(model: CompiledModel, target: str) -> str:
     """The ruleset's short label of a resource (``moscow.will``) or a track (``escalation``), or ""."""
-    owner, _, rid = target.partition(".")
-    r = model.ruleset.resources.get(rid) if rid else None
-    t = model.ruleset.tracks.get(target) if not rid else None
-    return r.short if r else t.short if t else ""
+    _, _, rid = target.partition(".")
+    item = model.ruleset.resources.get(rid) if rid else model.ruleset.tracks.get(target)
+    return item.short if item else ""
 
 
 def own_rows(game: Game, actor: str) -> list[ValueRow]:
