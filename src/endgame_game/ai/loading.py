@@ -14,7 +14,7 @@ from endgame_game.errors import EndgameError
 from endgame_game.rules.expr import did_you_mean
 
 BUILTIN = ("random", "doctrine", "mixed", "lookahead")
-USAGE = "use random, doctrine[:name], mixed, lookahead[:depth] or package.module:Class"
+USAGE = "use random, doctrine[:name], mixed, lookahead[:depth[:samples]] or package.module:Class"
 
 
 def make_agent(spec: str, model: CompiledModel, actor: str) -> Agent:

@@ -145,14 +145,14 @@ class LookaheadAgent:
         # (proposal answers above all) are not legal in most games.
         flat = np.nonzero(valid.reshape(-1))[0]
         S = self.samples
-        sim = state.take(np.repeat(flat // K, S))
+        flat_rows = np.repeat(flat, S)  # each allowed (game, candidate) pair, once per sample
+        sim = state.take(flat_rows // K)
         # The planner's own stream: keyed by the real seed, the actor and the turn (not the real future).
         # Sample j of game g plays as game g * S + j of that stream: every candidate of a game meets
         # the same S futures (common random numbers).
         sim.seed = rng.derive_seed(state.seed, self._site, state.turn)
         if S > 1:
             sim.games = sim.games * np.uint64(S) + np.tile(np.arange(S, dtype=np.uint64), flat.size)
-        flat_rows = np.repeat(flat, S)
         first = np.zeros((flat_rows.size, len(model.moves)), dtype=bool)
         cand = flat_rows % K
         for c, s in enumerate(self.slots, start=1):
