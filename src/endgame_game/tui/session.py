@@ -31,7 +31,9 @@ def agent_choices(model: CompiledModel, actor: str) -> list[tuple[str, str]]:
     if len(docs) > 1:
         out.append(("mixed: one of its doctrines, drawn for this game", "mixed"))
     if model.actor_index[actor] in model.scores:
-        out.append(("lookahead: tries each move 4 turns ahead", "lookahead"))
+        from endgame_game.ai.lookahead import DEFAULT_DEPTH
+
+        out.append((f"lookahead: tries each move {DEFAULT_DEPTH} turns ahead", "lookahead"))
     return out + [("random", "random")]
 
 
