@@ -14,7 +14,37 @@ from endgame_game.errors import EndgameError
 from endgame_game.rules.expr import did_you_mean
 
 BUILTIN = ("random", "doctrine", "mixed", "lookahead")
-USAGE = "use random, doctrine[:name], mixed, lookahead[:depth[:samples]] or package.module:Class"
+USAGE = "use random, doctrine[:name], mixed, lookahead[:depth[:samples]] or module:Class"
+MAX_LOOKAHEAD_DEPTH = 24
+MAX_LOOKAHEAD_SAMPLES = 64
+"""Bounds on ``lookahead:DEPTH:SAMPLES`` wherever the spec comes from: one turn of ``lookahead:1:100000``
+would copy the batch a hundred thousand times per candidate (gigabytes). 24 turns is longer than any
+shipped scenario; 64 samples is eight times the default."""
+
+
+def is_builtin(spec: str) -> bool:
+    """True for the agents that ship with the engine; anything else names code to import and run."""
+    return spec.partition(":")[0] in BUILTIN
+
+
+def refuse_code_from_file(specs: Mapping[str, str], origin: str, *, trusted: Mapping[str, str] | None = None,
+                          trust_all: bool = False) -> None:
+    """A file (a save) is data: its agent specs may name only built-in agents, unless the user passed
+    the same spec on the command line (``trusted``: role → spec) or ``--trust-agents`` (``trust_all``).
+
+    Raises:
+        EndgameError: naming every role whose agent would import code, and how to allow it.
+    """
+    if trust_all:
+        return
+    trusted = trusted or {}
+    bad = [(role, spec) for role, spec in specs.items() if not is_builtin(spec) and trusted.get(role) != spec]
+    if bad:
+        names = ", ".join(f"{role}={spec}" for role, spec in bad)
+        raise EndgameError(
+            f"{origin} names agent code to import and run ({names}); a save is data and never runs code. "
+            f"If you trust it, pass the same agent on the command line (--ai {bad[0][0]}={bad[0][1]}) "
+            "or --trust-agents")
 
 
 def make_agent(spec: str, model: CompiledModel, actor: str) -> Agent:
@@ -36,27 +66,48 @@ def make_agent(spec: str, model: CompiledModel, actor: str) -> Agent:
         from endgame_game.ai.lookahead import DEFAULT_DEPTH, DEFAULT_SAMPLES, LookaheadAgent
 
         depth, _, samples = arg.partition(":")
-        if (depth and not depth.isdigit()) or (samples and not samples.isdigit()):
+        if (depth and not _whole(depth)) or (samples and not _whole(samples)) or samples.count(":"):
             raise EndgameError(f"bad agent {spec!r}: the lookahead depth is a whole number, e.g. lookahead:3, "
                                "optionally with samples per candidate, e.g. lookahead:3:4")
-        return LookaheadAgent(model, actor, depth=int(depth) if depth else DEFAULT_DEPTH,
-                             samples=int(samples) if samples else DEFAULT_SAMPLES)
-    if "." in kind and arg:
-        try:
-            module = importlib.import_module(kind)
-        except ImportError as e:
-            raise EndgameError(f"cannot import agent module {kind!r}: {e}") from None
-        cls = getattr(module, arg, None)
-        if cls is None:
-            raise EndgameError(f"module {kind!r} has no {arg!r}")
-        try:
-            agent = cls(model, actor)
-        except TypeError:
-            agent = cls()
-        if not callable(getattr(agent, "act", None)):
-            raise EndgameError(f"{spec} has no act(observation) method")
-        return agent  # type: ignore[no-any-return]
+        d = int(depth) if depth else DEFAULT_DEPTH
+        n = int(samples) if samples else DEFAULT_SAMPLES
+        if not (1 <= d <= MAX_LOOKAHEAD_DEPTH and 1 <= n <= MAX_LOOKAHEAD_SAMPLES):
+            raise EndgameError(f"bad agent {spec!r}: the lookahead plays 1 to {MAX_LOOKAHEAD_DEPTH} turns ahead "
+                               f"with 1 to {MAX_LOOKAHEAD_SAMPLES} samples per candidate")
+        return LookaheadAgent(model, actor, depth=d, samples=n)
+    if kind and arg and kind not in BUILTIN:
+        return _user_agent(spec, kind, arg, model, actor)
     raise EndgameError(f"unknown agent {spec!r}: {USAGE}" + _hint(kind, BUILTIN))
+
+
+def _user_agent(spec: str, module_name: str, attr: str, model: CompiledModel, actor: str) -> Agent:
+    """``module:Class`` (``pkg.mod:Class``): import the module and build the class. Only for specs the
+    user gave (command line, code); a save's specs pass ``refuse_code_from_file`` first."""
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as e:
+        raise EndgameError(f"cannot import agent module {module_name!r} for {spec!r}: {e} ({USAGE})"
+                           + _hint(module_name, BUILTIN)) from None
+    cls = getattr(module, attr, None)
+    if cls is None:
+        raise EndgameError(f"module {module_name!r} has no {attr!r}")
+    try:
+        agent = cls(model, actor)
+    except TypeError:
+        agent = cls()
+    if not callable(getattr(agent, "act", None)):
+        raise EndgameError(f"{spec} has no act(observation) method")
+    if not getattr(agent, "spec", None):
+        try:  # so a save records the spec that made it, not the class name
+            agent.spec = spec
+        except (AttributeError, TypeError):
+            pass
+    return agent  # type: ignore[no-any-return]
+
+
+def _whole(text: str) -> bool:
+    """Plain ASCII digits, at most 6 of them (``str.isdigit`` takes '²' and '١')."""
+    return len(text) <= 6 and text.isascii() and text.isdigit()
 
 
 def parse_agent_specs(text: str | list[str] | None) -> dict[str, str]:

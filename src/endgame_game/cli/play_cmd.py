@@ -19,6 +19,9 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:  # t
     p.add_argument("--as", dest="role", metavar="ROLE", help="play this role against the AI (e.g. kyiv)")
     p.add_argument("--ai", action="append", default=[], metavar="ROLE=AGENT",
                    help="agent for an AI role, e.g. moscow=doctrine:hawk (repeatable; default: doctrine)")
+    p.add_argument("--trust-agents", action="store_true",
+                   help="with --load or Continue: run agent code a save names (a save is data: by default only "
+                        "built-in agents, or those you pass with --ai, are run)")
     p.add_argument("--seed", type=int, default=None, help="the game's seed (default: random)")
     p.add_argument("--load", metavar="SAVE", help="resume a saved game")
     p.add_argument("--turn", type=int, default=None, metavar="N", help="with --load: rewind to the start of turn N")
@@ -63,7 +66,7 @@ def run(args: argparse.Namespace) -> int:
         from endgame_game.tui.session import load_session
 
         session = load_session(args.load, upto=args.turn, humans=roles or None, umpire=args.umpire or None,
-                               saves_dir=args.saves)
+                               saves_dir=args.saves, agents=agents, trust_agents=args.trust_agents)
     elif ruleset and roles:
         from endgame_game.engine.api import Game
         from endgame_game.tui.session import Session
@@ -80,7 +83,8 @@ def run(args: argparse.Namespace) -> int:
 
     from endgame_game.tui.app import EndgameApp
 
-    app = EndgameApp(ruleset=ruleset, seed=seed, umpire=args.umpire, saves_dir=args.saves, session=session)
+    app = EndgameApp(ruleset=ruleset, seed=seed, umpire=args.umpire, saves_dir=args.saves, session=session,
+                     agents=agents, trust_agents=args.trust_agents)
     return int(app.run() or 0)
 
 

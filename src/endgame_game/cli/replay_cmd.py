@@ -18,6 +18,7 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:  # t
 def run(args: argparse.Namespace) -> int:
     import sys
 
+    from endgame_game.ai.loading import is_builtin
     from endgame_game.errors import SaveError
     from endgame_game.saves import read_save, replay_save
     from endgame_game.saves.format import environment
@@ -32,6 +33,11 @@ def run(args: argparse.Namespace) -> int:
             failed += 1
             continue
         n = res.turns
+        code = {role: spec for role, spec in data.agents.items() if not is_builtin(spec)}
+        if code and not args.quiet:
+            print(f"{path}: note: names agent code it would run ({', '.join(f'{r}={s}' for r, s in code.items())}); "
+                  "replay does not run agents, and `endgame play --load` refuses them unless you pass "
+                  "the same --ai or --trust-agents")
         if res.ok:
             if not args.quiet:
                 print(f"{path}: all {n} turns match ({data.header['ruleset_id']}, seed {data.seed})")

@@ -62,8 +62,9 @@ class EndgameApp(App[int]):
     def __init__(self, *, ruleset: str | None = None, roles: Sequence[str] = (), agents: Mapping[str, str] | None = None,
                  seed: int = 0, load: str | None = None, turn: int | None = None, umpire: bool = False,
                  saves_dir: str | Path | None = SAVES_DIR, session: Session | None = None,
-                 rulesets: list[RulesetInfo] | None = None, animate: bool = True) -> None:
+                 rulesets: list[RulesetInfo] | None = None, animate: bool = True, trust_agents: bool = False) -> None:
         super().__init__()
+        self.trust_agents = trust_agents
         self.ruleset, self.roles, self.agent_specs = ruleset, tuple(roles), dict(agents or {})
         self.seed, self.load_path, self.load_turn, self.umpire = seed, load, turn, umpire
         self.saves_dir = Path(saves_dir) if saves_dir is not None else None
@@ -84,7 +85,8 @@ class EndgameApp(App[int]):
         try:
             if self.load_path:
                 self.start_session(load_session(self.load_path, upto=self.load_turn, humans=self.roles or None,
-                                                umpire=self.umpire or None, saves_dir=self.saves_dir))
+                                                umpire=self.umpire or None, saves_dir=self.saves_dir,
+                                                agents=self.agent_specs, trust_agents=self.trust_agents))
                 return
             if self.ruleset and self.roles:
                 self.start_session(Session.new(self.ruleset, self.roles, self.agent_specs, seed=self.seed,
@@ -128,12 +130,14 @@ class EndgameApp(App[int]):
     def _load_requested(self, msg: LoadRequested) -> None:
         try:
             if msg.path is None:
-                session = resume_latest(self.saves_dir or SAVES_DIR)
+                session = resume_latest(self.saves_dir or SAVES_DIR, agents=self.agent_specs,
+                                        trust_agents=self.trust_agents)
                 if session is None:
                     self.notify("No autosave to resume yet.", severity="warning")
                     return
             else:
-                session = load_session(msg.path, saves_dir=self.saves_dir)
+                session = load_session(msg.path, saves_dir=self.saves_dir, agents=self.agent_specs,
+                                       trust_agents=self.trust_agents)
         except (EndgameError, OSError) as e:
             self.notify(error_text(e), title="Cannot load", severity="error", timeout=10)
             return

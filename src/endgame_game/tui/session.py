@@ -13,6 +13,7 @@ from typing import Any
 
 from endgame_game.ai import make_agents
 from endgame_game.ai.base import Agent
+from endgame_game.ai.loading import refuse_code_from_file
 from endgame_game.engine.api import Game, new_game, replay
 from endgame_game.engine.log import TurnLog
 from endgame_game.engine.model import CompiledModel
@@ -162,8 +163,18 @@ class Session:
 
     @classmethod
     def from_loaded(cls, loaded: Any, *, humans: Sequence[str] | None = None, umpire: bool | None = None,
-                    saves_dir: Path | str | None = SAVES_DIR) -> Session:
-        """A session from a ``saves.LoadedGame``; roles and umpire come from its meta unless given."""
+                    saves_dir: Path | str | None = SAVES_DIR, agents: Mapping[str, str] | None = None,
+                    trust_agents: bool = False) -> Session:
+        """A session from a ``saves.LoadedGame``; roles and umpire come from its meta unless given.
+
+        Args:
+            agents: role → agent spec given by the user (the command line); replaces the save's for
+                those roles, and is the only way a save's agent that names code is allowed to run.
+            trust_agents: run whatever agents the save names (``--trust-agents``).
+
+        Raises:
+            EndgameError: the save names agent code the user did not pass or trust.
+        """
         meta = dict(getattr(loaded, "meta", {}) or {})
         game: Game = loaded.game
         if humans is None:
@@ -172,8 +183,14 @@ class Session:
                 humans = [game.model.playable[0]]
         if umpire is None:
             umpire = bool(meta.get("umpire", False))
-        agents = dict(getattr(loaded, "agents", {}) or {})
-        session = cls(game, humans, agents, umpire=umpire, saves_dir=saves_dir,
+        given = dict(agents or {})
+        saved = {r: s for r, s in dict(getattr(loaded, "agents", {}) or {}).items()
+                 if r not in humans and given.get(r, s) == s}  # the saved agents that will be used
+        path = getattr(loaded, "path", None)
+        refuse_code_from_file(saved, f"the save {Path(path).name if path else ''}".rstrip(),
+                              trusted=given, trust_all=trust_agents)
+        specs = {**saved, **given}
+        session = cls(game, humans, specs, umpire=umpire, saves_dir=saves_dir,
                       ruleset_ref=str(meta.get("ruleset", game.model.ref)))
         if game.turn > 1:
             session.briefed.update(session.humans)  # resuming: the briefing stays one key away (b)
@@ -181,8 +198,10 @@ class Session:
 
 
 def load_session(path: Path | str, *, upto: int | None = None, humans: Sequence[str] | None = None,
-                 umpire: bool | None = None, saves_dir: Path | str | None = SAVES_DIR) -> Session:
-    """Load a save into a session (raises ``EndgameError`` with a readable message)."""
+                 umpire: bool | None = None, saves_dir: Path | str | None = SAVES_DIR,
+                 agents: Mapping[str, str] | None = None, trust_agents: bool = False) -> Session:
+    """Load a save into a session (raises ``EndgameError`` with a readable message); ``agents`` and
+    ``trust_agents`` as in ``Session.from_loaded``."""
     try:
         from endgame_game.saves import load_game
     except ImportError as e:
@@ -195,14 +214,19 @@ def load_session(path: Path | str, *, upto: int | None = None, humans: Sequence[
         raise EndgameError(f"no save file {str(path)!r}") from None
     except Exception as e:  # noqa: BLE001 - a bad save is a message, never a crash
         raise EndgameError(f"cannot load {path}: {e}") from None
-    return Session.from_loaded(loaded, humans=humans, umpire=umpire, saves_dir=saves_dir)
+    return Session.from_loaded(loaded, humans=humans, umpire=umpire, saves_dir=saves_dir, agents=agents,
+                               trust_agents=trust_agents)
 
 
-def resume_latest(saves_dir: Path | str = SAVES_DIR) -> Session | None:
-    """The newest good autosave as a session, or None."""
+def resume_latest(saves_dir: Path | str = SAVES_DIR, *, agents: Mapping[str, str] | None = None,
+                  trust_agents: bool = False) -> Session | None:
+    """The newest good autosave as a session, or None; ``agents`` and ``trust_agents`` as in
+    ``Session.from_loaded``."""
     try:
         from endgame_game.saves import latest_autosave
     except ImportError:
         return None
     loaded = latest_autosave(saves_dir)
-    return None if loaded is None else Session.from_loaded(loaded, saves_dir=saves_dir)
+    if loaded is None:
+        return None
+    return Session.from_loaded(loaded, saves_dir=saves_dir, agents=agents, trust_agents=trust_agents)
