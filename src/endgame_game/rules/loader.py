@@ -17,6 +17,7 @@ from typing import Any
 import attrs
 
 from endgame_game.errors import Issue, RulesetError
+from endgame_game.files import FileRefused, read_limited
 from endgame_game.rules.expr import did_you_mean
 from endgame_game.rules.lines import find_line
 
@@ -42,11 +43,9 @@ class RawRuleset:
 
 def _read_toml(path: Path) -> tuple[dict[str, Any], str]:
     try:
-        raw = path.read_bytes()
-    except OSError as e:
-        raise RulesetError([Issue("", f"cannot read the file: {e.strerror or e}", file=str(path))]) from None
-    if len(raw) > MAX_FILE_BYTES:
-        raise RulesetError([Issue("", f"file is {len(raw)} bytes; the limit is {MAX_FILE_BYTES}", file=str(path))])
+        raw = read_limited(path, MAX_FILE_BYTES)
+    except FileRefused as e:
+        raise RulesetError([Issue("", e.reason, file=str(path))]) from None
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as e:

@@ -8,7 +8,9 @@ from pathlib import Path
 import attrs
 
 from endgame_game.errors import Issue, RulesetError
+from endgame_game.files import FileRefused, read_limited
 from endgame_game.rules.expr import did_you_mean
+from endgame_game.rules.loader import MAX_FILE_BYTES
 
 
 @attrs.frozen
@@ -51,7 +53,7 @@ def search_dirs(relative_to: Path | None = None) -> list[tuple[Path, bool]]:
 def find_ruleset(ref: str, relative_to: Path | None = None) -> Path:
     """Resolve a ruleset reference (a path, or an id like ``endgame-2024``) to a file."""
     p = Path(ref)
-    if p.suffix == ".toml" and p.is_file():
+    if p.suffix == ".toml" and p.exists():  # not only a regular file: reading it says why a FIFO or folder is refused
         return p
     if relative_to is not None and (relative_to / ref).is_file():
         return relative_to / ref
@@ -72,9 +74,9 @@ def list_rulesets() -> list[RulesetInfo]:
             continue
         for f in sorted(d.glob("*.toml")):
             try:
-                data = tomllib.loads(f.read_text("utf-8"))
-            except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-                continue
+                data = tomllib.loads(read_limited(f, MAX_FILE_BYTES).decode("utf-8"))
+            except (FileRefused, UnicodeDecodeError, tomllib.TOMLDecodeError, RecursionError):
+                continue  # not a ruleset (a FIFO, too big, not TOML, nested too deep): `endgame check` says why
             meta = data.get("ruleset", {}) if isinstance(data.get("ruleset"), dict) else {}
             rid = str(meta.get("id", f.stem))
             if rid in found:

@@ -24,8 +24,10 @@ from typing import Any
 import attrs
 
 from endgame_game.errors import SaveError
+from endgame_game.files import FileRefused, read_limited
 from endgame_game.saves.format import (
     FORMAT_VERSION,
+    MAX_SAVE_BYTES,
     SaveData,
     SaveDataError,
     SaveWarning,
@@ -129,11 +131,9 @@ def read_doc(path: Path) -> tuple[dict[str, Any], int]:
     from endgame_game.saves.migrations import migrate
 
     try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise SaveDataError(path, "", "no such file") from None
-    except OSError as e:
-        raise SaveDataError(path, "", f"cannot read the file: {e.strerror or e}") from None
+        raw = read_limited(path, MAX_SAVE_BYTES)
+    except FileRefused as e:
+        raise SaveDataError(path, "", e.reason) from None
     doc = parse_bytes(raw, path)
     version = check_envelope(doc, path)
     return migrate(doc, version, path), version
