@@ -42,6 +42,7 @@ MAGIC = "endgame-save"
 FORMAT_VERSION = 2
 MAX_SAVE_BYTES = 64 * 1024 * 1024
 INT64_MIN, INT64_MAX = -(1 << 63), (1 << 63) - 1
+INT32_MAX = (1 << 31) - 1
 UMPIRE_ACTIONS = ("adjust", "inject", "note", "pause", "rewind")
 # Dtype kinds of the BatchState arrays (checked against the model's template too).
 _DIGITS = re.compile(r"^-?[0-9]{1,40}$")
@@ -522,6 +523,9 @@ def validate(doc: dict[str, Any], path: Path | None, version: int) -> SaveData:
     cur_umpire = _umpire(v, cur.get("umpire", []), "current.umpire")
 
     state = v.table(doc, "", "state")
+    for name, arr in state.items():  # the declared size against the body, before anything is allocated for it
+        if name not in ("seed", "turn", "builtins") and isinstance(arr, list) and len(arr) != batch:
+            raise v.fail(f"state.{name}", f"holds {len(arr)} game(s), but header.batch says {batch}")
     st_turn = v.get(state, "state", "turn", int)
     if st_turn != cur_turn or header["turn"] != cur_turn:
         raise v.fail("state.turn", f"state is at turn {st_turn}, the log at turn {cur_turn}, the header says {header['turn']}")
@@ -565,8 +569,11 @@ def _flatten(v: Any, shape: tuple[int, ...], key: str, out: list[Any], fail: Any
         _flatten(x, shape[1:], f"{key}[{i}]", out, fail)
 
 
-def decode_state(data: SaveData, template: Any) -> Any:
-    """The stored ``[state]`` as a BatchState shaped like ``template`` (a fresh state of the model)."""
+def decode_state(data: SaveData, template: Any, model: Any = None) -> Any:
+    """The stored ``[state]`` as a BatchState shaped like ``template`` (a fresh state of the model: only
+    its row shapes and dtypes are read, so a batch of one will do; the body is checked against
+    ``header.batch`` before any array is built). With ``model``, indices and counters are range-checked
+    too (an ending index must name an ending), as a save from another platform is trusted as stored."""
     from endgame_game.engine.state import ARRAYS, BatchState
 
     v = _V(data.path)
@@ -608,7 +615,34 @@ def decode_state(data: SaveData, template: Any) -> Any:
                 raise v.fail(key, f"expected whole numbers from {info.min} to {info.max}")
             arr = np.array(leaves, dtype=t.dtype)
         arrays[name] = arr.reshape(shape)
+    if model is not None:
+        _check_ranges(v, arrays, int(st["turn"]), len(model.endings))
     return BatchState(seed, int(st["turn"]), (float(b[0]), float(b[1]), float(b[2]), float(b[3])), **arrays)
+
+
+def _check_ranges(v: _V, arrays: Mapping[str, np.ndarray], turn: int, n_endings: int) -> None:
+    """Indices and counters a stored state may hold: what the engine can write, nothing else."""
+    limits = {
+        "ending": (-1, n_endings - 1, "an ending index (-1 while running)"),
+        "end_turn": (0, turn, "the turn the game ended (0 while running)"),
+        "pending": (-1, turn, "the turn a proposal was made (-1 for none)"),
+        "answers": (0, 2, "0 (none), 1 (accept) or 2 (reject)"),
+        "taken": (0, INT32_MAX, "a count (0 or more)"),
+        "fired": (0, INT32_MAX, "a count (0 or more)"),
+        "crossed": (0, INT32_MAX, "a count (0 or more)"),
+    }
+    for name, (lo, hi, what) in limits.items():
+        a = arrays[name]
+        bad = np.argwhere((a < lo) | (a > hi))
+        if len(bad):
+            idx = tuple(int(i) for i in bad[0])
+            raise v.fail(f"state.{name}[{', '.join(map(str, idx))}]",
+                         f"{int(a[idx])} is out of range: expected {what}, from {lo} to {hi}")
+    ended, end_turn = arrays["ending"] >= 0, arrays["end_turn"]
+    wrong = np.nonzero(ended != (end_turn > 0))[0]
+    if len(wrong):
+        g = int(wrong[0])
+        raise v.fail(f"state.end_turn[{g}]", "an ended game has the turn it ended, a running one 0")
 
 
 def first_difference(a: Any, b: Any, model: Any) -> str:

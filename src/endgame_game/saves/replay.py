@@ -81,7 +81,7 @@ def _run(data: SaveData, model: Any, upto: int | None, template_state: Any | Non
     from endgame_game.engine.api import replay
 
     if template_state is None:
-        template_state = decode_state(data, model.new_state(batch=int(data.header["batch"])))
+        template_state = decode_state(data, model.new_state(batch=1), model)
     try:
         with np.errstate(all="ignore"):
             game, diverged = replay(model, data.seed, data.turns, games=template_state.games,
@@ -122,7 +122,7 @@ def replay_save(path: str | Path, *, data: SaveData | None = None) -> ReplayResu
     data = data or read_save(path)
     try:
         model = _model(data)
-        stored = decode_state(data, model.new_state(batch=int(data.header["batch"])))
+        stored = decode_state(data, model.new_state(batch=1), model)
         game, diverged = _run(data, model, None, stored)
         diff = first_difference(game.state, stored, model)
         # A log turn whose stored checksum was not written (never: every turn has one) counts as a divergence.
@@ -158,7 +158,7 @@ def _env_note(header: Mapping[str, Any]) -> str:
 
 def _load(data: SaveData, path: Path, upto: int | None) -> LoadedGame:
     model = _model(data)
-    stored = decode_state(data, model.new_state(batch=int(data.header["batch"])))
+    stored = decode_state(data, model.new_state(batch=1), model)
     meta = dict(data.meta)
     same_env = same_environment(data.header)
     if upto is not None:
