@@ -441,6 +441,17 @@ class _Cycle(Exception):
     pass
 
 
+_BOUNDARY = re.compile(r"[.\[]")
+
+
+def _under(path: str, prefixes: set[str]) -> bool:
+    """Whether ``path`` is one of ``prefixes`` or lies under one (``a.b[2].c`` lies under ``a.b``):
+    a lookup per prefix of the path, not a scan of the set."""
+    if path in prefixes:
+        return True
+    return any(path[: m.start()] in prefixes for m in _BOUNDARY.finditer(path))
+
+
 def check(rs: schema.Ruleset, raw: RawRuleset, earlier: Iterable[Issue] = (), repaired: Iterable[str] = ()) -> Checked:
     """Check a structured ruleset and return it with every expression parsed, and every issue found.
 
@@ -451,8 +462,8 @@ def check(rs: schema.Ruleset, raw: RawRuleset, earlier: Iterable[Issue] = (), re
     """
     c = _Checker(rs, raw)
     c.run()
-    skip = tuple(repaired)
-    own = [i for i in c.issues if not any(i.path == p or i.path.startswith((p + ".", p + "[")) for p in skip)]
+    skip = set(repaired)
+    own = [i for i in c.issues if not (skip and _under(i.path, skip))]
     c.issues = [*earlier, *own]
     trees = dict(c.trees)
     for name, node in c.derived_trees.items():

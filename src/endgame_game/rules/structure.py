@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import functools
 import re
 import typing
 from typing import TYPE_CHECKING, Any
@@ -224,6 +225,7 @@ def structure(raw: RawRuleset) -> Structured:
     _normalise_flags(data)
     _normalise_exprs(data)
     issues: list[Issue] = list(raw.issues)
+    seen = set(issues)
     repaired: list[str] = []
     for _ in range(MAX_REPAIRS):
         try:
@@ -236,7 +238,8 @@ def structure(raw: RawRuleset) -> Structured:
                 raise RulesetError(issues) from None
             progress = False
             for issue in found:
-                if issue not in issues:
+                if issue not in seen:
+                    seen.add(issue)
                     issues.append(issue)
                 if _repair(data, issue.path):
                     repaired.append(issue.path)
@@ -300,8 +303,12 @@ def _child_type(typ: Any, seg: str | int) -> tuple[Any, bool]:
 
 
 def _resolve(cls: Any, f: Any) -> Any:
-    hints = typing.get_type_hints(cls)
-    return hints.get(f.name, f.type)
+    return _hints(cls).get(f.name, f.type)
+
+
+@functools.cache
+def _hints(cls: Any) -> dict[str, Any]:
+    return typing.get_type_hints(cls)
 
 
 def _placeholder(typ: Any) -> Any:
