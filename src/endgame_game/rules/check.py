@@ -20,6 +20,17 @@ from endgame_game.rules.symbols import Symbols, build_symbols, response_ids
 
 ID_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 RULESET_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
+MAX_DERIVED_DEPTH = 32
+"""Derived values may read derived values this many deep (``a`` reads ``b`` reads ``c`` …: 3)."""
+MAX_INLINED_NODES = 20_000
+"""An expression with every derived value it reads written out in full may have this many parts."""
+MAX_INLINED_DEPTH = 160
+"""... and be nested this deep: what ``check`` accepts compiles and evaluates within Python's stack."""
+MAX_TOTAL_INLINED = 200_000
+"""... and all the expressions of a ruleset together this many parts (endgame-2024 has about 2,300)."""
+MAX_EXPIRES = 1000
+_ID_RULE = " (ASCII letters, digits and _, starting with a letter)"
+LAST_YEAR = 9999  # the calendar's last year (datetime.MAXYEAR): the last turn must fall in it or before
 
 
 @attrs.frozen
@@ -49,6 +60,11 @@ class _Checker:
         self.trees: dict[str, Node] = {}
         self.derived_trees: dict[str, Node] = {}
         self.derived_types: dict[str, Type] = {}
+        self.derived_chain: dict[str, int] = {}  # the longest chain of derived values below each, itself included
+        self.derived_size: dict[str, tuple[int, int]] = {}  # inlined (parts, depth) of each derived value
+        self.derived_over: dict[str, bool] = {}
+        self.total_inlined = 0
+        self.total_reported = False
         self.symbols = build_symbols(rs)
         self.phases = set(rs.ruleset.phases)
         self.used_phases: set[str] = set()
@@ -89,6 +105,16 @@ class _Checker:
         if not allow_random and any(isinstance(n, expr.Call) and expr.FUNCTIONS[n.func].random for n in expr.walk(node)):
             self.err(path, "random draws are not allowed here")
             return
+        if not any(self.derived_over.get(d) for d in expr.names(node)):  # else reported at the derived value
+            nodes, depth = self.inlined(node)
+            if nodes > MAX_INLINED_NODES or depth > MAX_INLINED_DEPTH:
+                self.err(path, self._too_big(nodes, depth))
+                return
+            self.total_inlined += nodes
+            if self.total_inlined > MAX_TOTAL_INLINED and not self.total_reported:
+                self.total_reported = True
+                self.err(path, f"with the derived values they read written out, the ruleset's expressions have more "
+                               f"than {MAX_TOTAL_INLINED} parts in all by here (the limit is {MAX_TOTAL_INLINED})")
         self.trees[path] = node
 
     def _name_hint(self, name: str) -> str:
@@ -125,7 +151,7 @@ class _Checker:
     def meta(self) -> None:
         m = self.rs.ruleset
         if not RULESET_ID_RE.match(m.id):
-            self.err("ruleset.id", f"{m.id!r} is not a valid id (letters, digits, '-' and '_')")
+            self.err("ruleset.id", f"{m.id!r} is not a valid id (ASCII letters, digits, '-' and '_')")
         if m.schema > schema.SCHEMA_VERSION:
             self.err("ruleset.schema", f"written for ruleset format {m.schema}; this engine reads up to {schema.SCHEMA_VERSION}",
                      "upgrade endgame-game")
@@ -135,13 +161,17 @@ class _Checker:
             self.err("ruleset.max_turns", "must be from 1 to 1000")
         if m.turn_months < 1 or m.turn_months > 12:
             self.err("ruleset.turn_months", "must be from 1 to 12")
+        else:
+            months = m.start.month - 1 + max(1, min(m.max_turns, 1000)) * m.turn_months
+            if m.start.year + months // 12 > LAST_YEAR:
+                self.err("ruleset.start", f"{m.start} is too late: the last turn would fall after the year {LAST_YEAR}")
         if not m.phases:
             self.err("ruleset.phases", "needs at least one phase")
         if len(set(m.phases)) != len(m.phases):
             self.err("ruleset.phases", "lists a phase twice")
         for i, p in enumerate(m.phases):
             if not ID_RE.match(p):
-                self.err(f"ruleset.phases[{i}]", f"{p!r} is not a valid phase name")
+                self.err(f"ruleset.phases[{i}]", f"{p!r} is not a valid phase name" + _ID_RULE)
 
     def source(self, path: str, src: str) -> None:
         if src:
@@ -156,7 +186,7 @@ class _Checker:
         for pid, p in self.rs.params.items():
             path = f"params.{pid}"
             if not ID_RE.match(pid):
-                self.err(path, f"{pid!r} is not a valid id")
+                self.err(path, f"{pid!r} is not a valid id" + _ID_RULE)
             if p.min is not None and p.max is not None and p.min > p.max:
                 self.err(path, f"min {p.min} is above max {p.max}")
             if (p.min is not None and p.value < p.min) or (p.max is not None and p.value > p.max):
@@ -168,7 +198,7 @@ class _Checker:
             self.err("actors", "a ruleset needs at least one actor")
         for aid, a in self.rs.actors.items():
             if not ID_RE.match(aid):
-                self.err(f"actors.{aid}", f"{aid!r} is not a valid id")
+                self.err(f"actors.{aid}", f"{aid!r} is not a valid id" + _ID_RULE)
             if a.action_points < 0 or a.action_points > 20:
                 self.err(f"actors.{aid}.action_points", "must be from 0 to 20")
         if not any(a.playable for a in self.rs.actors.values()) and self.rs.actors:
@@ -179,7 +209,7 @@ class _Checker:
         for rid, r in self.rs.resources.items():
             path = f"resources.{rid}"
             if not ID_RE.match(rid):
-                self.err(path, f"{rid!r} is not a valid id")
+                self.err(path, f"{rid!r} is not a valid id" + _ID_RULE)
             if not r.owners:
                 self.err(f"{path}.owners", "needs at least one owner")
             for i, o in enumerate(r.owners):
@@ -200,7 +230,7 @@ class _Checker:
         for tid, t in self.rs.tracks.items():
             path = f"tracks.{tid}"
             if not ID_RE.match(tid):
-                self.err(path, f"{tid!r} is not a valid id")
+                self.err(path, f"{tid!r} is not a valid id" + _ID_RULE)
             if tid in self.rs.actors or tid in ("flags", "params", "taken", "fired", "crossed", "agreed", "pending", "ending"):
                 self.err(path, f"{tid!r} is a reserved name")
             names_seen[tid] = path
@@ -210,7 +240,7 @@ class _Checker:
             self.source(f"{path}.source", t.source)
         for fid in self.rs.flags:
             if not ID_RE.match(fid):
-                self.err(f"flags.{fid}", f"{fid!r} is not a valid id")
+                self.err(f"flags.{fid}", f"{fid!r} is not a valid id" + _ID_RULE)
 
     def derived(self) -> None:
         # Parse all first, then type them in dependency order (cycles are errors).
@@ -224,36 +254,92 @@ class _Checker:
                 parsed[did] = expr.parse(d.value)
             except ExpressionError as e:
                 self.err(f"{path}.value", e.message, e.hint)
+        # Depth-first in dependency order with an explicit stack: a chain of any length cannot exhaust
+        # Python's own (a derived value reading the next, 400 deep, once did).
         state: dict[str, int] = {}
-
-        def visit(name: str, stack: list[str]) -> None:
-            if state.get(name) == 2:
-                return
-            if state.get(name) == 1:
-                self.err(f"derived.{name}.value", "cycle in derived formulas: " + " → ".join([*stack, name]))
-                raise _Cycle
-            state[name] = 1
-            for dep in expr.names(parsed[name]):
-                if dep in parsed:
-                    visit(dep, [*stack, name])
-            try:
-                typ = expr.check_names(parsed[name], self.known_types, self._name_hint)
-                self.derived_types[name] = typ
-                self.derived_trees[name] = parsed[name]
-            except ExpressionError as e:
-                self.err(f"derived.{name}.value", e.message, e.hint)
-                self.derived_types[name] = NUM
-            state[name] = 2
-
-        for name in parsed:
-            try:
-                visit(name, [])
-            except _Cycle:
+        for root in parsed:
+            if state.get(root):
+                continue
+            state[root] = 1
+            trail = [root]
+            stack = [iter(expr.names(parsed[root]))]
+            cycle = False
+            while stack:
+                dep = next(stack[-1], None)
+                if dep is None:
+                    stack.pop()
+                    self._type_derived(trail.pop(), parsed)
+                    continue
+                if dep not in parsed or state.get(dep) == 2:
+                    continue
+                if state.get(dep) == 1:
+                    self.err(f"derived.{trail[-1]}.value", "cycle in derived formulas: " + " → ".join([*trail, dep]))
+                    cycle = True
+                    break
+                state[dep] = 1
+                trail.append(dep)
+                stack.append(iter(expr.names(parsed[dep])))
+            if cycle:
                 for n in parsed:
                     if state.get(n) == 1:
                         state[n] = 2
                         self.derived_types.setdefault(n, NUM)
+            else:
+                state[root] = 2
+            for n in trail:
+                state[n] = 2
         self.symbols = build_symbols(self.rs, self.derived_types)
+
+    def _type_derived(self, name: str, parsed: dict[str, Node]) -> None:
+        """Type one derived value (its dependencies are typed already) and bound its inlined size."""
+        node = parsed[name]
+        path = f"derived.{name}.value"
+        try:
+            typ = expr.check_names(node, self.known_types, self._name_hint)
+            self.derived_types[name] = typ
+            self.derived_trees[name] = node
+        except ExpressionError as e:
+            self.err(path, e.message, e.hint)
+            self.derived_types[name] = NUM
+        chain = 1 + max((self.derived_chain.get(d, 0) for d in expr.names(node) if d in parsed), default=0)
+        self.derived_chain[name] = min(chain, MAX_DERIVED_DEPTH + 1)
+        over_before = any(self.derived_over.get(d) for d in expr.names(node) if d in parsed)
+        nodes, depth = self.inlined(node)
+        self.derived_size[name] = (nodes, depth)
+        over = chain > MAX_DERIVED_DEPTH or nodes > MAX_INLINED_NODES or depth > MAX_INLINED_DEPTH
+        self.derived_over[name] = over
+        if over and not over_before:  # report the first value over a limit, not every one built on it
+            self.err(path, self._too_big(nodes, depth, chain))
+
+    def _too_big(self, nodes: int, depth: int, chain: int = 0) -> str:
+        if chain > MAX_DERIVED_DEPTH:
+            return (f"derived values read derived values more than {MAX_DERIVED_DEPTH} deep here "
+                    f"(the limit is {MAX_DERIVED_DEPTH})")
+        if nodes > MAX_INLINED_NODES:
+            return (f"with the derived values it reads written out, this has more than {MAX_INLINED_NODES} parts "
+                    f"(the limit is {MAX_INLINED_NODES}): read fewer derived values, or each fewer times")
+        return (f"with the derived values it reads written out, this is nested {depth} deep "
+                f"(the limit is {MAX_INLINED_DEPTH})")
+
+    def inlined(self, node: Node) -> tuple[int, int]:
+        """The parts and nesting depth of ``node`` with every derived value it reads written out in full
+        (as the compiler inlines them), from the sizes of the derived values already known; capped just
+        over the limits, so a bomb's 2**40 is never counted out."""
+        nodes, depth = 0, 0
+        stack: list[tuple[Node, int]] = [(node, 1)]
+        while stack:
+            n, d = stack.pop()
+            if isinstance(n, expr.Name) and n.name in self.derived_size:
+                dn, dd = self.derived_size[n.name]
+                nodes += dn
+                depth = max(depth, d - 1 + dd)
+            else:
+                nodes += 1
+                depth = max(depth, d)
+                stack.extend((c, d + 1) for c in _children(n))
+            if nodes > MAX_INLINED_NODES:
+                return MAX_INLINED_NODES + 1, depth
+        return nodes, depth
 
     def effect_list(self, path: str, effects: Iterable[schema.Effect]) -> None:
         for i, e in enumerate(effects):
@@ -295,7 +381,7 @@ class _Checker:
             if not it.id:
                 continue
             if not ID_RE.match(it.id):
-                self.err(f"{kind}[{i}].id", f"{it.id!r} is not a valid id (letters, digits and _)")
+                self.err(f"{kind}[{i}].id", f"{it.id!r} is not a valid id" + _ID_RULE)
             if it.id in seen:
                 self.err(f"{kind}[{i}].id", f"duplicate id {it.id!r}")
             seen.add(it.id)
@@ -331,8 +417,8 @@ class _Checker:
                             self.err(f"{path}.to[{j}]", "an actor cannot propose to itself")
                         elif not self.rs.actors[party].playable:
                             self.warn(f"{path}.to[{j}]", f"{party} is not playable; only AI agents will answer")
-                if m.expires < 1:
-                    self.err(f"{path}.expires", "must be 1 or more")
+                if m.expires < 1 or m.expires > MAX_EXPIRES:
+                    self.err(f"{path}.expires", f"must be from 1 to {MAX_EXPIRES} turns")
                 for gen in response_ids(m.id):
                     if gen in ids:
                         self.err(f"{path}.id", f"the generated response {gen!r} clashes with a move of that id")
@@ -437,8 +523,18 @@ class _Checker:
                     self.warn(f"resources.{rid}", f"{name} is never changed by any flow, move or event")
 
 
-class _Cycle(Exception):
-    pass
+def _children(n: Node) -> tuple[Node, ...]:
+    if isinstance(n, expr.Unary):
+        return (n.operand,)
+    if isinstance(n, expr.Bin):
+        return (n.left, n.right)
+    if isinstance(n, expr.BoolOp | expr.Call):
+        return n.values if isinstance(n, expr.BoolOp) else n.args
+    if isinstance(n, expr.Compare):
+        return (n.left, *n.rights)
+    if isinstance(n, expr.IfExp):
+        return (n.test, n.body, n.orelse)
+    return ()
 
 
 _BOUNDARY = re.compile(r"[.\[]")

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ast
 import difflib
+import math
 from collections.abc import Callable, Iterable, Mapping
 from typing import Literal
 
@@ -144,6 +145,11 @@ def parse(text: str) -> Node:
         raise ExpressionError(f"expression is {len(text)} characters long; the limit is {MAX_LENGTH}")
     if not text.strip():
         raise ExpressionError("expression is empty")
+    if not text.isascii():
+        # Python folds look-alike letters (NFKC: 'ｔｕｒｎ' reads as 'turn'); the language does not.
+        col = next(i for i, ch in enumerate(text) if not ch.isascii())
+        raise ExpressionError(f"non-ASCII character {text[col]!r}: names, numbers and operators are ASCII only "
+                              "(letters a-z, digits and _)", col)
     # Nesting depth in characters bounds the parser's own recursion before ast sees it.
     depth = 0
     for ch in text:
@@ -182,6 +188,8 @@ class _Builder:
             if isinstance(v, int | float) and not isinstance(v, complex):
                 if isinstance(v, int) and abs(v) > 2**53:
                     raise ExpressionError("integer constant too large", col)
+                if not math.isfinite(v):
+                    raise ExpressionError("number too large: it is infinite as a 64-bit float (the limit is about 1.8e308)", col)
                 return Const(float(v), col)
             raise ExpressionError(f"only numbers, true and false are allowed as constants, not {v!r}", col)
         if isinstance(n, ast.Name):
@@ -215,7 +223,7 @@ class _Builder:
                     raise ExpressionError("the exponent of ** must be a constant (use exp() and log())", col)
                 assert isinstance(exp.value, int | float)
                 value = sign * exp.value
-                if value != int(value) or abs(value) > MAX_EXPONENT:
+                if not math.isfinite(value) or value != int(value) or abs(value) > MAX_EXPONENT:
                     raise ExpressionError(
                         f"the exponent of ** must be a whole number from -{MAX_EXPONENT} to {MAX_EXPONENT}", col
                     )

@@ -8,6 +8,7 @@ the line; nothing here raises anything but ``RulesetError``.
 from __future__ import annotations
 
 import copy
+import math
 import re
 import tomllib
 from collections.abc import Mapping, Sequence
@@ -22,6 +23,11 @@ from endgame_game.rules.expr import did_you_mean
 from endgame_game.rules.lines import find_line
 
 MAX_FILE_BYTES = 2_000_000
+MAX_NESTING = 32
+"""Tables and arrays nested deeper than this are refused (no ruleset needs more than a few levels)."""
+MAX_TURNS = 1000
+MAX_REF_CHARS = 1024
+"""An ``extends`` (or a ruleset named on the command line) longer than this is refused before any look-up."""
 ARRAY_TABLES = ("moves", "flows", "thresholds", "events", "endings")
 
 
@@ -58,7 +64,7 @@ def parse_toml(text: str, file: str) -> dict[str, Any]:
     if len(text) > MAX_FILE_BYTES:
         raise RulesetError([Issue("", f"file is {len(text)} characters; the limit is {MAX_FILE_BYTES}", file=file)])
     try:
-        return tomllib.loads(text)
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         m = re.search(r"\(at line (\d+), column (\d+)\)", str(e))
         line = int(m.group(1)) if m else None
@@ -66,6 +72,26 @@ def parse_toml(text: str, file: str) -> dict[str, Any]:
         raise RulesetError([Issue("", f"not valid TOML: {msg}", file=file, line=line)]) from None
     except (RecursionError, MemoryError) as e:
         raise RulesetError([Issue("", f"not valid TOML: {type(e).__name__}", file=file)]) from None
+    deep = _too_deep(data, MAX_NESTING)
+    if deep is not None:
+        raise RulesetError([Issue(deep, f"tables and arrays are nested deeper than {MAX_NESTING} levels", file=file,
+                                  line=find_line(text, deep))])
+    return data
+
+
+def _too_deep(data: Any, limit: int) -> str | None:
+    """The key path of the first value nested deeper than ``limit`` levels, or None (iterative: a deep
+    document cannot exhaust the stack here)."""
+    stack: list[tuple[Any, str, int]] = [(data, "", 0)]
+    while stack:
+        node, path, depth = stack.pop()
+        if depth > limit:
+            return path or "<top>"
+        if isinstance(node, dict):
+            stack.extend((v, f"{path}.{k}" if path else str(k), depth + 1) for k, v in node.items())
+        elif isinstance(node, list):
+            stack.extend((v, f"{path}[{i}]", depth + 1) for i, v in enumerate(node))
+    return None
 
 
 def raw_from_texts(files: Sequence[tuple[str, str]]) -> RawRuleset:
@@ -101,10 +127,10 @@ def merge(base: dict[str, Any], child: dict[str, Any], file: str = "") -> dict[s
             continue
         if key in ARRAY_TABLES:
             items = [copy.deepcopy(x) for x in _by_id(out.get(key, []), key, file)]
-            index = {x.get("id"): i for i, x in enumerate(items) if isinstance(x, dict) and x.get("id")}
+            index = {x.get("id"): i for i, x in enumerate(items) if isinstance(x, dict) and _is_id(x.get("id"))}
             for entry in _by_id(value, key, file):
                 eid = entry.get("id") if isinstance(entry, dict) else None
-                if eid and eid in index:
+                if _is_id(eid) and eid in index:
                     items[index[eid]] = _merge_tables(items[index[eid]], entry)
                 else:
                     items.append(copy.deepcopy(entry))
@@ -119,15 +145,26 @@ def merge(base: dict[str, Any], child: dict[str, Any], file: str = "") -> dict[s
             if key not in ARRAY_TABLES or not isinstance(ids, list):
                 issues.append(Issue(f"remove.{key}", "can only remove ids from " + ", ".join(ARRAY_TABLES), file=file))
                 continue
-            present = {x.get("id") for x in out.get(key, []) if isinstance(x, dict)}
-            for rid in ids:
-                if rid not in present:
+            present = {x.get("id") for x in out.get(key, []) if isinstance(x, dict) and _is_id(x.get("id"))}
+            for j, rid in enumerate(ids):
+                if not _is_id(rid):
+                    issues.append(Issue(f"remove.{key}[{j}]", f"expected the id of a {key[:-1]} (text), got {type(rid).__name__}",
+                                        file=file))
+                elif rid not in present:
                     issues.append(Issue(f"remove.{key}", f"the base has no {key[:-1]} {rid!r}", file=file,
                                         hint=did_you_mean(str(rid), [p for p in present if p])))
-            out[key] = [x for x in out.get(key, []) if not (isinstance(x, dict) and x.get("id") in ids)]
+            drop = {rid for rid in ids if _is_id(rid)}
+            out[key] = [x for x in out.get(key, []) if not (isinstance(x, dict) and _is_id(x.get("id")) and x.get("id") in drop)]
         if issues:
             raise RulesetError(issues)
+    elif "remove" in child:
+        raise RulesetError([Issue("remove", "must be a table like [remove] events = [\"id\"]", file=file)])
     return out
+
+
+def _is_id(v: Any) -> bool:
+    """An id that can key a merge: non-empty text (a list or table given as an id is reported by the checks)."""
+    return isinstance(v, str) and bool(v)
 
 
 def _merge_tables(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
@@ -186,17 +223,25 @@ def apply_overrides(raw: RawRuleset, overrides: Mapping[str, Any]) -> RawRuleset
             if parts[1] not in params:
                 issues.append(Issue(key, "no such parameter", hint=did_you_mean(parts[1], params)))
                 continue
+            if not isinstance(params[parts[1]], dict):
+                issues.append(Issue(key, f"params.{parts[1]} is not a parameter table ([params.{parts[1]}] with a value)"))
+                continue
             num = _number(value)
-            if num is None:
-                issues.append(Issue(key, f"needs a number, got {value!r}"))
+            if num is None or not math.isfinite(num):
+                what = "a finite number" if num is not None else "a number"
+                issues.append(Issue(key, f"needs {what}, got {value!r} (--set {key}={value})"))
                 continue
             params[parts[1]]["value"] = num
         elif key == "ruleset.max_turns":
             num = _number(value)
-            if num is None or num != int(num) or num < 1:
-                issues.append(Issue(key, f"needs a whole number of turns, got {value!r}"))
+            if num is None or not math.isfinite(num) or num != int(num) or not 1 <= num <= MAX_TURNS:
+                issues.append(Issue(key, f"needs a whole number of turns from 1 to {MAX_TURNS}, got {value!r} "
+                                         f"(--set {key}={value})"))
                 continue
-            data.setdefault("ruleset", {})["max_turns"] = int(num)
+            if not isinstance(data.get("ruleset"), dict):
+                issues.append(Issue(key, "the ruleset has no [ruleset] table to set it in"))
+                continue
+            data["ruleset"]["max_turns"] = int(num)
         else:
             issues.append(Issue(key, "can only set params.<id> or ruleset.max_turns"))
     if issues:
@@ -207,11 +252,11 @@ def apply_overrides(raw: RawRuleset, overrides: Mapping[str, Any]) -> RawRuleset
 def _number(value: Any) -> float | None:
     if isinstance(value, bool):
         return None
-    if isinstance(value, int | float):
-        return float(value)
     try:
+        if isinstance(value, int | float):
+            return float(value)
         return float(str(value))
-    except ValueError:
+    except (ValueError, OverflowError):
         return None
 
 

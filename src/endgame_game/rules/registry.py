@@ -10,7 +10,7 @@ import attrs
 from endgame_game.errors import Issue, RulesetError
 from endgame_game.files import FileRefused, read_limited
 from endgame_game.rules.expr import did_you_mean
-from endgame_game.rules.loader import MAX_FILE_BYTES
+from endgame_game.rules.loader import MAX_FILE_BYTES, MAX_REF_CHARS
 
 
 @attrs.frozen
@@ -52,6 +52,17 @@ def search_dirs(relative_to: Path | None = None) -> list[tuple[Path, bool]]:
 
 def find_ruleset(ref: str, relative_to: Path | None = None) -> Path:
     """Resolve a ruleset reference (a path, or an id like ``endgame-2024``) to a file."""
+    if len(ref) > MAX_REF_CHARS or "\x00" in ref:
+        what = f"is {len(ref)} characters long; the limit is {MAX_REF_CHARS}" if len(ref) > MAX_REF_CHARS else "holds a NUL character"
+        raise RulesetError([Issue("", f"the ruleset name {what}")])
+    try:
+        return _find(ref, relative_to)
+    except (OSError, ValueError) as e:  # a name the file system refuses (too long a part, …)
+        reason = e.strerror if isinstance(e, OSError) and e.strerror else str(e)
+        raise RulesetError([Issue("", f"no ruleset {ref[:80]!r}: not a usable file name ({reason})")]) from None
+
+
+def _find(ref: str, relative_to: Path | None) -> Path:
     p = Path(ref)
     if p.suffix == ".toml" and p.exists():  # not only a regular file: reading it says why a FIFO or folder is refused
         return p
