@@ -226,3 +226,43 @@ def test_many_slots_reading_a_big_derived_value_are_bounded_in_total():
     errs = _errors(text)
     hit = [i for i in errs if str(check_mod.MAX_TOTAL_INLINED) in i.message]
     assert len(hit) == 1 and hit[0].path.startswith("flows[") and hit[0].line, errs
+
+
+@pytest.mark.parametrize(("old", "new", "path"), [
+    ("value = 5.0\nmin = 0.0", "value = nan\nmin = 0.0", "params.growth.value"),
+    ("max = 20.0", "max = inf", "params.growth.max"),
+    ("max = 500", "max = -inf", "resources.men.max"),
+    ("at = 2", "at = nan", "thresholds[0].at"),
+    ("weight = 3", "weight = inf", "doctrines.red.hawk.rules[0].weight"),
+    ('chance = "0.5"', "chance = nan", "events[0].chance"),
+    ('cost = { "red.ammo" = 10 }', 'cost = { "red.ammo" = -1e999 }', "moves[0].cost.red.ammo"),
+    ('initial = { red = 30 }', 'initial = { red = inf }', "resources.ammo.initial.red"),
+])
+def test_nan_and_inf_numbers_are_refused_with_their_key_path(old, new, path):
+    assert old in MINI_TEXT
+    errs = _errors(MINI_TEXT.replace(old, new, 1))
+    hit = [i for i in errs if i.path == path]
+    assert hit and hit[0].line, errs
+
+
+def test_a_cost_that_evaluates_to_nan_is_named_when_it_is_paid():
+    from endgame_game.engine import CompiledModel, Game
+    from endgame_game.errors import EvaluationError
+
+    text = MINI_TEXT.replace('cost = { "red.ammo" = 10 }', 'cost = { "red.ammo" = "-exp(1000)" }')
+    checked = check_texts([("x.toml", text)])
+    assert not checked.errors
+    g = Game(CompiledModel(checked, "x.toml", {}), seed=1)
+    with pytest.raises(EvaluationError, match=r"attack.*cost.*red\.ammo"):
+        g.submit("red", ["attack"])
+        g.step()
+
+
+def test_an_initial_value_that_evaluates_to_nan_names_its_key_path():
+    from endgame_game.engine import CompiledModel
+    from endgame_game.errors import EvaluationError
+
+    text = MINI_TEXT.replace("initial = { red = 30 }", 'initial = { red = "log(0) - log(0)" }')
+    checked = check_texts([("x.toml", text)])
+    with pytest.raises(EvaluationError, match=r"resources\.ammo\.initial\.red"):
+        CompiledModel(checked, "x.toml", {}).new_state()

@@ -343,7 +343,10 @@ class CompiledModel:
             for idx, fn in self.initial_values:
                 v = np.broadcast_to(np.asarray(fn(st), dtype=np.float64), (batch,))
                 if not np.all(np.isfinite(v)):
-                    raise EvaluationError(f"{self.symbols.values[idx]}: the initial value is not a finite number")
+                    name = self.symbols.values[idx]
+                    owner, _, rid = name.partition(".")
+                    where = f"resources.{rid}.initial.{owner}" if rid else f"tracks.{name}.initial"
+                    raise EvaluationError(f"{where}: the initial value of {name} is not a finite number")
                 st.values[:, idx] = np.clip(v, self.lo[idx], self.hi[idx])
             for t in self.thresholds:
                 st.armed[:, t.index] = ~np.broadcast_to(np.asarray(t.cond(st), dtype=bool), (batch,))

@@ -119,6 +119,10 @@ def step(model: CompiledModel, state: BatchState, orders: np.ndarray, log: bool 
                     tl.records.append(MoveTaken(turn, g, names[m.actor], m.id, m.label))
             for idx, fn in m.cost:
                 cost = np.broadcast_to(np.asarray(fn(st), dtype=np.float64), (r.B,))
+                if not np.isfinite(cost[col]).all():  # named here, not by the later flow it would break
+                    g = int(np.nonzero(col & ~np.isfinite(cost))[0][0])
+                    raise EvaluationError(f"move {m.id!r}: its cost of {model.symbols.values[idx]} gave {cost[g]} "
+                                          f"(game {int(st.games[g])}, turn {turn})")
                 old = st.values[:, idx].copy()
                 st.values[:, idx] = np.where(col, np.clip(old - cost, model.lo[idx], model.hi[idx]), old)
                 if log:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import functools
+import math
 import re
 import typing
 from typing import TYPE_CHECKING, Any
@@ -39,6 +40,8 @@ def _strict_converter() -> cattrs.Converter:
     def s_float(v: Any, _: Any) -> float:
         if type(v) not in (int, float):
             raise TypeError(f"expected a number, got {describe_value(v)}")
+        if not math.isfinite(v):
+            raise TypeError(f"expected a finite number, got {v!r}")
         return float(v)
 
     def s_bool(v: Any, _: Any) -> bool:
