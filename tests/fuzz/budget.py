@@ -1,0 +1,25 @@
+"""How long the fuzzers run, and what they saw.
+
+In a normal run (CI) each fuzzer tries a few dozen cases (seconds). ``pytest -m slow tests/fuzz`` runs
+them longer (``FUZZ_EXAMPLES``, default 1500 cases each); the counts are printed at the end of the run.
+"""
+
+from __future__ import annotations
+
+import collections
+import os
+
+LONG = False  # set by tests/fuzz/conftest.py when the run selects slow tests
+COUNTS: dict[str, collections.Counter[str]] = collections.defaultdict(collections.Counter)
+
+
+def examples(ci: int) -> int:
+    """Cases a fuzzer tries: ``ci`` in a normal run, FUZZ_EXAMPLES (default 1500) in a slow one."""
+    if LONG:
+        return int(os.environ.get("FUZZ_EXAMPLES", "1500"))
+    return ci
+
+
+def count(fuzzer: str, outcome: str) -> None:
+    COUNTS[fuzzer]["tried"] += 1
+    COUNTS[fuzzer][outcome] += 1
