@@ -159,3 +159,18 @@ def test_cli_commands_refuse_a_fifo_quickly(tmp_path: Path) -> None:
         assert out.returncode != 0, cmd
         assert "Traceback" not in out.stderr, out.stderr
         assert "pipe" in out.stderr, (cmd, out.stderr)
+
+
+def test_a_deeply_nested_file_in_local_rulesets_does_not_break_the_list(tmp_path: Path) -> None:
+    local = tmp_path / "rulesets"
+    local.mkdir()
+    shutil.copy(MINI, local / "mini.toml")
+    (local / "deep.toml").write_text("x = " + "[" * 100_000 + "]" * 100_000 + "\n")
+    (local / "deep2.toml").write_text("[" + ".".join(f"t{i}" for i in range(3000)) + "]\n")
+    out = subprocess.run([sys.executable, "-m", "endgame_game", "rulesets"], capture_output=True, text=True,
+                         cwd=tmp_path, timeout=120)
+    assert out.returncode == 0 and "Traceback" not in out.stderr, out.stderr
+    assert "mini" in out.stdout
+    out = subprocess.run([sys.executable, "-m", "endgame_game", "check", "deep"], capture_output=True, text=True,
+                         cwd=tmp_path, timeout=120)
+    assert out.returncode != 0 and "Traceback" not in out.stderr, out.stderr

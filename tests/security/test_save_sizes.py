@@ -102,3 +102,17 @@ def test_other_state_counters_are_range_checked(tmp_path, good, name, value, pat
     with pytest.raises(SaveError, match=pattern) as e:
         load_game(_write(tmp_path, doc))
     assert "unexpected" not in str(e.value)
+
+
+def test_a_save_embedding_the_inlining_bomb_is_refused_quickly(tmp_path, good):
+    """The audit's 2 KB ruleset that compiled for minutes, embedded in a save (re-hashed): refused by check."""
+    from endgame_game.saves.format import ruleset_hash
+
+    doc = tomllib.loads(tomli_w.dumps(good))
+    text = doc["ruleset_files"][0]["text"]
+    chain = "".join(f'[derived.d{i}]\nvalue = "{"red.men" if i == 0 else f"d{i - 1} + d{i - 1}"}"\n' for i in range(40))
+    doc["ruleset_files"][0]["text"] = text + chain
+    doc["header"]["ruleset_sha256"] = ruleset_hash([f["text"] for f in doc["ruleset_files"]])
+    with pytest.raises(SaveError, match="ruleset_files.*parts") as e:
+        load_game(_write(tmp_path, doc))
+    assert "unexpected" not in str(e.value)
