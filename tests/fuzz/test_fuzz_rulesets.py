@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from endgame_game.engine import CompiledModel, Game
 from endgame_game.errors import EndgameError, RulesetError
 from endgame_game.rules import check_file
-from tests.fuzz import budget
+from tests.fuzz import budget, key_paths
 
 TEST_RULESETS = Path(__file__).resolve().parents[1] / "rulesets"
 MINI = TEST_RULESETS / "mini.toml"
@@ -41,21 +41,6 @@ ODD_EXTENDS = ["", "mini.toml", "v.toml", "nope", "a" * 3000, "x/" * 600 + "y.to
                "mini", "\x00", "rulesets/../mini.toml"]
 
 
-def _paths(d: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    out = []
-    if isinstance(d, dict):
-        for k, v in d.items():
-            out.append((*prefix, k))
-            out += _paths(v, (*prefix, k))
-    elif isinstance(d, list):
-        for i, v in enumerate(d):
-            out.append((*prefix, i))
-            out += _paths(v, (*prefix, i))
-    return out
-
-
-ALL_PATHS = _paths(BASE)
-
 
 def _nest(depth: int, leaf: Any) -> Any:
     v = leaf
@@ -68,7 +53,7 @@ def _nest(depth: int, leaf: Any) -> Any:
 def mutations(draw: Any) -> dict[str, Any]:
     doc = copy.deepcopy(BASE)
     for _ in range(draw(st.integers(1, 4))):
-        paths = _paths(doc)
+        paths = key_paths(doc)
         if not paths:
             break
         path = draw(st.sampled_from(paths))

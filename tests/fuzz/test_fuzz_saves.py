@@ -24,7 +24,7 @@ from endgame_game.errors import EndgameError, SaveError
 from endgame_game.saves import load_game, save_game
 from endgame_game.saves.format import body_hash
 from endgame_game.tui.session import load_session
-from tests.fuzz import budget
+from tests.fuzz import budget, key_paths
 
 MINI = Path(__file__).resolve().parents[1] / "rulesets" / "mini.toml"
 _DIR = Path(tempfile.mkdtemp(prefix="savefuzz-"))
@@ -51,20 +51,7 @@ GOOD = _good()
 DOC = tomllib.loads(GOOD.decode())
 
 
-def _paths(d: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    out = []
-    if isinstance(d, dict):
-        for k, v in d.items():
-            out.append((*prefix, k))
-            out += _paths(v, (*prefix, k))
-    elif isinstance(d, list):
-        for i, v in enumerate(d):
-            out.append((*prefix, i))
-            out += _paths(v, (*prefix, i))
-    return out
-
-
-FIELDS = [p for p in _paths(DOC) if p[0] != "body_sha256"]
+FIELDS = [p for p in key_paths(DOC) if p[0] != "body_sha256"]
 SPECS = ["os:system", "subprocess:Popen", f"{MARKER_MODULE}:Agent", "builtins:eval", "endgame_game.rl:RandomAgent",
          "pkg.mod:Attr", "lookahead:1:100000", "doctrine:../../x", "random:1:2:3", "", ":", "a" * 5000]
 
