@@ -39,9 +39,9 @@ def run(args: argparse.Namespace) -> int:
     if args.stakes:
         from endgame_game.batch.stakes import doctrine_vs_random, format_stakes, stakes
 
-        rep = stakes(args.ruleset, args.games, seed=args.seed, overrides=overrides(args))
+        st = stakes(args.ruleset, args.games, seed=args.seed, overrides=overrides(args))
         paired = doctrine_vs_random(args.ruleset, args.games, seed=args.seed, overrides=overrides(args))
-        print(format_stakes(rep, paired))
+        print(format_stakes(st, paired))
         return 0
     from endgame_game.batch.sensitivity import format_tornado, plot_tornado, sensitivity
 
