@@ -293,3 +293,64 @@ def test_the_lookahead_no_longer_takes_a_former_exploit(role: str, move: str) ->
     game = Game(model, seed=11, batch=24, log=False, history=False)
     run_games(game, agents_for(model, {role: "lookahead:1"}), validate=False)
     assert game.state.taken[:, model.move_ids.index(move)].mean() <= 0.25
+
+
+# -- Neutral texts ----------------------------------------------------------------------------------------
+
+INVENTED_OR_ASSERTED = (
+    "offers Hungary as a guarantor",  # invented: no such offer is on record
+    "the essay expects from",  # a move described as what the essay expects, not what it argues
+    "The essay's expected outcome",
+    "by the essay's reading, distrusts",  # the essay does not make the Minsk claim
+    "fell on 6 November over",  # the cause of the German coalition's fall is contested
+)
+# A sentence that names one of these contested claims must say whose claim it is.
+CONTESTED = ("Minsk", "debt brake", "guarantor", "air supply", "reckless", "globally inadequate", "red line",
+             "'new realities'", "rearm")
+ATTRIBUTION = ("argue", "says", "say ", "said", "report", "according to", "claim", "cite", "calls", "call ",
+               "called", "believe", "view", "fear", "expect", "source essay", "the essay", "reading", "named by",
+               "(", "declared", "blamed", "warn", "doubt", "stress")
+
+
+def _texts() -> list[tuple[str, str]]:
+    data = raw(BASE)
+    out: list[tuple[str, str]] = [("ruleset.description", data["ruleset"]["description"])]
+    for aid, a in data["actors"].items():
+        out += [(f"actors.{aid}.summary", a.get("summary", "")), (f"actors.{aid}.briefing", a.get("briefing", ""))]
+    for key in ("moves", "events", "thresholds", "endings"):
+        for item in data[key]:
+            for field in ("label", "summary", "text"):
+                if field in item:
+                    out.append((f"{key}.{item['id']}.{field}", item[field]))
+    for pid, p in data["params"].items():
+        out.append((f"params.{pid}.doc", p.get("doc", "")))
+    for role, s in data["scores"].items():
+        out.append((f"scores.{role}.stakes", s.get("stakes", "")))
+    return out
+
+
+def test_no_text_asserts_an_invented_or_contested_claim() -> None:
+    for where, text in _texts():
+        flat = " ".join(text.split())
+        for phrase in INVENTED_OR_ASSERTED:
+            assert phrase not in flat, f"{where}: {phrase!r}"
+
+
+def test_every_contested_claim_in_the_texts_is_attributed() -> None:
+    import re
+
+    checked = 0
+    for where, text in _texts():
+        for sentence in re.split(r"(?<=[.!?])\s+", " ".join(text.split())):
+            if any(c in sentence for c in CONTESTED):
+                checked += 1
+                assert any(w in sentence for w in ATTRIBUTION), f"{where}: unattributed: {sentence!r}"
+    assert checked >= 10  # the check reads real sentences
+
+
+def test_every_role_states_its_stakes_and_outcome_rule() -> None:
+    model = CompiledModel.load(BASE)
+    for role in PLAYABLE:
+        s = model.ruleset.scores[role]
+        assert s.win and s.lose and "Win:" in s.stakes and "Loss:" in s.stakes
+        assert "**Your stakes.**" in model.ruleset.actors[role].briefing
