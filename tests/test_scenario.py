@@ -10,10 +10,13 @@ from __future__ import annotations
 import tomllib
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from endgame_game.batch.coverage import coverage
 from endgame_game.cli import main
+from endgame_game.engine.api import Game
+from endgame_game.engine.model import CompiledModel
 from endgame_game.rules import check_file
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -93,7 +96,7 @@ def test_briefings_summaries_and_debriefs() -> None:
     for a in PLAYABLE:
         actor = d["actors"][a]
         words = len(actor["briefing"].split())
-        assert 250 <= words <= 400, f"{a}'s briefing has {words} words"
+        assert 250 <= words <= 500, f"{a}'s briefing has {words} words"  # incl. the stakes paragraph
         assert actor["summary"] and "\n" not in actor["summary"]
         assert "believe" in actor["briefing"], f"{a}'s briefing must say what the others believe"
     for e in d["endings"]:
@@ -176,10 +179,14 @@ def test_more_ukrainian_recruits_mean_fewer_collapses() -> None:
 
 
 def test_a_longer_manpower_horizon_means_fewer_manpower_collapses() -> None:
-    # A smaller effect than the others (about 6 points), so more games.
-    short = coverage(BASE, 600, seed=22, overrides={"params.ua_manpower_months": 6})
-    long = coverage(BASE, 600, seed=22, overrides={"params.ua_manpower_months": 12})
-    assert long.share("collapse_manpower", "german_model") + 0.04 < short.share("collapse_manpower", "german_model")
+    # A smaller effect than the others (about 3 points, since a reform can refill the pool), so paired games:
+    # the same 600 games at 6 and at 12 months (common random numbers), and the whole interval below zero.
+    from endgame_game.batch.sensitivity import sensitivity
+
+    rep = sensitivity(BASE, games=600, seed=22, params=["ua_manpower_months"])
+    eff = rep.params[0].endings["collapse_manpower"]
+    assert (rep.params[0].low, rep.params[0].high) == (6.0, 12.0)
+    assert eff.hi < 0, eff
 
 
 def test_an_aid_cut_off_brings_kyivs_exhaustion_earlier(tmp_path: Path) -> None:
@@ -204,3 +211,146 @@ def test_authorising_deep_strikes_raises_escalation(tmp_path: Path) -> None:
     assert r_on.results["escalation"].mean() > r_off.results["escalation"].mean() + 0.4
     assert r_on.thresholds["western_assets_targets"] > r_off.thresholds["western_assets_targets"] + 0.15 * GAMES
     assert r_on.share("direct_war") > r_off.share("direct_war")
+
+
+# -- Exploits a lookahead player found in the first edition, closed --------------------------------------
+
+
+def _one_turn(orders: dict[str, list[str]], batch: int = 64, seed: int = 7, **set_values: float) -> Game:
+    model = CompiledModel.load(BASE)
+    game = Game(model, seed=seed, batch=batch, log=False, history=False)
+    for role, ids in orders.items():
+        game.submit(role, ids)
+    game.step()
+    return game
+
+
+def _v(game: Game, name: str) -> np.ndarray:
+    return game.state.values[:, game.model.value_index[name]]
+
+
+def test_fortify_cuts_losses_but_creates_no_troops() -> None:
+    # Same seed, same dice: fortifying can only save some of the month's losses, never add men.
+    base = _one_turn({})
+    fort = _one_turn({"kyiv": ["fortify"]})
+    saved = _v(fort, "kyiv.manpower") - _v(base, "kyiv.manpower")
+    assert np.all(saved > 0)
+    # The month's losses from attrition at the start (loss factor 1): fortify saves at most a quarter of them.
+    losses = base.model.ruleset.params["ua_casualties"].value
+    assert np.all(saved <= 0.25 * losses * 1.01)
+    assert not any(e.target == "kyiv.manpower" for m in fort.model.ruleset.moves if m.id == "fortify" for e in m.effects)
+
+
+def test_mediation_costs_brussels_will_instead_of_giving_it() -> None:
+    base = _one_turn({})
+    med = _one_turn({"brussels": ["mediate"]})
+    assert np.all(_v(med, "brussels.will") < _v(base, "brussels.will"))
+    assert np.all(_v(med, "brics_pressure") > _v(base, "brics_pressure"))  # what it buys: pressure on Moscow
+
+
+def test_an_occupation_plan_does_not_relabel_a_collapse_for_points() -> None:
+    model = CompiledModel.load(BASE)
+    g = Game(model, seed=0, batch=2, log=False, history=False)
+    idx = {e.id: i for i, e in enumerate(model.endings)}
+    g.state.ending[:] = [idx["collapse_manpower"], idx["german_model"]]
+    g.state.end_turn[:] = 6
+    score = model.scores[model.actor_index["moscow"]](g.state)
+    # At the default burden the occupation is worth no more than the collapse itself...
+    assert score[1] <= score[0]
+    # ...and declaring it holds troops down every month after (a running cost).
+    garrison = [f for f in model.ruleset.flows if f.id == "occupation_garrison"]
+    assert garrison and garrison[0].when == "flags.occ_german"
+    played = _one_turn({}, batch=8)
+    plan = CompiledModel.load(BASE)
+    g2 = Game(plan, seed=7, batch=8, log=False, history=False)
+    g2.state.flags[:, plan.flag_index["occ_german"]] = True
+    g2.step()
+    assert np.all(_v(g2, "moscow.manpower") < _v(played, "moscow.manpower"))
+
+
+def test_washington_cannot_bank_a_supplemental_for_points() -> None:
+    model = CompiledModel.load(BASE)
+    g = Game(model, seed=0, batch=2, log=False, history=False)
+    g.state.values[1, model.value_index["washington.budget"]] += 60  # appropriated, never spent
+    score = model.scores[model.actor_index["washington"]](g.state)
+    assert score[0] == score[1]
+    # Spending counts against Washington; cutting Ukraine off risks the losses its rule names.
+    rule = model.ruleset.scores["washington"]
+    assert "us_spent" in rule.value and "ending.collapse_manpower" in (rule.lose or "")
+
+
+@pytest.mark.parametrize(("role", "move"), [
+    ("brussels", "mediate"),  # the first edition's lookahead mediated 6.8 times a game (free will)
+    ("washington", "supplemental"),  # 1.9 times (banked money counted in its score)
+    ("moscow", "occupation_plan"),  # in 62 % of games (relabelled a collapse for +5)
+])
+def test_the_lookahead_no_longer_takes_a_former_exploit(role: str, move: str) -> None:
+    # A depth-1 lookahead takes any move that pays at once; on the same 24 games it now leaves these alone.
+    from endgame_game.ai.play import run_games
+    from endgame_game.batch.stakes import agents_for
+
+    model = CompiledModel.load(BASE)
+    game = Game(model, seed=11, batch=24, log=False, history=False)
+    run_games(game, agents_for(model, {role: "lookahead:1"}), validate=False)
+    assert game.state.taken[:, model.move_ids.index(move)].mean() <= 0.25
+
+
+# -- Neutral texts ----------------------------------------------------------------------------------------
+
+INVENTED_OR_ASSERTED = (
+    "offers Hungary as a guarantor",  # invented: no such offer is on record
+    "the essay expects from",  # a move described as what the essay expects, not what it argues
+    "The essay's expected outcome",
+    "by the essay's reading, distrusts",  # the essay does not make the Minsk claim
+    "fell on 6 November over",  # the cause of the German coalition's fall is contested
+)
+# A sentence that names one of these contested claims must say whose claim it is.
+CONTESTED = ("Minsk", "debt brake", "guarantor", "air supply", "reckless", "globally inadequate", "red line",
+             "'new realities'", "rearm")
+ATTRIBUTION = ("argue", "says", "say ", "said", "report", "according to", "claim", "cite", "calls", "call ",
+               "called", "believe", "view", "fear", "expect", "source essay", "the essay", "reading", "named by",
+               "(", "declared", "blamed", "warn", "doubt", "stress")
+
+
+def _texts() -> list[tuple[str, str]]:
+    data = raw(BASE)
+    out: list[tuple[str, str]] = [("ruleset.description", data["ruleset"]["description"])]
+    for aid, a in data["actors"].items():
+        out += [(f"actors.{aid}.summary", a.get("summary", "")), (f"actors.{aid}.briefing", a.get("briefing", ""))]
+    for key in ("moves", "events", "thresholds", "endings"):
+        for item in data[key]:
+            for field in ("label", "summary", "text"):
+                if field in item:
+                    out.append((f"{key}.{item['id']}.{field}", item[field]))
+    for pid, p in data["params"].items():
+        out.append((f"params.{pid}.doc", p.get("doc", "")))
+    for role, s in data["scores"].items():
+        out.append((f"scores.{role}.stakes", s.get("stakes", "")))
+    return out
+
+
+def test_no_text_asserts_an_invented_or_contested_claim() -> None:
+    for where, text in _texts():
+        flat = " ".join(text.split())
+        for phrase in INVENTED_OR_ASSERTED:
+            assert phrase not in flat, f"{where}: {phrase!r}"
+
+
+def test_every_contested_claim_in_the_texts_is_attributed() -> None:
+    import re
+
+    checked = 0
+    for where, text in _texts():
+        for sentence in re.split(r"(?<=[.!?])\s+", " ".join(text.split())):
+            if any(c in sentence for c in CONTESTED):
+                checked += 1
+                assert any(w in sentence for w in ATTRIBUTION), f"{where}: unattributed: {sentence!r}"
+    assert checked >= 10  # the check reads real sentences
+
+
+def test_every_role_states_its_stakes_and_outcome_rule() -> None:
+    model = CompiledModel.load(BASE)
+    for role in PLAYABLE:
+        s = model.ruleset.scores[role]
+        assert s.win and s.lose and "Win:" in s.stakes and "Loss:" in s.stakes
+        assert "**Your stakes.**" in model.ruleset.actors[role].briefing

@@ -22,6 +22,7 @@ COMMANDS = (
     ("simulate", "simulate_cmd"),
     ("batch", "batch_cmd"),
     ("coverage", "coverage_cmd"),
+    ("sensitivity", "sensitivity_cmd"),
     ("replay", "replay_cmd"),
     ("report", "report_cmd"),
 )

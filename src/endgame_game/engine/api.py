@@ -224,6 +224,7 @@ class Game:
         for a, name in enumerate(self.model.actors):
             if a in self.model.scores:
                 out[f"score.{name}"] = st.scores[:, a].copy()
+        out.update({f"outcome.{role}": v for role, v in self.model.outcomes(st).items()})
         for j, name in enumerate(self.model.symbols.values):
             out[name] = st.values[:, j].copy()
         return out

@@ -243,6 +243,11 @@ class CompiledModel:
         self.ending_conds: list[Compiled | None] = [self._opt(f"endings[{i}].when") for i in range(len(rs.endings))]
         self.fallback = next(i for i, e in enumerate(rs.endings) if e.fallback)
         self.scores: dict[int, Compiled] = {self.actor_index[a]: self._c(f"scores.{a}.value") for a in rs.scores}
+        self.outcome_rules: dict[str, tuple[Compiled | None, Compiled | None]] = {
+            a: (self._opt(f"scores.{a}.win"), self._opt(f"scores.{a}.lose"))
+            for a, s in rs.scores.items() if s.win is not None or s.lose is not None
+        }
+        """Roles with a win/draw/loss rule: (win, lose) conditions (see ``outcomes``)."""
         self.doctrines: dict[str, dict[str, list[CRule]]] = {}
         for aid, docs in rs.doctrines.items():
             a = self.actor_index[aid]
@@ -264,6 +269,23 @@ class CompiledModel:
         self.intel_sites = np.array(
             [[site_key(f"intel/{obs}/{v}") for v in sy.values] for obs in self.actors], dtype=np.uint64
         ) if sy.values else np.zeros((len(self.actors), 0), dtype=np.uint64)
+
+    # -- outcomes --
+    def outcomes(self, state: BatchState) -> dict[str, np.ndarray]:
+        """Each ruled role's outcome per game: ``"win"``, ``"draw"``, ``"loss"``, or ``""`` while a game runs.
+
+        A role loses where its ``lose`` condition holds, else wins where its ``win`` holds, else draws;
+        the conditions are read on the final state (``ending.<id>`` names the ending reached).
+        """
+        out: dict[str, np.ndarray] = {}
+        ended = state.ended
+        for role, (win, lose) in self.outcome_rules.items():
+            with np.errstate(all="ignore"):
+                w = np.broadcast_to(np.asarray(win(state), dtype=bool), (state.batch,)) if win else np.zeros(state.batch, bool)
+                lo = np.broadcast_to(np.asarray(lose(state), dtype=bool), (state.batch,)) if lose else np.zeros(state.batch, bool)
+            res = np.where(lo, "loss", np.where(w, "win", "draw"))
+            out[role] = np.where(ended, res, "")
+        return out
 
     # -- what expressions read --
     def reads(self, paths: Iterable[str]) -> np.ndarray:

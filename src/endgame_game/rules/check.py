@@ -484,6 +484,8 @@ class _Checker:
         for aid, s in self.rs.scores.items():
             if self.ref(f"scores.{aid}", aid, self.rs.actors, "actor"):
                 self.expression(f"scores.{aid}.value", s.value, NUM, allow_random=False)
+                self.expression(f"scores.{aid}.win", s.win, BOOL, allow_random=False)
+                self.expression(f"scores.{aid}.lose", s.lose, BOOL, allow_random=False)
         for aid, a in self.rs.actors.items():
             if a.playable and aid not in self.rs.scores:
                 self.err("scores", f"playable actor {aid!r} has no score")

@@ -180,6 +180,9 @@ class Ending:
 class Score:
     value: Expr
     label: str = ""
+    win: Expr | None = None  # when the game has ended: a win for this role if this holds (and `lose` does not)
+    lose: Expr | None = None  # a loss if this holds; neither: a draw
+    stakes: str = ""  # what this role wants and fears, and its win/draw/loss rule in words (shown to players)
 
 
 @attrs.frozen

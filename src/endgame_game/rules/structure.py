@@ -165,7 +165,7 @@ def _normalise_exprs(data: dict[str, Any]) -> None:
     for d in values("derived"):
         fix(d, "value")
     for sc in values("scores"):
-        fix(sc, "value")
+        fix(sc, "value", "win", "lose")
     for m in items("moves"):
         fix(m, "requires", "accept_requires")
         fix_values(m, "cost")
