@@ -101,113 +101,143 @@ def step(model: CompiledModel, state: BatchState, orders: np.ndarray, log: bool 
         EvaluationError: a formula produced NaN or infinity where it was applied.
     """
     st = state
-    turn = st.turn
-    tl = TurnLog(turn)
+    tl = TurnLog(st.turn)
     r = _Resolver(model, st, tl if log else None)
     active = ~st.ended
     orders = np.asarray(orders, dtype=bool) & active[:, None]
-    names = model.actors
-
     with np.errstate(all="ignore"):
-        # 1. Orders: record them, pay costs (simultaneously), register answers to proposals.
-        for m in model.moves:
-            col = orders[:, m.slot]
-            if not col.any():
-                continue
-            if log:
-                for g in r._rows(col):
-                    tl.records.append(MoveTaken(turn, g, names[m.actor], m.id, m.label))
-            for idx, fn in m.cost:
-                cost = np.broadcast_to(np.asarray(fn(st), dtype=np.float64), (r.B,))
-                old = st.values[:, idx].copy()
-                st.values[:, idx] = np.where(col, np.clip(old - cost, model.lo[idx], model.hi[idx]), old)
-                if log:
-                    name = model.symbols.values[idx]
-                    for g in r._rows(col & (st.values[:, idx] != old)):
-                        tl.records.append(EffectApplied(turn, g, m.id, name, float(old[g]), float(st.values[g, idx])))
-            st.taken[:, m.slot] += col
-            if m.kind == "response":
-                st.answers[:, m.proposal, m.actor] = np.where(col, m.answer, st.answers[:, m.proposal, m.actor])
-
-        # 2. Phases.
+        _pay_orders(r, orders)
         for p in range(len(model.phases)):
-            for prop in model.proposals:
-                if prop.phase == p:
-                    _settle(model, r, prop.index, active)
-            for m in model.moves:
-                if m.phase != p or m.kind == "response":
-                    continue
-                col = orders[:, m.slot]
-                if not col.any():
-                    continue
-                r.apply(m.effects, col, m.id)
-                if m.kind == "proposal":
-                    st.pending[:, m.proposal] = np.where(col, turn, st.pending[:, m.proposal])
-                    st.answers[:, m.proposal, :] = np.where(col[:, None], 0, st.answers[:, m.proposal, :])
-                    if log:
-                        for g in r._rows(col):
-                            tl.records.append(ProposalRecord(turn, g, m.id, m.label, "made", names[m.actor]))
-            for f in model.flows:
-                if f.phase == p:
-                    r.apply_one(f.effect, active, f.id)
-            for t in model.thresholds:
-                if t.phase != p:
-                    continue
-                now = r.cond(t.cond, np.ones(r.B, dtype=bool))
-                fire = now & st.armed[:, t.index] & active
-                if t.once:
-                    fire &= st.crossed[:, t.index] == 0
-                st.armed[:, t.index] = np.where(active, ~now, st.armed[:, t.index])
-                if fire.any():
-                    st.crossed[:, t.index] += fire
-                    if log:
-                        for g in r._rows(fire):
-                            tl.records.append(ThresholdCrossed(turn, g, t.id, t.label, t.text))
-                    r.apply(t.effects, fire, t.id)
-            for ev in model.events:
-                if ev.phase != p:
-                    continue
-                fire = active if ev.when is None else r.cond(ev.when, active)
-                if ev.once:
-                    fire = fire & (st.fired[:, ev.index] == 0)
-                if not fire.any():
-                    continue
-                fire = fire & (np.broadcast_to(np.asarray(st.uniform(_event_site(ev.index), 0)), (r.B,))
-                               < np.broadcast_to(np.asarray(ev.chance(st), dtype=np.float64), (r.B,)))
-                if fire.any():
-                    st.fired[:, ev.index] += fire
-                    if log:
-                        for g in r._rows(fire):
-                            tl.records.append(EventFired(turn, g, ev.id, ev.label, ev.text))
-                    r.apply(ev.effects, fire, ev.id)
-
-        # 3. Endings, then scores.
-        open_ = active.copy()
-        for i, cond in enumerate(model.ending_conds):
-            if cond is None or not open_.any():
-                continue
-            hit = r.cond(cond, open_)
-            st.ending[hit] = i
-            open_ &= ~hit
-        if turn >= model.max_turns:
-            st.ending[open_] = model.fallback
-            open_[:] = False
-        newly = active & ~open_
-        st.end_turn[newly] = turn
-        if log:
-            for g in r._rows(newly):
-                e = model.endings[int(st.ending[g])]
-                tl.records.append(EndingReached(turn, g, e.id, e.label))
-        for a, fn in model.scores.items():
-            v = np.broadcast_to(np.asarray(fn(st), dtype=np.float64), (r.B,))
-            bad = active & ~np.isfinite(v)
-            if bad.any():
-                raise EvaluationError(f"scores.{model.actors[a]}.value: the formula gave {v[np.nonzero(bad)[0][0]]}")
-            st.scores[:, a] = np.where(active, v, st.scores[:, a])
-
-    st.turn = turn + 1
+            _phase(r, p, orders, active)
+        _endings(r, active)
+        _scores(r, active)
+    st.turn = st.turn + 1
     st.builtins = model.builtins(st.turn)
     return tl
+
+
+def _pay_orders(r: _Resolver, orders: np.ndarray) -> None:
+    """Orders: record them, pay costs (simultaneously), register answers to proposals."""
+    model, st, tl = r.model, r.st, r.log
+    for m in model.moves:
+        col = orders[:, m.slot]
+        if not col.any():
+            continue
+        if tl is not None:
+            for g in r._rows(col):
+                tl.records.append(MoveTaken(st.turn, g, model.actors[m.actor], m.id, m.label))
+        for idx, fn in m.cost:
+            cost = np.broadcast_to(np.asarray(fn(st), dtype=np.float64), (r.B,))
+            old = st.values[:, idx].copy()
+            st.values[:, idx] = np.where(col, np.clip(old - cost, model.lo[idx], model.hi[idx]), old)
+            if tl is not None:
+                name = model.symbols.values[idx]
+                for g in r._rows(col & (st.values[:, idx] != old)):
+                    tl.records.append(EffectApplied(st.turn, g, m.id, name, float(old[g]), float(st.values[g, idx])))
+        st.taken[:, m.slot] += col
+        if m.kind == "response":
+            st.answers[:, m.proposal, m.actor] = np.where(col, m.answer, st.answers[:, m.proposal, m.actor])
+
+
+def _phase(r: _Resolver, p: int, orders: np.ndarray, active: np.ndarray) -> None:
+    """One phase: proposals settle, the phase's moves apply, then its flows, thresholds and events."""
+    model = r.model
+    for prop in model.proposals:
+        if prop.phase == p:
+            _settle(model, r, prop.index, active)
+    _moves(r, p, orders)
+    for f in model.flows:
+        if f.phase == p:
+            r.apply_one(f.effect, active, f.id)
+    _thresholds(r, p, active)
+    _events(r, p, active)
+
+
+def _moves(r: _Resolver, p: int, orders: np.ndarray) -> None:
+    """The phase's moves apply their effects where ordered; new proposals become pending."""
+    model, st, tl = r.model, r.st, r.log
+    for m in model.moves:
+        if m.phase != p or m.kind == "response":
+            continue
+        col = orders[:, m.slot]
+        if not col.any():
+            continue
+        r.apply(m.effects, col, m.id)
+        if m.kind == "proposal":
+            st.pending[:, m.proposal] = np.where(col, st.turn, st.pending[:, m.proposal])
+            st.answers[:, m.proposal, :] = np.where(col[:, None], 0, st.answers[:, m.proposal, :])
+            if tl is not None:
+                for g in r._rows(col):
+                    tl.records.append(ProposalRecord(st.turn, g, m.id, m.label, "made", model.actors[m.actor]))
+
+
+def _thresholds(r: _Resolver, p: int, active: np.ndarray) -> None:
+    model, st, tl = r.model, r.st, r.log
+    for t in model.thresholds:
+        if t.phase != p:
+            continue
+        now = r.cond(t.cond, np.ones(r.B, dtype=bool))
+        fire = now & st.armed[:, t.index] & active
+        if t.once:
+            fire &= st.crossed[:, t.index] == 0
+        st.armed[:, t.index] = np.where(active, ~now, st.armed[:, t.index])
+        if fire.any():
+            st.crossed[:, t.index] += fire
+            if tl is not None:
+                for g in r._rows(fire):
+                    tl.records.append(ThresholdCrossed(st.turn, g, t.id, t.label, t.text))
+            r.apply(t.effects, fire, t.id)
+
+
+def _events(r: _Resolver, p: int, active: np.ndarray) -> None:
+    model, st, tl = r.model, r.st, r.log
+    for ev in model.events:
+        if ev.phase != p:
+            continue
+        fire = active if ev.when is None else r.cond(ev.when, active)
+        if ev.once:
+            fire = fire & (st.fired[:, ev.index] == 0)
+        if not fire.any():
+            continue
+        fire = fire & (np.broadcast_to(np.asarray(st.uniform(_event_site(ev.index), 0)), (r.B,))
+                       < np.broadcast_to(np.asarray(ev.chance(st), dtype=np.float64), (r.B,)))
+        if fire.any():
+            st.fired[:, ev.index] += fire
+            if tl is not None:
+                for g in r._rows(fire):
+                    tl.records.append(EventFired(st.turn, g, ev.id, ev.label, ev.text))
+            r.apply(ev.effects, fire, ev.id)
+
+
+def _endings(r: _Resolver, active: np.ndarray) -> None:
+    """The first ending whose condition holds (in order), or the fallback at the last turn."""
+    model, st, tl = r.model, r.st, r.log
+    open_ = active.copy()
+    for i, cond in enumerate(model.ending_conds):
+        if cond is None or not open_.any():
+            continue
+        hit = r.cond(cond, open_)
+        st.ending[hit] = i
+        open_ &= ~hit
+    if st.turn >= model.max_turns:
+        st.ending[open_] = model.fallback
+        open_[:] = False
+    newly = active & ~open_
+    st.end_turn[newly] = st.turn
+    if tl is not None:
+        for g in r._rows(newly):
+            e = model.endings[int(st.ending[g])]
+            tl.records.append(EndingReached(st.turn, g, e.id, e.label))
+
+
+def _scores(r: _Resolver, active: np.ndarray) -> None:
+    model, st = r.model, r.st
+    for a, fn in model.scores.items():
+        v = np.broadcast_to(np.asarray(fn(st), dtype=np.float64), (r.B,))
+        bad = active & ~np.isfinite(v)
+        if bad.any():
+            raise EvaluationError(f"scores.{model.actors[a]}.value: the formula gave {v[np.nonzero(bad)[0][0]]}")
+        st.scores[:, a] = np.where(active, v, st.scores[:, a])
 
 
 _EVENT_SITES: dict[int, int] = {}
