@@ -24,7 +24,7 @@ from endgame_game.engine.log import (
 from endgame_game.engine.model import CEffect, CompiledModel
 from endgame_game.engine.state import BatchState
 from endgame_game.errors import EvaluationError
-from endgame_game.rules.compile import Compiled
+from endgame_game.rules.compile import Compiled, batch_array
 
 
 class _Resolver:
@@ -46,20 +46,20 @@ class _Resolver:
         if e.when is not None:
             if not mask.any():
                 return
-            mask = mask & np.broadcast_to(np.asarray(e.when(st), dtype=bool), (B,))
+            mask = mask & batch_array(e.when(st), B, bool)
         if not mask.any():
             return
         v = e.fn(st)
         if e.is_flag:
             old_f = st.flags[:, e.index]
-            new_f = np.where(mask, np.broadcast_to(np.asarray(v, dtype=bool), (B,)), old_f)
+            new_f = np.where(mask, batch_array(v, B, bool), old_f)
             if self.log is not None:
                 for g in self._rows(mask & (new_f != old_f)):
                     self.log.records.append(EffectApplied(st.turn, g, source, e.target, float(old_f[g]), float(new_f[g])))
             st.flags[:, e.index] = new_f
             return
         old = st.values[:, e.index]
-        new = old + v if e.mode == "add" else np.broadcast_to(np.asarray(v, dtype=np.float64), (B,))
+        new = old + v if e.mode == "add" else batch_array(v, B, np.float64)
         finite = np.isfinite(new)
         if not finite.all():
             bad = mask & ~finite
@@ -82,7 +82,7 @@ class _Resolver:
             np.putmask(st.values[:, e.index], mask, new)  # writes through the column view, in place
 
     def cond(self, fn: Compiled, mask: np.ndarray) -> np.ndarray:
-        return mask & np.broadcast_to(np.asarray(fn(self.st), dtype=np.bool_), (self.B,))
+        return mask & batch_array(fn(self.st), self.B, np.bool_)
 
 
 def step(model: CompiledModel, state: BatchState, orders: np.ndarray, log: bool = False) -> TurnLog:
@@ -127,7 +127,7 @@ def _pay_orders(r: _Resolver, orders: np.ndarray) -> None:
             for g in r._rows(col):
                 tl.records.append(MoveTaken(st.turn, g, model.actors[m.actor], m.id, m.label))
         for idx, fn in m.cost:
-            cost = np.broadcast_to(np.asarray(fn(st), dtype=np.float64), (r.B,))
+            cost = batch_array(fn(st), r.B, np.float64)
             old = st.values[:, idx].copy()
             st.values[:, idx] = np.where(col, np.clip(old - cost, model.lo[idx], model.hi[idx]), old)
             if tl is not None:
@@ -199,8 +199,8 @@ def _events(r: _Resolver, p: int, active: np.ndarray) -> None:
             fire = fire & (st.fired[:, ev.index] == 0)
         if not fire.any():
             continue
-        fire = fire & (np.broadcast_to(np.asarray(st.uniform(_event_site(ev.index), 0)), (r.B,))
-                       < np.broadcast_to(np.asarray(ev.chance(st), dtype=np.float64), (r.B,)))
+        fire = fire & (batch_array(st.uniform(_event_site(ev.index), 0), r.B)
+                       < batch_array(ev.chance(st), r.B, np.float64))
         if fire.any():
             st.fired[:, ev.index] += fire
             if tl is not None:
@@ -233,7 +233,7 @@ def _endings(r: _Resolver, active: np.ndarray) -> None:
 def _scores(r: _Resolver, active: np.ndarray) -> None:
     model, st = r.model, r.st
     for a, fn in model.scores.items():
-        v = np.broadcast_to(np.asarray(fn(st), dtype=np.float64), (r.B,))
+        v = batch_array(fn(st), r.B, np.float64)
         bad = active & ~np.isfinite(v)
         if bad.any():
             raise EvaluationError(f"scores.{model.actors[a]}.value: the formula gave {v[np.nonzero(bad)[0][0]]}")

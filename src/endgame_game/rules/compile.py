@@ -60,6 +60,15 @@ class Env(Protocol):
     def uniform(self, site: int, k: int) -> np.ndarray: ...
 
 
+def batch_array(x: Any, batch: int, dtype: Any = None) -> np.ndarray:
+    """An expression's value as a [batch] array of ``dtype``: an array that already is one as it is,
+    anything else (a scalar, another dtype) broadcast and converted (read-only then). What
+    ``np.broadcast_to(np.asarray(x, dtype), (batch,))`` gives, without its cost in the common case."""
+    if type(x) is np.ndarray and x.shape == (batch,) and (dtype is None or x.dtype == dtype):
+        return x
+    return np.broadcast_to(np.asarray(x, dtype=dtype), (batch,))
+
+
 def site_key(text: str) -> int:
     """A stable 64-bit key for a draw site (the same in every process and on every platform)."""
     return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "little")
@@ -394,4 +403,4 @@ def compile_expr(node: Node, symbols: Symbols, site: str, derived: Mapping[str, 
     return _Builder(symbols, site, derived or {}).build(node)
 
 
-__all__ = ["BUILTINS", "MAX_STEPS", "Compiled", "Env", "Program", "compile_expr", "random_derived", "site_key"]
+__all__ = ["BUILTINS", "MAX_STEPS", "batch_array", "Compiled", "Env", "Program", "compile_expr", "random_derived", "site_key"]
