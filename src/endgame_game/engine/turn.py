@@ -26,6 +26,9 @@ from endgame_game.engine.state import BatchState
 from endgame_game.errors import EvaluationError
 from endgame_game.rules.compile import Compiled, batch_array
 
+SPARSE = 4
+"""An effect that applies in fewer than one game in ``SPARSE`` touches only those games' rows."""
+
 
 class _Resolver:
     def __init__(self, model: CompiledModel, state: BatchState, log: TurnLog | None):
@@ -59,6 +62,11 @@ class _Resolver:
             st.flags[:, e.index] = new_f
             return
         old = st.values[:, e.index]
+        if self.log is None:
+            where = np.nonzero(mask)[0]
+            if where.size * SPARSE < B:
+                self._apply_rows(e, where, old, v)
+                return
         new = old + v if e.mode == "add" else batch_array(v, B, np.float64)
         finite = np.isfinite(new)
         if not finite.all():
@@ -80,6 +88,26 @@ class _Resolver:
             st.values[:, e.index] = new
         else:
             np.putmask(st.values[:, e.index], mask, new)  # writes through the column view, in place
+
+    def _apply_rows(self, e: CEffect, where: np.ndarray, old: np.ndarray, v: object) -> None:
+        """A value effect on the few games at ``where`` only: the same per-game arithmetic as over the
+        whole column (so the same bits), without passes over the games it does not touch."""
+        if e.mode == "add":
+            new = old[where] + (v[where] if isinstance(v, np.ndarray) and v.ndim else v)
+        else:
+            vals = np.asarray(v, dtype=np.float64)
+            new = vals[where] if vals.ndim else vals
+        finite = np.broadcast_to(np.isfinite(new), where.shape)
+        if not finite.all():
+            pos = int(np.nonzero(~finite)[0][0])
+            g = int(where[pos])
+            raise EvaluationError(
+                f"{e.path}.{e.mode}: {e.text!r} gave {new[pos] if np.ndim(new) else new} for {e.target} "
+                f"(game {int(self.st.games[g])}, turn {self.st.turn})")
+        lo, hi = self.model.lo[e.index], self.model.hi[e.index]
+        if lo > -np.inf or hi < np.inf:
+            new = np.clip(new, lo, hi)
+        old[where] = new  # ``old`` is the column view: writes in place
 
     def cond(self, fn: Compiled, mask: np.ndarray) -> np.ndarray:
         return mask & batch_array(fn(self.st), self.B, np.bool_)
