@@ -24,7 +24,8 @@ MODELS = {
 
 def _both(fn):  # noqa: ANN001, ANN202
     """(fn() on the numpy path, fn() with the kernels)."""
-    before = os.environ.get("ENDGAME_KERNELS")
+    before, min_batch = os.environ.get("ENDGAME_KERNELS"), kernels.MIN_BATCH
+    kernels.MIN_BATCH = 0  # the kernels for every batch size here (they only start at 20,000 games otherwise)
     try:
         os.environ["ENDGAME_KERNELS"] = "numpy"
         assert not kernels.enabled()
@@ -33,6 +34,7 @@ def _both(fn):  # noqa: ANN001, ANN202
         assert kernels.enabled()
         return want, fn()
     finally:
+        kernels.MIN_BATCH = min_batch
         if before is None:
             os.environ.pop("ENDGAME_KERNELS", None)
         else:

@@ -92,7 +92,7 @@ def weighted_picks(model: CompiledModel, obs: Observation, actor: int, candidate
         row_in[k, rs] = np.arange(len(rs))
     spare = [state.values[:, idx] - model.lo[idx] for idx in cost_slots]
     prop_r = np.array([model.moves[s].proposal if model.moves[s].kind == "response" else -1 for s in slots.tolist()])
-    if kernels.enabled():
+    if B >= kernels.MIN_BATCH and kernels.enabled():
         offsets = np.cumsum([0] + [len(rs) for rs in spenders])[:-1]
         flat_in = np.where(row_in >= 0, row_in + offsets[:, None], -1)
         cost_rows = np.stack([c for cs in rows for c in cs], axis=1) if any(rows) else np.zeros((B, 0))

@@ -21,12 +21,16 @@ from typing import Any
 
 import numpy as np
 
+MIN_BATCH = 20_000
+"""Smaller batches take the numpy path: importing numba and loading the cached kernel (about a second
+of CPU) would cost more than the kernel saves (the app's report plays 10,000 games in one batch)."""
+
 _KERNEL: Callable[..., None] | None = None
 _TRIED = False
 
 
 def enabled() -> bool:
-    """Whether the compiled kernels are in use (numba importable and not switched off)."""
+    """Whether the compiled kernels are in use for large batches (numba importable and not switched off)."""
     return _load() is not None
 
 
@@ -134,6 +138,8 @@ def picks(elig: np.ndarray, slots: np.ndarray, prop_r: np.ndarray, weights: np.n
             column for spent slot ``k``, or -1; ``spare`` [B, K] what is left of each spent slot (updated).
         keys: [R] uint64, the round-``k`` stream keys (``rng.stream_key``); games: [B] uint64.
     """
+    if elig.shape[0] < MIN_BATCH:
+        return None
     kernel = _load()
     if kernel is None:
         return None

@@ -154,8 +154,13 @@ def _pay_orders(r: _Resolver, orders: np.ndarray) -> None:
         if tl is not None:
             for g in r._rows(col):
                 tl.records.append(MoveTaken(st.turn, g, model.actors[m.actor], m.id, m.label))
+        where = np.nonzero(col)[0] if tl is None and m.cost else None
         for idx, fn in m.cost:
             cost = batch_array(fn(st), r.B, np.float64)
+            if where is not None and where.size * SPARSE < r.B:  # a few games: only their rows
+                column = st.values[:, idx]
+                column[where] = np.clip(column[where] - cost[where], model.lo[idx], model.hi[idx])
+                continue
             old = st.values[:, idx].copy()
             st.values[:, idx] = np.where(col, np.clip(old - cost, model.lo[idx], model.hi[idx]), old)
             if tl is not None:
