@@ -12,11 +12,27 @@ Prints, all measured in this run:
 4. a peer comparison: PettingZoo classic tictactoe_v3 and connect_four_v3 with random legal actions
    (steps/s, games/s), run by the interpreter of the benchmark's own environment (see bench/README.md:
    ``ENDGAME_PEER_PYTHON`` or ``.venv-bench``), since PettingZoo's classic games are not our dependency;
-5. with ``--profile``: where one 40,000-game chunk spends its time (cProfile, top functions).
+5. with ``--profile``: where one 40,000-game chunk spends its time (cProfile, top functions);
+6. with ``--baseline DIR`` (or ``ENDGAME_BASELINE_PYTHON``): this checkout against another one, in the same run
+   and interleaved, each measurement in a fresh process: batch game-turns/s at 1 and 2 workers and peak RSS
+   per process (the main process and the largest worker) at 10**6 games, the lookahead's game-turns/s, and
+   the app's end-of-game report (10,000 AI games on ``mixed``, one core, one process). This checkout is
+   measured on the numpy path (``ENDGAME_KERNELS=numpy``) and, when numba is installed (the ``fast``
+   extra), with the compiled kernels. The ratios are the point: absolute figures move with the machine's load.
 
 A game-turn is one turn of one game; a decision is one actor's orders for one game-turn.
 
-Run: .venv/bin/python bench/bench_batch.py [--quick] [--profile]
+Run: .venv/bin/python bench/bench_batch.py [--quick] [--profile] [--baseline DIR] [--only-baseline]
+
+A baseline is any checkout with its own environment, for example the commit before the fast path::
+
+    git worktree add ../endgame-base <commit>          # or: git archive <commit> | tar -x -C ../endgame-base
+    python3 -m venv ../endgame-base/.venv && ../endgame-base/.venv/bin/pip install -e ../endgame-base
+    .venv/bin/python bench/bench_batch.py --baseline ../endgame-base --only-baseline
+
+``--baseline DIR`` uses ``DIR/.venv/bin/python``; ``ENDGAME_BASELINE_PYTHON`` names another interpreter
+that has the baseline installed. Both sides play the same ruleset file (this checkout's ``rulesets/``)
+unless the baseline cannot load it, in which case its own copy is used and the bench says so.
 """
 
 from __future__ import annotations
@@ -71,6 +87,107 @@ def bench(mod, seconds):
 seconds = float(sys.argv[1])
 print(json.dumps({"tictactoe_v3": bench(tictactoe_v3, seconds), "connect_four_v3": bench(connect_four_v3, seconds)}))
 """
+
+
+MEASURE = r"""
+import json, os, resource, sys, tempfile, time
+t_start = time.perf_counter()
+args = json.loads(sys.argv[1])
+from endgame_game.batch.runner import run
+from endgame_game.engine import CompiledModel
+
+def cpu():
+    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+
+out = {}
+model = CompiledModel.load(args["ruleset"])
+c0, t0 = cpu(), time.perf_counter()
+if args["kind"] == "report":
+    with tempfile.TemporaryDirectory() as d:
+        res = run(model, args["games"], seed=0, workers=1, out=os.path.join(d, "ai-games.csv"), default_agent="mixed")
+    out["since_start"] = time.perf_counter() - t_start
+else:
+    res = run(model, args["games"], seed=1, workers=args["workers"], agents=args.get("agents") or None)
+out["seconds"] = time.perf_counter() - t0
+out["cpu"] = cpu() - c0
+out["game_turns"] = res.game_turns
+out["rate"] = res.game_turns / out["seconds"]
+out["rss_self"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+out["rss_child"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+print(json.dumps(out))
+"""
+
+
+def baseline_python(arg: str | None) -> str | None:
+    env = os.environ.get("ENDGAME_BASELINE_PYTHON")
+    if env:
+        return env
+    if arg:
+        for cand in (Path(arg) / ".venv" / "bin" / "python", Path(arg) / ".venv" / "Scripts" / "python.exe"):
+            if cand.exists():
+                return str(cand)
+        raise SystemExit(f"--baseline {arg}: no .venv/bin/python there (see --help), or set ENDGAME_BASELINE_PYTHON")
+    return None
+
+
+def measure(python: str, args: dict[str, object], env: dict[str, str] | None = None) -> dict[str, float]:
+    """One measurement in a fresh process of ``python`` (its own installed endgame_game)."""
+    full = {**os.environ, **(env or {})}
+    out = subprocess.run([python, "-c", MEASURE, json.dumps(args)], capture_output=True, text=True, env=full,
+                         timeout=3600)
+    if out.returncode != 0:
+        raise RuntimeError(out.stderr.strip().splitlines()[-1] if out.stderr.strip() else f"exit {out.returncode}")
+    return json.loads(out.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+
+
+def compare_with_baseline(base_py: str, baseline_dir: str | None, quick: bool) -> None:
+    import importlib.util
+    import sys
+
+    variants: list[tuple[str, str, dict[str, str]]] = [("this, numpy path", sys.executable, {"ENDGAME_KERNELS": "numpy"})]
+    if importlib.util.find_spec("numba") is not None:
+        variants.append(("this, numba kernels", sys.executable, {"ENDGAME_KERNELS": "auto"}))
+    variants.append(("baseline", base_py, {}))
+    ruleset = {name: str(DEFAULT) for name, _, _ in variants}
+    try:
+        measure(base_py, {"kind": "batch", "ruleset": str(DEFAULT), "games": 50, "workers": 1})
+    except RuntimeError as e:
+        own = Path(baseline_dir or ".") / "rulesets" / DEFAULT.name
+        print(f"   the baseline cannot play {DEFAULT} ({e}); it plays its own {own}")
+        ruleset["baseline"] = str(own)
+    n = 100_000 if quick else 1_000_000
+    plan: list[tuple[str, dict[str, object]]] = [
+        ("batch, 1 worker", {"kind": "batch", "games": n // 4, "workers": 1}),
+        ("batch, 2 workers", {"kind": "batch", "games": n, "workers": 2}),
+        ("lookahead (kyiv), 2 workers", {"kind": "batch", "games": 200 if quick else 500, "workers": 2,
+                                          "agents": "kyiv=lookahead"}),
+        ("report: 10,000 mixed AI games, 1 core", {"kind": "report", "games": 10_000}),
+    ]
+    print(f"\n6. against the baseline ({base_py}), interleaved, each in a fresh process; load average "
+          f"{os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
+    for title, args in plan:
+        print(f"   {title}:")
+        got: dict[str, dict[str, float]] = {}
+        for name, py, env in variants:
+            try:
+                got[name] = r = measure(py, {**args, "ruleset": ruleset[name]}, env)
+            except (RuntimeError, subprocess.SubprocessError) as e:
+                print(f"     {name:<20} failed: {e}")
+                continue
+            extra = (f"; {r['seconds']:.2f} s for the batch, {r['since_start']:.2f} s from process start"
+                     if args["kind"] == "report" else
+                     f"; peak RSS main {r['rss_self']:,.0f} MB, largest worker {r['rss_child']:,.0f} MB")
+            print(f"     {name:<20} {r['rate']:11,.0f} game-turns/s ({r['game_turns'] / r['cpu']:11,.0f} per CPU-second)"
+                  + extra)
+        if "baseline" in got:
+            b = got["baseline"]
+            for name in got:
+                if name != "baseline":
+                    r = got[name]
+                    print(f"     {name} / baseline: ×{r['rate'] / b['rate']:.2f} wall, "
+                          f"×{(r['game_turns'] / r['cpu']) / (b['game_turns'] / b['cpu']):.2f} per CPU-second")
+    print(f"   load average at the end {os.getloadavg()[0]:.2f}")
 
 
 def peer_python() -> str | None:
@@ -132,11 +249,20 @@ def profile_chunk(model: CompiledModel, batch: int) -> str:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0], epilog="A baseline is" + __doc__.split("A baseline is", 1)[1],
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="fewer games (noisier)")
     ap.add_argument("--profile", action="store_true", help="profile one default (40,000-game) chunk")
     ap.add_argument("--peer-seconds", type=float, default=2.0)
+    ap.add_argument("--baseline", metavar="DIR", help="a checkout to compare with, with DIR/.venv (see above)")
+    ap.add_argument("--only-baseline", action="store_true", help="run only the comparison with the baseline (6.)")
     args = ap.parse_args()
+    base_py = baseline_python(args.baseline)
+    if args.only_baseline:
+        if base_py is None:
+            raise SystemExit("--only-baseline needs --baseline DIR or ENDGAME_BASELINE_PYTHON")
+        compare_with_baseline(base_py, args.baseline, args.quick)
+        return
     model = CompiledModel.load(DEFAULT)
     dec = decisions_per_turn(model)
     n = 100_000 if args.quick else 400_000  # whole default chunks on both workers
@@ -191,6 +317,8 @@ def main() -> None:
     if args.profile:
         print(f"\n5. profile of one {DEFAULT_CHUNK:,}-game chunk (all doctrine), top functions by own time")
         print(profile_chunk(model, DEFAULT_CHUNK))
+    if base_py is not None:
+        compare_with_baseline(base_py, args.baseline, args.quick)
 
 
 if __name__ == "__main__":

@@ -24,6 +24,7 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
+from endgame_game.ai import kernels
 from endgame_game.engine import rng
 from endgame_game.engine.model import CompiledModel
 from endgame_game.engine.observe import Observation
@@ -65,34 +66,62 @@ def weighted_picks(model: CompiledModel, obs: Observation, actor: int, candidate
     """
     state = obs.state
     B = obs.legal.shape[0]
-    chosen = np.zeros((len(model.moves), B), dtype=bool)  # move-major while choosing
     if not candidates:
-        return chosen.T
-    R = len(candidates)
-    # Candidate-major arrays ([R, B]): reductions over candidates then add contiguous rows.
+        return np.zeros((len(model.moves), B), dtype=bool).T
     slots = np.array([c[0] for c in candidates], dtype=np.intp)
-    weights = np.array([c[2] for c in candidates], dtype=np.float64)[:, None]
-    elig = np.stack([c[1] & obs.legal[:, c[0]] for c in candidates])  # [R, B]
-    ap_r = model.move_ap[slots][:, None]
-    # Costs over the few value slots any candidate spends: one [R, B] array per spent slot.
+    weights = np.array([c[2] for c in candidates], dtype=np.float64)
+    elig = np.empty((len(candidates), B), dtype=bool)  # candidate-major: reductions add contiguous rows
+    for r, c in enumerate(candidates):
+        np.logical_and(c[1], obs.legal[:, c[0]], out=elig[r])
+    ap_r = model.move_ap[slots].astype(np.int64)
+    # Costs over the few value slots any candidate spends: per spent slot, the rows of the candidates
+    # that spend it (``spenders``), and each candidate's row among them (``row_in``, -1 if it does not).
     cost_slots = sorted({idx for s in set(slots.tolist()) for idx, _ in model.moves[s].cost})
     col = {idx: k for k, idx in enumerate(cost_slots)}
-    cost = [np.zeros((R, B)) for _ in cost_slots]
-    spenders: list[list[int]] = [[] for _ in cost_slots]  # per spent slot: the candidates that spend it
-    cache: dict[int, list[tuple[int, np.ndarray]]] = {}
+    per_move: dict[int, list[tuple[int, np.ndarray]]] = {}
+    spenders: list[list[int]] = [[] for _ in cost_slots]
+    rows: list[list[np.ndarray]] = [[] for _ in cost_slots]
     for r, s in enumerate(slots.tolist()):
-        if s not in cache:
-            cache[s] = move_cost(model, state, model.moves[s])
-        for idx, c in cache[s]:
-            cost[col[idx]][r] = c
+        if s not in per_move:
+            per_move[s] = move_cost(model, state, model.moves[s])
+        for idx, cost_r in per_move[s]:
             spenders[col[idx]].append(r)
-    cost = [c[rows] for c, rows in zip(cost, spenders, strict=True)]
-    row_in = [np.full(R, -1) for _ in cost_slots]  # candidate → its row in cost[k], or -1
-    for k, rows in enumerate(spenders):
-        row_in[k][rows] = np.arange(len(rows))
+            rows[col[idx]].append(cost_r)
+    row_in = np.full((len(cost_slots), len(candidates)), -1, dtype=np.intp)
+    for k, rs in enumerate(spenders):
+        row_in[k, rs] = np.arange(len(rs))
     spare = [state.values[:, idx] - model.lo[idx] for idx in cost_slots]
-    ap = np.full(B, int(model.action_points[actor]), dtype=np.int64)
     prop_r = np.array([model.moves[s].proposal if model.moves[s].kind == "response" else -1 for s in slots.tolist()])
+    if B >= kernels.MIN_BATCH and kernels.enabled():
+        offsets = np.cumsum([0] + [len(rs) for rs in spenders])[:-1]
+        flat_in = np.where(row_in >= 0, row_in + offsets[:, None], -1)
+        cost_rows = np.stack([c for cs in rows for c in cs], axis=1) if any(rows) else np.zeros((B, 0))
+        site = site_key(f"agent/{label}")
+        keys = np.array([rng.stream_key(state.seed, state.turn, site, k) for k in range(len(candidates))],
+                        dtype=np.uint64)
+        chosen = kernels.picks(np.ascontiguousarray(elig.T), slots, prop_r, weights, ap_r, int(model.action_points[actor]), pass_weight,
+                               cost_rows, flat_in, np.stack(spare, axis=1) if spare else np.zeros((B, 0)), keys,
+                               state.games, len(model.moves))
+        if chosen is not None:
+            return chosen.T
+    cost = [np.stack(cs) if cs else np.zeros((0, B)) for cs in rows]
+    return _picks_numpy(model, obs, actor, label, pass_weight, slots, weights, elig, ap_r, spenders, cost,
+                        row_in, spare, prop_r).T
+
+
+def _picks_numpy(model: CompiledModel, obs: Observation, actor: int, label: str, pass_weight: float,
+                 slots: np.ndarray, weights: np.ndarray, elig: np.ndarray, ap_r: np.ndarray,
+                 spenders: list[list[int]], cost: list[np.ndarray], row_in: np.ndarray, spare: list[np.ndarray],
+                 prop_r: np.ndarray) -> np.ndarray:
+    """The reference path of ``weighted_picks``: round by round over [candidates, games] arrays.
+
+    Returns [M, B] bool (move-major)."""
+    B = elig.shape[1]
+    R = len(slots)
+    chosen = np.zeros((len(model.moves), B), dtype=bool)
+    w_r = weights[:, None]
+    ap_c = ap_r[:, None]
+    ap = np.full(B, int(model.action_points[actor]), dtype=np.int64)
     resp_rows = np.nonzero(prop_r >= 0)[0]
     answered = np.zeros((max(1, len(model.proposals)), B), dtype=bool)
     live = np.ones(B, dtype=bool)
@@ -101,13 +130,13 @@ def weighted_picks(model: CompiledModel, obs: Observation, actor: int, candidate
     for rnd in range(R):
         if not live.any():
             break
-        fits = elig & ~chosen[slots] & (ap[None, :] >= ap_r)
+        fits = elig & ~chosen[slots] & (ap[None, :] >= ap_c)
         fits &= live[None, :]
         for k, rows in enumerate(spenders):
             fits[rows] &= spare[k][None, :] - cost[k] >= -1e-9
         if resp_rows.size:
             fits[resp_rows] &= ~answered[prop_r[resp_rows]]
-        w = fits * weights
+        w = fits * w_r
         cum = np.empty_like(w)  # a running sum row by row (np.cumsum along axis 0 is slow here)
         cum[0] = w[0]
         for i in range(1, R):
@@ -124,11 +153,11 @@ def weighted_picks(model: CompiledModel, obs: Observation, actor: int, candidate
         g = cols[took]
         r = pick[took]
         chosen[slots[r], g] = True
-        ap[g] -= ap_r[r, 0]
+        ap[g] -= ap_r[r]
         live &= ap >= cheapest  # a game that cannot afford any candidate is done: skip its last round
         for k in range(len(spenders)):
             pays = row_in[k][r] >= 0
             spare[k][g[pays]] -= cost[k][row_in[k][r[pays]], g[pays]]
         resp = prop_r[r] >= 0
         answered[prop_r[r][resp], g[resp]] = True
-    return chosen.T
+    return chosen

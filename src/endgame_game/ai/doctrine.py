@@ -20,7 +20,7 @@ from endgame_game.engine.model import CompiledModel
 from endgame_game.engine.observe import Observation
 from endgame_game.engine.state import BatchState
 from endgame_game.errors import EndgameError
-from endgame_game.rules.compile import site_key
+from endgame_game.rules.compile import batch_array, site_key
 from endgame_game.rules.expr import did_you_mean
 
 
@@ -52,8 +52,7 @@ class DoctrineAgent:
         cands = []
         with np.errstate(all="ignore"):
             for r in self.rules:
-                ok = np.ones(B, dtype=bool) if r.when is None else np.broadcast_to(
-                    np.asarray(r.when(obs.state), dtype=bool), (B,))
+                ok = np.ones(B, dtype=bool) if r.when is None else batch_array(r.when(obs.state), B, bool)
                 cands.append((r.move, ok, r.weight))
         return weighted_picks(self.model, obs, self.actor, cands, f"doctrine/{self.name}")
 

@@ -24,7 +24,10 @@ from endgame_game.engine.log import (
 from endgame_game.engine.model import CEffect, CompiledModel
 from endgame_game.engine.state import BatchState
 from endgame_game.errors import EvaluationError
-from endgame_game.rules.compile import Compiled
+from endgame_game.rules.compile import Compiled, batch_array
+
+SPARSE = 4
+"""An effect that applies in fewer than one game in ``SPARSE`` touches only those games' rows."""
 
 
 class _Resolver:
@@ -46,20 +49,25 @@ class _Resolver:
         if e.when is not None:
             if not mask.any():
                 return
-            mask = mask & np.broadcast_to(np.asarray(e.when(st), dtype=bool), (B,))
+            mask = mask & batch_array(e.when(st), B, bool)
         if not mask.any():
             return
         v = e.fn(st)
         if e.is_flag:
             old_f = st.flags[:, e.index]
-            new_f = np.where(mask, np.broadcast_to(np.asarray(v, dtype=bool), (B,)), old_f)
+            new_f = np.where(mask, batch_array(v, B, bool), old_f)
             if self.log is not None:
                 for g in self._rows(mask & (new_f != old_f)):
                     self.log.records.append(EffectApplied(st.turn, g, source, e.target, float(old_f[g]), float(new_f[g])))
             st.flags[:, e.index] = new_f
             return
         old = st.values[:, e.index]
-        new = old + v if e.mode == "add" else np.broadcast_to(np.asarray(v, dtype=np.float64), (B,))
+        if self.log is None:
+            where = np.nonzero(mask)[0]
+            if where.size * SPARSE < B:
+                self._apply_rows(e, where, old, v)
+                return
+        new = old + v if e.mode == "add" else batch_array(v, B, np.float64)
         finite = np.isfinite(new)
         if not finite.all():
             bad = mask & ~finite
@@ -81,8 +89,28 @@ class _Resolver:
         else:
             np.putmask(st.values[:, e.index], mask, new)  # writes through the column view, in place
 
+    def _apply_rows(self, e: CEffect, where: np.ndarray, old: np.ndarray, v: object) -> None:
+        """A value effect on the few games at ``where`` only: the same per-game arithmetic as over the
+        whole column (so the same bits), without passes over the games it does not touch."""
+        if e.mode == "add":
+            new = old[where] + (v[where] if isinstance(v, np.ndarray) and v.ndim else v)
+        else:
+            vals = np.asarray(v, dtype=np.float64)
+            new = vals[where] if vals.ndim else vals
+        finite = np.broadcast_to(np.isfinite(new), where.shape)
+        if not finite.all():
+            pos = int(np.nonzero(~finite)[0][0])
+            g = int(where[pos])
+            raise EvaluationError(
+                f"{e.path}.{e.mode}: {e.text!r} gave {new[pos] if np.ndim(new) else new} for {e.target} "
+                f"(game {int(self.st.games[g])}, turn {self.st.turn})")
+        lo, hi = self.model.lo[e.index], self.model.hi[e.index]
+        if lo > -np.inf or hi < np.inf:
+            new = np.clip(new, lo, hi)
+        old[where] = new  # ``old`` is the column view: writes in place
+
     def cond(self, fn: Compiled, mask: np.ndarray) -> np.ndarray:
-        return mask & np.broadcast_to(np.asarray(fn(self.st), dtype=np.bool_), (self.B,))
+        return mask & batch_array(fn(self.st), self.B, np.bool_)
 
 
 def step(model: CompiledModel, state: BatchState, orders: np.ndarray, log: bool = False) -> TurnLog:
@@ -101,117 +129,152 @@ def step(model: CompiledModel, state: BatchState, orders: np.ndarray, log: bool 
         EvaluationError: a formula produced NaN or infinity where it was applied.
     """
     st = state
-    turn = st.turn
-    tl = TurnLog(turn)
+    tl = TurnLog(st.turn)
     r = _Resolver(model, st, tl if log else None)
     active = ~st.ended
     orders = np.asarray(orders, dtype=bool) & active[:, None]
-    names = model.actors
-
     with np.errstate(all="ignore"):
-        # 1. Orders: record them, pay costs (simultaneously), register answers to proposals.
-        for m in model.moves:
-            col = orders[:, m.slot]
-            if not col.any():
-                continue
-            if log:
-                for g in r._rows(col):
-                    tl.records.append(MoveTaken(turn, g, names[m.actor], m.id, m.label))
-            for idx, fn in m.cost:
-                cost = np.broadcast_to(np.asarray(fn(st), dtype=np.float64), (r.B,))
-                if not np.isfinite(cost[col]).all():  # named here, not by the later flow it would break
-                    g = int(np.nonzero(col & ~np.isfinite(cost))[0][0])
-                    raise EvaluationError(f"move {m.id!r}: its cost of {model.symbols.values[idx]} gave {cost[g]} "
-                                          f"(game {int(st.games[g])}, turn {turn})")
-                old = st.values[:, idx].copy()
-                st.values[:, idx] = np.where(col, np.clip(old - cost, model.lo[idx], model.hi[idx]), old)
-                if log:
-                    name = model.symbols.values[idx]
-                    for g in r._rows(col & (st.values[:, idx] != old)):
-                        tl.records.append(EffectApplied(turn, g, m.id, name, float(old[g]), float(st.values[g, idx])))
-            st.taken[:, m.slot] += col
-            if m.kind == "response":
-                st.answers[:, m.proposal, m.actor] = np.where(col, m.answer, st.answers[:, m.proposal, m.actor])
-
-        # 2. Phases.
+        _pay_orders(r, orders)
         for p in range(len(model.phases)):
-            for prop in model.proposals:
-                if prop.phase == p:
-                    _settle(model, r, prop.index, active)
-            for m in model.moves:
-                if m.phase != p or m.kind == "response":
-                    continue
-                col = orders[:, m.slot]
-                if not col.any():
-                    continue
-                r.apply(m.effects, col, m.id)
-                if m.kind == "proposal":
-                    st.pending[:, m.proposal] = np.where(col, turn, st.pending[:, m.proposal])
-                    st.answers[:, m.proposal, :] = np.where(col[:, None], 0, st.answers[:, m.proposal, :])
-                    if log:
-                        for g in r._rows(col):
-                            tl.records.append(ProposalRecord(turn, g, m.id, m.label, "made", names[m.actor]))
-            for f in model.flows:
-                if f.phase == p:
-                    r.apply_one(f.effect, active, f.id)
-            for t in model.thresholds:
-                if t.phase != p:
-                    continue
-                now = r.cond(t.cond, np.ones(r.B, dtype=bool))
-                fire = now & st.armed[:, t.index] & active
-                if t.once:
-                    fire &= st.crossed[:, t.index] == 0
-                st.armed[:, t.index] = np.where(active, ~now, st.armed[:, t.index])
-                if fire.any():
-                    st.crossed[:, t.index] += fire
-                    if log:
-                        for g in r._rows(fire):
-                            tl.records.append(ThresholdCrossed(turn, g, t.id, t.label, t.text))
-                    r.apply(t.effects, fire, t.id)
-            for ev in model.events:
-                if ev.phase != p:
-                    continue
-                fire = active if ev.when is None else r.cond(ev.when, active)
-                if ev.once:
-                    fire = fire & (st.fired[:, ev.index] == 0)
-                if not fire.any():
-                    continue
-                fire = fire & (np.broadcast_to(np.asarray(st.uniform(_event_site(ev.index), 0)), (r.B,))
-                               < np.broadcast_to(np.asarray(ev.chance(st), dtype=np.float64), (r.B,)))
-                if fire.any():
-                    st.fired[:, ev.index] += fire
-                    if log:
-                        for g in r._rows(fire):
-                            tl.records.append(EventFired(turn, g, ev.id, ev.label, ev.text))
-                    r.apply(ev.effects, fire, ev.id)
-
-        # 3. Endings, then scores.
-        open_ = active.copy()
-        for i, cond in enumerate(model.ending_conds):
-            if cond is None or not open_.any():
-                continue
-            hit = r.cond(cond, open_)
-            st.ending[hit] = i
-            open_ &= ~hit
-        if turn >= model.max_turns:
-            st.ending[open_] = model.fallback
-            open_[:] = False
-        newly = active & ~open_
-        st.end_turn[newly] = turn
-        if log:
-            for g in r._rows(newly):
-                e = model.endings[int(st.ending[g])]
-                tl.records.append(EndingReached(turn, g, e.id, e.label))
-        for a, fn in model.scores.items():
-            v = np.broadcast_to(np.asarray(fn(st), dtype=np.float64), (r.B,))
-            bad = active & ~np.isfinite(v)
-            if bad.any():
-                raise EvaluationError(f"scores.{model.actors[a]}.value: the formula gave {v[np.nonzero(bad)[0][0]]}")
-            st.scores[:, a] = np.where(active, v, st.scores[:, a])
-
-    st.turn = turn + 1
+            _phase(r, p, orders, active)
+        _endings(r, active)
+        _scores(r, active)
+    st.turn = st.turn + 1
     st.builtins = model.builtins(st.turn)
     return tl
+
+
+def _pay_orders(r: _Resolver, orders: np.ndarray) -> None:
+    """Orders: record them, pay costs (simultaneously), register answers to proposals."""
+    model, st, tl = r.model, r.st, r.log
+    for m in model.moves:
+        col = orders[:, m.slot]
+        if not col.any():
+            continue
+        if tl is not None:
+            for g in r._rows(col):
+                tl.records.append(MoveTaken(st.turn, g, model.actors[m.actor], m.id, m.label))
+        where = np.nonzero(col)[0] if tl is None and m.cost else None
+        for idx, fn in m.cost:
+            cost = batch_array(fn(st), r.B, np.float64)
+            if not np.isfinite(cost[col]).all():  # named here, not by the later flow it would break
+                g = int(np.nonzero(col & ~np.isfinite(cost))[0][0])
+                raise EvaluationError(f"move {m.id!r}: its cost of {model.symbols.values[idx]} gave {cost[g]} "
+                                      f"(game {int(st.games[g])}, turn {st.turn})")
+            if where is not None and where.size * SPARSE < r.B:  # a few games: only their rows
+                column = st.values[:, idx]
+                column[where] = np.clip(column[where] - cost[where], model.lo[idx], model.hi[idx])
+                continue
+            old = st.values[:, idx].copy()
+            st.values[:, idx] = np.where(col, np.clip(old - cost, model.lo[idx], model.hi[idx]), old)
+            if tl is not None:
+                name = model.symbols.values[idx]
+                for g in r._rows(col & (st.values[:, idx] != old)):
+                    tl.records.append(EffectApplied(st.turn, g, m.id, name, float(old[g]), float(st.values[g, idx])))
+        st.taken[:, m.slot] += col
+        if m.kind == "response":
+            st.answers[:, m.proposal, m.actor] = np.where(col, m.answer, st.answers[:, m.proposal, m.actor])
+
+
+def _phase(r: _Resolver, p: int, orders: np.ndarray, active: np.ndarray) -> None:
+    """One phase: proposals settle, the phase's moves apply, then its flows, thresholds and events."""
+    model = r.model
+    for prop in model.proposals:
+        if prop.phase == p:
+            _settle(model, r, prop.index, active)
+    _moves(r, p, orders)
+    for f in model.flows:
+        if f.phase == p:
+            r.apply_one(f.effect, active, f.id)
+    _thresholds(r, p, active)
+    _events(r, p, active)
+
+
+def _moves(r: _Resolver, p: int, orders: np.ndarray) -> None:
+    """The phase's moves apply their effects where ordered; new proposals become pending."""
+    model, st, tl = r.model, r.st, r.log
+    for m in model.moves:
+        if m.phase != p or m.kind == "response":
+            continue
+        col = orders[:, m.slot]
+        if not col.any():
+            continue
+        r.apply(m.effects, col, m.id)
+        if m.kind == "proposal":
+            st.pending[:, m.proposal] = np.where(col, st.turn, st.pending[:, m.proposal])
+            st.answers[:, m.proposal, :] = np.where(col[:, None], 0, st.answers[:, m.proposal, :])
+            if tl is not None:
+                for g in r._rows(col):
+                    tl.records.append(ProposalRecord(st.turn, g, m.id, m.label, "made", model.actors[m.actor]))
+
+
+def _thresholds(r: _Resolver, p: int, active: np.ndarray) -> None:
+    model, st, tl = r.model, r.st, r.log
+    for t in model.thresholds:
+        if t.phase != p:
+            continue
+        now = r.cond(t.cond, np.ones(r.B, dtype=bool))
+        fire = now & st.armed[:, t.index] & active
+        if t.once:
+            fire &= st.crossed[:, t.index] == 0
+        st.armed[:, t.index] = np.where(active, ~now, st.armed[:, t.index])
+        if fire.any():
+            st.crossed[:, t.index] += fire
+            if tl is not None:
+                for g in r._rows(fire):
+                    tl.records.append(ThresholdCrossed(st.turn, g, t.id, t.label, t.text))
+            r.apply(t.effects, fire, t.id)
+
+
+def _events(r: _Resolver, p: int, active: np.ndarray) -> None:
+    model, st, tl = r.model, r.st, r.log
+    for ev in model.events:
+        if ev.phase != p:
+            continue
+        fire = active if ev.when is None else r.cond(ev.when, active)
+        if ev.once:
+            fire = fire & (st.fired[:, ev.index] == 0)
+        if not fire.any():
+            continue
+        fire = fire & (batch_array(st.uniform(_event_site(ev.index), 0), r.B)
+                       < batch_array(ev.chance(st), r.B, np.float64))
+        if fire.any():
+            st.fired[:, ev.index] += fire
+            if tl is not None:
+                for g in r._rows(fire):
+                    tl.records.append(EventFired(st.turn, g, ev.id, ev.label, ev.text))
+            r.apply(ev.effects, fire, ev.id)
+
+
+def _endings(r: _Resolver, active: np.ndarray) -> None:
+    """The first ending whose condition holds (in order), or the fallback at the last turn."""
+    model, st, tl = r.model, r.st, r.log
+    open_ = active.copy()
+    for i, cond in enumerate(model.ending_conds):
+        if cond is None or not open_.any():
+            continue
+        hit = r.cond(cond, open_)
+        st.ending[hit] = i
+        open_ &= ~hit
+    if st.turn >= model.max_turns:
+        st.ending[open_] = model.fallback
+        open_[:] = False
+    newly = active & ~open_
+    st.end_turn[newly] = st.turn
+    if tl is not None:
+        for g in r._rows(newly):
+            e = model.endings[int(st.ending[g])]
+            tl.records.append(EndingReached(st.turn, g, e.id, e.label))
+
+
+def _scores(r: _Resolver, active: np.ndarray) -> None:
+    model, st = r.model, r.st
+    for a, fn in model.scores.items():
+        v = batch_array(fn(st), r.B, np.float64)
+        bad = active & ~np.isfinite(v)
+        if bad.any():
+            raise EvaluationError(f"scores.{model.actors[a]}.value: the formula gave {v[np.nonzero(bad)[0][0]]}")
+        st.scores[:, a] = np.where(active, v, st.scores[:, a])
 
 
 _EVENT_SITES: dict[int, int] = {}

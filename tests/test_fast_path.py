@@ -1,0 +1,46 @@
+"""The turn's fast paths change no game: effects on a few games touch only their rows, with the same
+bits and the same errors as the whole-column path."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from endgame_game.ai import make_agents, play_turn
+from endgame_game.engine import CompiledModel, Game, turn
+from endgame_game.errors import EvaluationError
+from tests.conftest import ROOT, TEST_RULESETS
+
+
+def _checksums(model: CompiledModel, agent: str) -> list[str]:
+    g = Game(model, seed=11, batch=300, log=False, history=False)
+    agents = make_agents(model, {}, default=agent)
+    out = []
+    while not g.done:
+        play_turn(g, agents, validate=False)
+        out.append(g.state.checksum())
+    return out
+
+
+@pytest.mark.parametrize("path", [TEST_RULESETS / "mechanisms.toml", ROOT / "rulesets" / "tutorial.toml",
+                                  ROOT / "rulesets" / "endgame-2024.toml"])
+def test_sparse_effects_give_the_same_games_as_whole_columns(monkeypatch, path):
+    model = CompiledModel.load(path)
+    fast = _checksums(model, "random")
+    monkeypatch.setattr(turn, "SPARSE", 0)  # never sparse: every effect over the whole column
+    assert _checksums(model, "random") == fast
+
+
+def test_a_sparse_effect_that_gives_infinity_names_the_formula_and_the_game(tmp_path):
+    text = (TEST_RULESETS / "mechanisms.toml").read_text().replace(
+        'effects = [{ target = "a.gold", add = "1" }]', 'effects = [{ target = "a.gold", add = "1 / (heat - heat)" }]')
+    f = tmp_path / "m.toml"
+    f.write_text(text)
+    model = CompiledModel.load(f)
+    g = Game(model, seed=0, games=np.arange(100, 140, dtype=np.uint64), log=False)
+    orders = np.zeros((40, len(model.moves)), dtype=bool)
+    orders[7, model.move_ids.index("big")] = True  # ordered in one game of forty: the sparse path
+    g._orders[:] = orders
+    with pytest.raises(EvaluationError) as e:
+        g.step()
+    assert "moves[1].effects[0].add" in str(e.value) and "a.gold" in str(e.value) and "game 107" in str(e.value)
