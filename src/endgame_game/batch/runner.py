@@ -361,11 +361,25 @@ def _pool(n_workers: int) -> cf.ProcessPoolExecutor:
 
 
 def _kill_workers(pool: cf.ProcessPoolExecutor) -> None:
-    """Abandon the running chunks: kill the pool's processes (they ignore SIGTERM)."""
-    for proc in list(getattr(pool, "_processes", {}).values()):
+    """Abandon the running chunks: kill the pool's processes (they ignore SIGTERM) and let the pool's
+    manager thread end. Uses the pool's internals, each step guarded: a worker killed while sending a
+    result leaves half a message in the result pipe, and the manager thread would wait for the rest
+    for ever unless the parent's end of the pipe is closed too."""
+    items = getattr(pool, "_pending_work_items", {})
+    with contextlib.suppress(Exception):
+        for key, item in list(items.items()):
+            if item.future.cancelled():  # else the broken-pool handler trips over them (InvalidStateError)
+                items.pop(key, None)
+    procs = list(getattr(pool, "_processes", {}).values())
+    for proc in procs:
         with contextlib.suppress(Exception):
             proc.kill()
-    pool.shutdown(wait=False, cancel_futures=True)
+    for proc in procs:
+        with contextlib.suppress(Exception):
+            proc.join(5)
+    with contextlib.suppress(Exception):
+        pool._result_queue._writer.close()  # type: ignore[attr-defined]
+    pool.shutdown(wait=False, cancel_futures=False)
 
 
 def run(
