@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import contextlib
+import logging
 import multiprocessing
 import os
 import signal
@@ -327,7 +328,16 @@ def _dask_executor(scheduler: str | None, workers: int) -> tuple[cf.Executor, Ca
         def close() -> None:
             client.close()
     else:
-        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None)
+        # The workers start with Ctrl-C ignored (inherited): the run decides, as with the pool, instead
+        # of every worker printing its own KeyboardInterrupt traceback.
+        main = threading.current_thread() is threading.main_thread()
+        old = signal.signal(signal.SIGINT, signal.SIG_IGN) if main else None
+        try:
+            cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
+                                   silence_logs=logging.ERROR)
+        finally:
+            if old is not None:
+                signal.signal(signal.SIGINT, old)
         client = Client(cluster)
 
         def close() -> None:
