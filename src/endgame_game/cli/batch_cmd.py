@@ -9,7 +9,6 @@ game is played.
 from __future__ import annotations
 
 import argparse
-import json
 import shutil
 import signal
 import sys
@@ -249,13 +248,15 @@ def run(args: argparse.Namespace) -> int:
     if res.path is not None and args.summary:
         summary_path = _write_summary(res.summary, res.path)
     if args.json:
-        print(json.dumps(_json_safe({
+        from endgame_game.cli import print_json
+
+        print_json({
             "provenance": prov, "games": res.games, "total": res.total, "stopped": res.stopped,
             "elapsed": res.elapsed, "game_turns": res.game_turns, "workers": res.workers,
             "rows": str(res.path) if res.path else None,
             "trajectories": str(res.trajectories) if res.trajectories else None,
             "summary_file": str(summary_path) if summary_path else None,
-            "summary": res.summary.table()}), indent=2))
+            "summary": res.summary.table()})
     else:
         rs = prov.get("ruleset", {})
         print(f"ruleset {rs.get('id')} {rs.get('version')} (sha256 {str(rs.get('sha256'))[:12]}…), "
@@ -280,19 +281,6 @@ def run(args: argparse.Namespace) -> int:
     if res.stopped and stop.is_set():
         return 143 if signals and signals[0] == signal.SIGTERM else 130
     return 0
-
-
-def _json_safe(v: Any) -> Any:
-    """NaN and infinities as null: strict JSON has neither."""
-    if isinstance(v, float):
-        return v if v == v and v not in (float("inf"), float("-inf")) else None
-    if isinstance(v, dict):
-        return {str(k): _json_safe(x) for k, x in v.items()}
-    if isinstance(v, (list, tuple)):
-        return [_json_safe(x) for x in v]
-    if hasattr(v, "item"):
-        return _json_safe(v.item())
-    return v
 
 
 def _summary_path(out: Path) -> Path:
