@@ -50,10 +50,23 @@ except ImportError as e:  # pragma: no cover - exercised only without the extra
 
 from endgame_game.ai.base import Agent
 from endgame_game.ai.loading import make_agent
+from endgame_game.ai.play import play_turn
 from endgame_game.engine.api import Game
 from endgame_game.engine.model import CompiledModel
 from endgame_game.engine.orders import Budget
 from endgame_game.errors import EndgameError
+
+
+class _Orders:
+    """Fixed orders as an agent (so one ``play_turn`` resolves the role and its opponents together)."""
+
+    reads = np.zeros(0, dtype=np.int64)  # reads no estimates: no intelligence noise drawn for it
+
+    def __init__(self, orders: np.ndarray):
+        self.orders = orders
+
+    def act(self, obs: Any) -> np.ndarray:
+        return self.orders
 
 
 class _Batch:
@@ -124,10 +137,9 @@ class _Batch:
             ok = budget.fits(s, legal[:, s]) & w
             budget.take(s, ok)
             dropped += w & ~ok
-        g.submit(self.role, budget.chosen)
-        for a, agent in self.opponents.items():
-            g.submit(a, agent.act(g.observe(a, getattr(agent, "reads", None))))
-        g.step()
+        # The role's orders fit by construction (Budget) and built-in opponents only pick orders that
+        # fit: one turn for everyone without re-validating them (as batch runs do).
+        play_turn(g, {self.role: _Orders(budget.chosen), **self.opponents}, validate=False)
         score = g.state.scores[:, self.actor].astype(np.float64)
         rewards = score - self.last_score
         self.last_score = score.copy()
