@@ -162,3 +162,15 @@ def test_gymnasium_env_checker_and_vector_env() -> None:
     assert env.render() is None
     env.render_mode = "ansi"
     assert "turn" in env.render()
+
+
+def test_the_docs_training_example_beats_random(capsys: pytest.CaptureFixture[str]) -> None:
+    """docs/agents.md §5: the cross-entropy example, shortened to 3 iterations, beats random play."""
+    text = (Path(__file__).resolve().parents[1] / "docs" / "agents.md").read_text()
+    head = "```python\nimport numpy as np\nfrom endgame_game.rl_vector import EndgameVectorEnv\n"
+    code = head.removeprefix("```python\n") + text.split(head, 1)[1].split("```", 1)[0]
+    code = code.replace("range(8)", "range(3)")
+    scope: dict[str, object] = {}
+    exec(compile(code, "docs/agents.md", "exec"), scope)
+    assert scope["trained"] > scope["random"] + 5  # type: ignore[operator]
+    assert "trained" in capsys.readouterr().out
