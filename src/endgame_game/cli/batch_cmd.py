@@ -321,4 +321,5 @@ def _save_games(model: Any, args: argparse.Namespace, specs: dict[str, str], gri
         meta = {"batch": {"seed": args.seed, "point": p, "game": g, **grid.point(p)}}
         path = save_game(game, folder / name,
                          agents={a: str(specs.get(a) or getattr(ag, "spec", type(ag).__name__)) for a, ag in agents.items()}, meta=meta)
-        print(f"saved game {g}" + (f" of point {p}" if grid.points > 1 else "") + f": {path}")
+        print(f"saved game {g}" + (f" of point {p}" if grid.points > 1 else "") + f": {path}",
+              file=sys.stderr if args.json else sys.stdout)  # --json: stdout holds the JSON only
