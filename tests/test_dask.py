@@ -49,3 +49,50 @@ def test_unreachable_scheduler_is_a_clear_error(capsys: pytest.CaptureFixture[st
     assert "cannot reach the Dask scheduler" in capsys.readouterr().err
     assert main(["batch", MINI, "--games", "5", "--backend", "dask", "--scheduler", "no-port"]) == 2
     assert "cannot reach the Dask scheduler at no-port" in capsys.readouterr().err
+
+
+def _page_faults_of_temporaries() -> int:
+    import resource
+
+    import numpy as np
+
+    x = np.ones(40_000)  # a chunk-sized column: 320 KB, above glibc's fixed 128 KB mmap threshold
+    f0 = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+    for _ in range(100):
+        y = x * 2.0 + 1.0
+        z = y * y
+        del y, z
+    return resource.getrusage(resource.RUSAGE_SELF).ru_minflt - f0
+
+
+def test_dask_workers_get_the_allocator_back(cluster) -> None:
+    """Dask's nanny starts workers with MALLOC_TRIM_THRESHOLD_=65536 (every 320 KB temporary is then
+    mmap'ed and page-faulted in again: a chunk costs 4-5x the CPU); the first chunk in a worker resets
+    the allocator, after which temporaries are reused without page faults."""
+    with distributed.Client(cluster.scheduler_address) as client:
+        env = client.run(lambda: __import__("os").environ.get("MALLOC_TRIM_THRESHOLD_"))
+        if not any(env.values()):
+            pytest.skip("this Dask version does not set MALLOC_TRIM_THRESHOLD_")
+        run(MINI, games=40, seed=1, executor=client.get_executor(), chunk=5)
+        tuned = client.run(lambda: __import__("endgame_game.batch.runner", fromlist=["x"])._ALLOCATOR_TUNED)
+        after = client.run(_page_faults_of_temporaries)
+    assert all(tuned.values())
+    assert all(n < 1_000 for n in after.values()), after  # untuned: > 10,000 (the test below)
+
+
+def test_tune_allocator_only_when_a_tunable_is_set() -> None:
+    import subprocess
+    import sys
+
+    code = ("from tests.test_dask import _page_faults_of_temporaries as f\n"
+            "from endgame_game.batch.runner import tune_allocator\n"
+            "a = f(); t = tune_allocator(); print(t, tune_allocator(), a, f())")
+    env = {k: v for k, v in __import__("os").environ.items() if not k.startswith("MALLOC_")}
+    root = str(Path(__file__).resolve().parents[1])
+    plain = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True, cwd=root)
+    assert plain.stdout.split()[:2] == ["False", "False"]  # glibc's adaptive defaults are kept
+    trimmed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=root,
+                             env={**env, "MALLOC_TRIM_THRESHOLD_": "65536"})
+    tuned, again, before, after = trimmed.stdout.split()
+    assert (tuned, again) == ("True", "False")  # once per process
+    assert int(before) > 10_000 and int(after) < 1_000  # every temporary page-faulted in, then none

@@ -20,6 +20,15 @@ def test_wheel_ships_the_rulesets_and_finds_them(tmp_path):
     for name in shipped:
         assert f"endgame_game/rulesets/{name}" in names
     assert "endgame_game/tui/app.tcss" in names
+    # Metadata: the SPDX license expression with its file, classifiers, and an index-safe description.
+    meta_name = next(n for n in names if n.endswith(".dist-info/METADATA"))
+    meta = zipfile.ZipFile(wheel).read(meta_name).decode()
+    head, _, description = meta.partition("\n\n")
+    assert "License-Expression: MIT" in head and "License-File: LICENSE" in head
+    assert not any(line.startswith("Classifier: License ::") for line in head.splitlines())  # PEP 639
+    assert "Classifier: Programming Language :: Python :: 3.13" in head
+    assert any(n.endswith("licenses/LICENSE") for n in names)
+    assert "](docs/" not in description and "](./" not in description and "<img" not in description
     site = tmp_path / "site"
     zipfile.ZipFile(wheel).extractall(site)
     # Run from an empty folder, importing the extracted wheel rather than the source tree.
@@ -33,3 +42,15 @@ def test_wheel_ships_the_rulesets_and_finds_them(tmp_path):
     assert out.returncode == 0, out.stderr[-2000:]
     for name in shipped:
         assert name.removesuffix(".toml") in out.stdout.split()
+
+
+def test_the_index_description_shows_only_commands_the_readme_has():
+    """PYPI.md (the package index's page) repeats README commands, which test_readme runs."""
+    readme = (ROOT / "README.md").read_text()
+    text = (ROOT / "PYPI.md").read_text()
+    commands = [ln.strip() for ln in text.split("```sh")[1:] for ln in ln.split("```")[0].splitlines() if ln.strip()]
+    assert commands
+    for cmd in commands:
+        if cmd.startswith("pip install"):
+            continue
+        assert cmd.removeprefix("endgame ") in readme, cmd

@@ -86,3 +86,91 @@ def test_episodes_are_batch_games(mini: CompiledModel) -> None:
     run_games(g, agents)
     assert env.game is not None
     assert np.array_equal(env.game.state.values[0], g.state.values[1])
+
+
+# -- the full set of orders per turn, state_space, rendering --
+
+def test_multi_action_mode_passes_the_checkers(mini: CompiledModel) -> None:
+    from pettingzoo.test import render_test
+    from pettingzoo.utils.conversions import parallel_to_aec
+
+    parallel_api_test(parallel_env(mini, action_mode="multi"), num_cycles=200)
+    parallel_seed_test(lambda: parallel_env(mini, action_mode="multi"))
+    render_test(lambda render_mode=None: parallel_to_aec(parallel_env(mini, render_mode=render_mode)))
+    env = parallel_env(mini, action_mode="multi")
+    obs, _ = env.reset(seed=1)
+    assert env.state_space.contains(env.state())
+
+
+def test_multi_mode_takes_several_orders_in_a_turn() -> None:
+    env = parallel_env("endgame-2024", roles=["kyiv"], action_mode="multi")
+    obs, infos = env.reset(seed=3)
+    legal = obs["kyiv"]["legal"]
+    want = legal.astype(np.int64)  # every move legal on its own: more than fit together
+    cols = env.model.moves_of[env.model.actor_index["kyiv"]]
+    before = env.game.state.taken[0, cols].copy()
+    _obs, _r, _t, _tr, infos = env.step({"kyiv": want})
+    taken = int((env.game.state.taken[0, cols] - before).sum())
+    assert taken >= 2  # two action points: two orders in one turn
+    assert infos["kyiv"]["dropped"] == int(want.sum()) - taken
+
+
+def test_gymnasium_env_checker_and_vector_env() -> None:
+    from gymnasium.utils.env_checker import check_env
+
+    from endgame_game.rl_vector import EndgameEnv, EndgameVectorEnv
+
+    check_env(EndgameEnv(RULES / "mini.toml", role="red", render_mode="ansi"), skip_render_check=False)
+    env = EndgameVectorEnv(RULES / "mini.toml", role="red", num_envs=16, opponents="doctrine")
+    obs, infos = env.reset(seed=5)
+    assert obs.shape == (16, env.single_observation_space.shape[0]) and infos["action_mask"].shape == (16, 2 * len(env.move_ids))
+    total = np.zeros(16)
+    steps = 0
+    while True:
+        mask = infos["action_mask"].reshape(16, -1, 2)[:, :, 1]
+        action = np.zeros_like(mask)
+        action[:, 0] = mask[:, 0]  # the first move whenever it is legal
+        obs, rew, term, trunc, infos = env.step(action)
+        total += rew
+        steps += 1
+        assert env.observation_space.contains(obs) and not trunc.any()
+        if term.all():
+            break
+        assert not term.any()  # the games of a batch terminate together (absorbing endings)
+    # The returns are the games' final scores: the same games as batch.run with the same agents.
+    from endgame_game.batch import run
+
+    class FirstIfLegal:
+        def __init__(self, model: CompiledModel, actor: str) -> None:
+            self.model, self.actor = model, model.actor_index[actor]
+
+        def act(self, ob):  # noqa: ANN001, ANN201
+            orders = np.zeros_like(ob.legal)
+            s = self.model.moves_of[self.actor][0]
+            orders[:, s] = ob.legal[:, s]
+            return orders
+
+    rows = run(RULES / "mini.toml", games=16, seed=5, agents={"red": FirstIfLegal}, workers=1, keep_rows=True).rows
+    from endgame_game.engine import Game
+
+    model = CompiledModel.load(RULES / "mini.toml")
+    start = Game(model, seed=5, batch=16).state.scores[:, model.actor_index["red"]]
+    assert rows is not None and np.allclose(start + total, rows["score.red"], atol=1e-3)
+    # NEXT_STEP autoreset: the next step starts games 16..31.
+    obs, rew, term, _trunc, infos = env.step(np.zeros((16, len(env.move_ids)), dtype=np.int64))
+    assert (rew == 0).all() and not term.any() and infos["game"].tolist() == list(range(16, 32))
+    assert env.render() is None
+    env.render_mode = "ansi"
+    assert "turn" in env.render()
+
+
+def test_the_docs_training_example_beats_random(capsys: pytest.CaptureFixture[str]) -> None:
+    """docs/agents.md §5: the cross-entropy example, shortened to 3 iterations, beats random play."""
+    text = (Path(__file__).resolve().parents[1] / "docs" / "agents.md").read_text()
+    head = "```python\nimport numpy as np\nfrom endgame_game.rl_vector import EndgameVectorEnv\n"
+    code = head.removeprefix("```python\n") + text.split(head, 1)[1].split("```", 1)[0]
+    code = code.replace("range(8)", "range(3)")
+    scope: dict[str, object] = {}
+    exec(compile(code, "docs/agents.md", "exec"), scope)
+    assert scope["trained"] > scope["random"] + 5  # type: ignore[operator]
+    assert "trained" in capsys.readouterr().out

@@ -91,10 +91,21 @@ def _user_agent(spec: str, module_name: str, attr: str, model: CompiledModel, ac
     cls = getattr(module, attr, None)
     if cls is None:
         raise EndgameError(f"module {module_name!r} has no {attr!r}")
+    return agent_from_class(cls, model, actor, spec)
+
+
+def agent_from_class(cls: object, model: CompiledModel, actor: str, spec: str) -> Agent:
+    """Build a user agent ``cls(model, actor)`` (or ``cls()``); anything that fails is an EndgameError
+    naming ``spec`` (``os.path:join`` is not an agent)."""
+    if not isinstance(cls, type):
+        raise EndgameError(f"{spec} is not an agent class: {USAGE}")
     try:
-        agent = cls(model, actor)
-    except TypeError:
-        agent = cls()
+        try:
+            agent = cls(model, actor)
+        except TypeError:
+            agent = cls()
+    except Exception as e:
+        raise EndgameError(f"cannot build agent {spec} for {actor}: {type(e).__name__}: {e}") from None
     if not callable(getattr(agent, "act", None)):
         raise EndgameError(f"{spec} has no act(observation) method")
     if not getattr(agent, "spec", None):

@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -112,6 +113,7 @@ class Summary:
     def __init__(self, endings: Sequence[str], scores: Sequence[str], grid: np.ndarray, columns: Sequence[str],
                  games_per_point: int, sample: int | None = None):
         self.endings = list(endings)
+        self.provenance: dict[str, Any] | None = None  # what made the rows (set by ``batch.run``)
         self.score_cols = list(scores)
         self.columns = list(columns)
         points = int(grid.shape[0])

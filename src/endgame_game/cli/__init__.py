@@ -8,8 +8,12 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import json
+import math
 import sys
 from collections.abc import Sequence
+from pathlib import PurePath
+from typing import Any
 
 from endgame_game import __version__
 from endgame_game.errors import EndgameError, RulesetError
@@ -25,7 +29,29 @@ COMMANDS = (
     ("sensitivity", "sensitivity_cmd"),
     ("replay", "replay_cmd"),
     ("report", "report_cmd"),
+    ("completion", "completion_cmd"),
 )
+
+
+def json_safe(v: Any) -> Any:
+    """Plain JSON data: NaN and infinities as null (strict JSON has neither), numpy scalars and arrays
+    as numbers and lists, paths as text."""
+    if isinstance(v, float):
+        return v if math.isfinite(v) else None
+    if isinstance(v, dict):
+        return {str(k): json_safe(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [json_safe(x) for x in v]
+    if hasattr(v, "tolist"):
+        return json_safe(v.tolist())
+    if isinstance(v, PurePath):
+        return str(v)
+    return v
+
+
+def print_json(data: Any) -> None:
+    """What ``--json`` prints: one JSON document on stdout."""
+    print(json.dumps(json_safe(data), indent=2, ensure_ascii=False))
 
 
 def build_parser() -> argparse.ArgumentParser:

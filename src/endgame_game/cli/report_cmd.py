@@ -26,6 +26,12 @@ def run(args: argparse.Namespace) -> int:
     from endgame_game.report.aar import write_report
 
     out = Path(args.out) if args.out else Path(f"{Path(args.save).stem}-report")
+    if args.batch:
+        from endgame_game.batch.results import check_same_ruleset
+        from endgame_game.saves import read_save
+
+        header = read_save(args.save).header
+        check_same_ruleset(args.batch, str(header.get("ruleset_id", "")), str(header.get("ruleset_sha256", "")) or None)
     files = write_report(args.save, out, batch=args.batch, game=args.game, charts=not args.no_charts)
     for note in files.notes:
         print(f"endgame report: {note}", file=sys.stderr)

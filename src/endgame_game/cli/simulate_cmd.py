@@ -21,7 +21,42 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:  # t
     p.add_argument("--agents", default="doctrine", help="agent for roles not named in --ai: doctrine, mixed, lookahead, random, none")
     p.add_argument("--save", metavar="FILE", help="save the game at the end (a replayable save file)")
     p.add_argument("--quiet", action="store_true", help="print only the ending and scores")
+    p.add_argument("--json", action="store_true", help="print the game (turns narrated, ending, scores) as JSON on stdout")
     return p
+
+
+def _json_run(args: argparse.Namespace) -> int:
+    """``--json``: the same game as one JSON document (turns with orders and narration, ending, scores)."""
+    import numpy as np
+
+    from endgame_game.ai import describe_agents, make_agents, parse_agent_specs, play_turn
+    from endgame_game.cli import print_json
+    from endgame_game.engine import CompiledModel, Game
+    from endgame_game.errors import EndgameError
+    from endgame_game.report.text import narrate
+
+    if args.game < 0:
+        raise EndgameError("--game must be 0 or more")
+    model = CompiledModel.load(args.ruleset, overrides(args))
+    game = Game(model, seed=args.seed, games=np.array([args.game], dtype=np.uint64))
+    agents = {} if args.agents == "none" else make_agents(model, parse_agent_specs(args.ai), default=args.agents)
+    limit = args.turns if args.turns is not None else model.max_turns
+    turns = []
+    while not game.done and game.turn <= limit:
+        t = game.turn
+        tl = play_turn(game, agents)
+        orders = {a: ids[0] for a, ids in game.entries[-1].orders.items()} if game.entries else {}
+        turns.append({"turn": t, "orders": orders,
+                      "log": [] if args.quiet else list(narrate(model, tl.for_game(0), turn=t))})
+    res = game.results()
+    ending = model.endings[int(game.state.ending[0])] if game.done else None
+    print_json({"ruleset": model.id, "seed": args.seed, "game": args.game,
+                "agents": describe_agents(agents, game.state), "done": game.done,
+                "ending": ending.id if ending else None, "ending_label": ending.label if ending else None,
+                "end_turn": int(res["end_turn"][0]) if ending else None,
+                "scores": {k[6:]: float(v[0]) for k, v in res.items() if k.startswith("score.")},
+                "turns": turns})
+    return 0
 
 
 def run(args: argparse.Namespace) -> int:
@@ -32,6 +67,8 @@ def run(args: argparse.Namespace) -> int:
     from endgame_game.errors import EndgameError
     from endgame_game.report.text import fmt_num, narrate
 
+    if getattr(args, "json", False):
+        return _json_run(args)
     if args.game < 0:
         raise EndgameError("--game must be 0 or more")
     model = CompiledModel.load(args.ruleset, overrides(args))

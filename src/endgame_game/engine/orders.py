@@ -103,7 +103,9 @@ def reason(model: CompiledModel, state: BatchState, move_id: str, game: int = 0)
 class Budget:
     """What an actor has left while choosing several moves in a turn (vectorised over the batch)."""
 
-    def __init__(self, model: CompiledModel, state: BatchState, actor: int):
+    def __init__(self, model: CompiledModel, state: BatchState, actor: int | str):
+        if isinstance(actor, str):  # a role id, as agents know it (``Budget(model, obs.state, obs.actor)``)
+            actor = model.actor_index[actor]
         self.model = model
         self.state = state
         self.actor = actor
