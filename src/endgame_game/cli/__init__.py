@@ -22,6 +22,8 @@ COMMANDS = (
     ("simulate", "simulate_cmd"),
     ("batch", "batch_cmd"),
     ("coverage", "coverage_cmd"),
+    ("train", "train_cmd"),
+    ("tournament", "tournament_cmd"),
     ("replay", "replay_cmd"),
     ("report", "report_cmd"),
 )
