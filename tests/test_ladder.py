@@ -208,7 +208,8 @@ def test_the_tuned_folder_is_not_a_ruleset() -> None:
 
 
 def test_shipped_policies_validate() -> None:
-    shipped = sorted((ROOT / "rulesets" / TUNED_DIR).glob("*.toml"))
+    shipped = sorted(p for p in (ROOT / "rulesets" / TUNED_DIR).glob("*.toml") if not p.name.endswith(".ladder.toml"))
+    assert shipped
     for path in shipped:
         policy = read_policy(path)
         model = CompiledModel.load(policy.ruleset)
@@ -312,3 +313,17 @@ def test_bad_policy_file_fails_the_command_with_its_line(ruleset_dir: Path, caps
     assert main(["simulate", str(ruleset_dir / "mini.toml"), "--ai", "red=tuned", "--quiet"]) == 1
     err = capsys.readouterr().err
     assert f"{f}:6: error: rules[0].move: red has no move 'atack'" in err
+
+
+def test_the_recorded_ladder_is_what_the_app_quotes(ruleset_dir: Path) -> None:
+    from endgame_game.ai.ladder import LADDER_TIERS, describe, ladder_path, level, read_shares, record
+
+    model = CompiledModel.load(ruleset_dir / "mini.toml")
+    res = tournament(model, list(LADDER_TIERS[:-1]), games=60, seed=1, roles=["red"], workers=1)
+    path = record(res, ladder_path(model))
+    assert path == ruleset_dir / TUNED_DIR / "mini.ladder.toml"
+    shares = read_shares(model)
+    tuned = res.pairs["red"][("tuned", res.best_of("red", "doctrine:*"))].share
+    assert shares["red"]["tuned"] == round(tuned, 4)
+    assert shares["red"]["mixed"] == round(res.pairs["red"][("mixed", "random")].share, 4)
+    assert describe(model, level("hard")).endswith(f"beats the best doctrine in {round(tuned * 10)} of 10 games")

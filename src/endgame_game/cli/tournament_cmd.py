@@ -7,7 +7,7 @@ import sys
 
 from endgame_game.cli.common import add_ruleset_args, overrides
 
-DEFAULT_AGENTS = "random,doctrine:*,tuned,lookahead"
+DEFAULT_AGENTS = "random,mixed,doctrine:*,tuned,lookahead"
 
 
 def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:  # type: ignore[type-arg]
@@ -28,6 +28,9 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:  # t
     p.add_argument("--opponents", default="mixed", help="the agent of the other roles (default mixed)")
     p.add_argument("--workers", type=int, default=None, help="processes (default: one per core)")
     p.add_argument("--csv", metavar="FILE", help="also write every pair as CSV")
+    p.add_argument("--record", action="store_true",
+                   help="write the ladder's steps beside the ruleset (tuned/RULESET.ladder.toml): the app's "
+                        "difficulty levels quote them")
     p.add_argument("--quiet", action="store_true", help="no progress line per agent")
     return p
 
@@ -57,4 +60,9 @@ def run(args: argparse.Namespace) -> int:
     print(res.format())
     if args.csv:
         print(f"wrote {res.write_csv(args.csv)}")
+    if args.record:
+        from endgame_game.ai.ladder import ladder_path, record
+        from endgame_game.engine.model import CompiledModel
+
+        print(f"wrote {record(res, ladder_path(CompiledModel.load(args.ruleset)))}")
     return 0
