@@ -327,3 +327,32 @@ def test_the_recorded_ladder_is_what_the_app_quotes(ruleset_dir: Path) -> None:
     assert shares["red"]["tuned"] == round(tuned, 4)
     assert shares["red"]["mixed"] == round(res.pairs["red"][("mixed", "random")].share, 4)
     assert describe(model, level("hard")).endswith(f"beats the best doctrine in {round(tuned * 10)} of 10 games")
+
+
+# -- the rollout agent (search over the tuned policy's rollouts) --
+
+def test_rollout_with_one_candidate_is_the_tuned_policy(ruleset_dir: Path) -> None:
+    model = CompiledModel.load(ruleset_dir / "mini.toml")
+    blue = {"blue": make_agent("doctrine", model, "blue")}
+    a = run_games(Game(model, seed=4, batch=30), {"red": make_agent("rollout:1", model, "red"), **blue})
+    b = run_games(Game(model, seed=4, batch=30), {"red": make_agent("tuned", model, "red"), **blue})
+    assert np.array_equal(a.results()["score.red"], b.results()["score.red"])
+
+
+def test_rollout_plays_legal_orders_and_replays_alone(ruleset_dir: Path) -> None:
+    model = CompiledModel.load(ruleset_dir / "mini.toml")
+    agents = {"red": make_agent("rollout:4:2:2", model, "red"), "blue": make_agent("doctrine", model, "blue")}
+    assert agents["red"].spec == "rollout:4:2:2"  # type: ignore[attr-defined]
+    g = run_games(Game(model, seed=8, batch=24), agents, validate=True)  # every order checked
+    alone = run_games(Game(model, seed=8, games=np.array([11], dtype=np.uint64)), agents, validate=True)
+    assert alone.results()["score.red"][0] == g.results()["score.red"][11]
+
+
+@pytest.mark.parametrize("spec, expect", [
+    ("rollout:x", "rollout\\[:CANDIDATES"), ("rollout:1:2:3:4", "rollout\\[:CANDIDATES"),
+    ("rollout:0", "1 to 32 candidates"), ("rollout:4:99", "1 to 32 samples"),
+])
+def test_rollout_specs_are_bounded(mini: CompiledModel, spec: str, expect: str) -> None:
+    assert is_builtin(spec)
+    with pytest.raises(EndgameError, match=expect):
+        make_agent(spec, mini, "red")

@@ -27,7 +27,7 @@ opponents = "mixed"
 [roles.red]
 "doctrine:*" = { over = "random", share = 0.31, games = 100 }
 "tuned" = { over = "doctrine:*", share = 0.74, games = 100 }
-"lookahead" = { over = "tuned", share = 0.62, games = 100 }
+"rollout" = { over = "tuned", share = 0.62, games = 100 }
 """
 
 
@@ -46,7 +46,7 @@ def tuned_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_each_level_maps_to_a_tier_the_role_can_play(tuned_dir: Path) -> None:
     model = CompiledModel.load(tuned_dir / "mini.toml")
     plain = CompiledModel.load(MINI)
-    assert [spec_for(model, "red", lv) for lv in LEVELS] == ["random", "doctrine", "tuned", "lookahead"]
+    assert [spec_for(model, "red", lv) for lv in LEVELS] == ["random", "doctrine", "tuned", "rollout"]
     assert spec_for(plain, "red", level("hard")) == "doctrine"  # no tuned policy: its doctrine
     shares = read_shares(model)
     assert shares["red"]["tuned"] == 0.74
@@ -69,7 +69,7 @@ async def test_difficulty_sets_the_opponents_and_describes_them(tuned_dir: Path,
         assert offered["doctrine:hawk"].startswith("Hawk")  # the doctrine's label, not its id
         assert "tuned" in offered and offered["tuned"].startswith("Tuned")
         diff = app.screen.query_one("#difficulty", Select)
-        for name, spec in [("easy", "random"), ("hard", "tuned"), ("expert", "lookahead"), ("normal", "doctrine:hawk")]:
+        for name, spec in [("easy", "random"), ("hard", "tuned"), ("expert", "rollout"), ("normal", "doctrine:hawk")]:
             diff.value = name
             await settle(pilot, app)
             assert red.value == spec, name

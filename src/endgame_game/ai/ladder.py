@@ -3,7 +3,7 @@
     easy    random      legal moves at random
     normal  mixed       the ruleset's doctrines, one drawn per game
     hard    tuned       the tuned policy (``endgame train``), the role's first doctrine where it has none
-    expert  lookahead   search over rollouts of the tuned policies
+    expert  rollout     search over the tuned policy's rollouts (``ai.rollout``)
 
 The measured strength comes from ``endgame tournament RULESET --record``: it writes the ladder's
 steps (each tier against the one below it, per role) to ``tuned/<ruleset>.ladder.toml`` beside the
@@ -38,10 +38,10 @@ LEVELS = (
     Level("easy", "random", "random legal moves", ""),
     Level("normal", "mixed", "the ruleset's doctrines, one drawn per game", "random play"),
     Level("hard", "tuned", "the tuned policy", "the best doctrine"),
-    Level("expert", "lookahead", "lookahead search over tuned rollouts; slower", "the tuned policy"),
+    Level("expert", "rollout", "search over the tuned policy's rollouts; slower", "the tuned policy"),
 )
 DEFAULT_LEVEL = "normal"
-LADDER_TIERS = ("random", "mixed", "doctrine:*", "tuned", "lookahead")
+LADDER_TIERS = ("random", "mixed", "doctrine:*", "tuned", "rollout")
 """The tiers ``--record`` expects, weakest first: each level's share is against the tier below it."""
 
 
@@ -55,9 +55,9 @@ def level(name: str) -> Level:
 def spec_for(model: CompiledModel, role: str, lv: Level) -> str:
     """The agent spec a level gives a role (a tier the role cannot play falls back to a doctrine)."""
     a = model.actor_index[role]
-    if lv.tier == "tuned" and not has_policy(model, role):
+    if lv.tier in ("tuned", "rollout") and not has_policy(model, role):
         return "doctrine" if model.doctrines.get(role) else "random"
-    if lv.tier == "lookahead" and a not in model.scores:
+    if lv.tier in ("lookahead", "rollout") and a not in model.scores:
         return "doctrine" if model.doctrines.get(role) else "random"
     if lv.tier == "mixed" and len(model.doctrines.get(role, {})) < 2:
         return "doctrine" if model.doctrines.get(role) else "random"
@@ -116,7 +116,7 @@ def describe(model: CompiledModel, lv: Level, roles: Mapping[str, str] | None = 
     """
     shares = read_shares(model) if shares is None else shares
     text = f"{lv.id}: {lv.what}"
-    if lv.tier == "tuned" and roles and not any(has_policy(model, r) for r in roles):
+    if lv.tier in ("tuned", "rollout") and roles and not any(has_policy(model, r) for r in roles):
         return text + " (none trained for this scenario: its doctrines play)"
     if lv.id == "easy":
         got = [1.0 - s["mixed"] for r, s in shares.items() if "mixed" in s and (roles is None or r in roles)]

@@ -1,4 +1,5 @@
-"""Agents by name: ``random``, ``doctrine[:name]``, ``mixed``, ``tuned[:role]``, ``lookahead[:k]``, or ``package.module:Class``."""
+"""Agents by name: ``random``, ``doctrine[:name]``, ``mixed``, ``tuned[:role]``, ``rollout[:k[:s[:d]]]``,
+``lookahead[:k]``, or ``package.module:Class``."""
 
 from __future__ import annotations
 
@@ -13,8 +14,9 @@ from endgame_game.engine.state import BatchState
 from endgame_game.errors import EndgameError
 from endgame_game.rules.expr import did_you_mean
 
-BUILTIN = ("random", "doctrine", "mixed", "tuned", "lookahead")
-USAGE = "use random, doctrine[:name], mixed, tuned, lookahead[:depth[:samples]] or module:Class"
+BUILTIN = ("random", "doctrine", "mixed", "tuned", "rollout", "lookahead")
+USAGE = ("use random, doctrine[:name], mixed, tuned, rollout[:candidates[:samples[:depth]]], "
+         "lookahead[:depth[:samples]] or module:Class")
 MAX_LOOKAHEAD_DEPTH = 24
 MAX_LOOKAHEAD_SAMPLES = 64
 """Bounds on ``lookahead:DEPTH:SAMPLES`` wherever the spec comes from: one turn of ``lookahead:1:100000``
@@ -64,6 +66,15 @@ def make_agent(spec: str, model: CompiledModel, actor: str) -> Agent:
         return MixedDoctrineAgent(model, actor)
     if kind == "tuned":
         return _tuned_agent(spec, arg, model, actor)
+    if kind == "rollout":
+        from endgame_game.ai.rollout import DEFAULT_CANDIDATES, DEFAULT_DEPTH, DEFAULT_SAMPLES, RolloutAgent
+
+        parts = arg.split(":") if arg else []
+        if len(parts) > 3 or not all(_whole(x) for x in parts):
+            raise EndgameError(f"bad agent {spec!r}: rollout[:CANDIDATES[:SAMPLES[:DEPTH]]] takes whole numbers, "
+                               "e.g. rollout:8:4:4")
+        k, n, d = ([int(x) for x in parts] + [DEFAULT_CANDIDATES, DEFAULT_SAMPLES, DEFAULT_DEPTH][len(parts):])
+        return RolloutAgent(model, actor, candidates=k, samples=n, depth=d, rollout=rollout_policies(model))
     if kind == "lookahead":
         from endgame_game.ai.lookahead import DEFAULT_DEPTH, DEFAULT_SAMPLES, LookaheadAgent
 

@@ -367,7 +367,8 @@ def is_stale(policy: Policy, model: CompiledModel) -> bool:
 class TunedAgent:
     """Plays a tuned policy: the rules whose ``when`` holds, picked in proportion to ``weight``."""
 
-    def __init__(self, model: CompiledModel, actor: str, policy: CompiledPolicy | None = None, spec: str = "tuned"):
+    def __init__(self, model: CompiledModel, actor: str, policy: CompiledPolicy | None = None, spec: str = "tuned",
+                 label: str | None = None):
         if actor not in model.actor_index:
             raise EndgameError(f"no actor {actor!r} in {model.id}")
         self.model = model
@@ -378,7 +379,7 @@ class TunedAgent:
         self.spec = spec
         self.reads = self.compiled.reads
         self.pass_weight = float(self.policy.pass_weight)
-        self._label = f"tuned/{actor}"
+        self._label = label or f"tuned/{actor}"  # keys its draws (another label: another sample of the policy)
 
     def act(self, obs: Observation) -> np.ndarray:
         B = obs.legal.shape[0]

@@ -7,7 +7,7 @@ import sys
 
 from endgame_game.cli.common import add_ruleset_args, overrides
 
-DEFAULT_AGENTS = "random,mixed,doctrine:*,tuned,lookahead"
+DEFAULT_AGENTS = "random,mixed,doctrine:*,tuned,rollout"
 
 
 def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:  # type: ignore[type-arg]

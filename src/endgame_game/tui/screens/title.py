@@ -48,7 +48,8 @@ def opponent_choices(model: CompiledModel, actor: str) -> list[tuple[str, str]]:
             label = (d.label or name) + (f" — {d.doc}" if d.doc else "")
         elif spec == "lookahead" and has_policy(model, actor):
             out.append(("Tuned — a policy tuned by simulation, at doctrine speed", "tuned"))
-            label = "Lookahead — tries each move a few turns ahead over tuned rollouts (slower)"
+            out.append(("Search — plays the tuned policy's options out to the end, keeps the best (slower)", "rollout"))
+            label = "Lookahead — tries each move a few turns ahead (slower)"
         elif spec == "lookahead":
             label = "Lookahead — " + label.removeprefix("lookahead: ")
         elif spec == "random":
