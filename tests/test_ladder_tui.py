@@ -25,6 +25,7 @@ seed = 1
 opponents = "mixed"
 
 [roles.red]
+"mixed" = { over = "random", share = 0.68, games = 100 }
 "doctrine:*" = { over = "random", share = 0.31, games = 100 }
 "tuned" = { over = "doctrine:*", share = 0.74, games = 100 }
 "rollout" = { over = "tuned", share = 0.62, games = 100 }
@@ -52,7 +53,8 @@ def test_each_level_maps_to_a_tier_the_role_can_play(tuned_dir: Path) -> None:
     assert shares["red"]["tuned"] == 0.74
     assert describe(model, level("hard")) == "hard: the tuned policy; beats the best doctrine in 7 of 10 games"
     assert describe(model, level("expert")).endswith("beats the tuned policy in 6 of 10 games")
-    assert describe(model, level("normal")) == "normal: the ruleset's doctrines, one drawn per game; beats random play in 3 of 10 games"
+    assert describe(model, level("normal")) == "normal: the ruleset's doctrines, one drawn per game; beats random play in 7 of 10 games"
+    assert describe(model, level("easy")) == "easy: random legal moves; the doctrines beat it in 7 of 10 games"
     assert describe(plain, level("hard")) == "hard: the tuned policy"  # nothing measured: no figure
 
 

@@ -119,7 +119,7 @@ def describe(model: CompiledModel, lv: Level, roles: Mapping[str, str] | None = 
     if lv.tier in ("tuned", "rollout") and roles and not any(has_policy(model, r) for r in roles):
         return text + " (none trained for this scenario: its doctrines play)"
     if lv.id == "easy":
-        got = [1.0 - s["mixed"] for r, s in shares.items() if "mixed" in s and (roles is None or r in roles)]
+        got = [s["mixed"] for r, s in shares.items() if "mixed" in s and (roles is None or r in roles)]
         if got:
             text += f"; the doctrines beat it in {_of_ten(sum(got) / len(got))} of 10 games"
         return text
