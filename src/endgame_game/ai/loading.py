@@ -1,4 +1,5 @@
-"""Agents by name: ``random``, ``doctrine[:name]``, ``mixed``, ``lookahead[:k]``, or ``package.module:Class``."""
+"""Agents by name: ``random``, ``doctrine[:name]``, ``mixed``, ``tuned[:role]``, ``rollout[:k[:s[:d]]]``,
+``lookahead[:k]``, or ``package.module:Class``."""
 
 from __future__ import annotations
 
@@ -13,8 +14,9 @@ from endgame_game.engine.state import BatchState
 from endgame_game.errors import EndgameError
 from endgame_game.rules.expr import did_you_mean
 
-BUILTIN = ("random", "doctrine", "mixed", "lookahead")
-USAGE = "use random, doctrine[:name], mixed, lookahead[:depth[:samples]] or module:Class"
+BUILTIN = ("random", "doctrine", "mixed", "tuned", "rollout", "lookahead")
+USAGE = ("use random, doctrine[:name], mixed, tuned, rollout[:candidates[:samples[:depth]]], "
+         "lookahead[:depth[:samples]] or module:Class")
 MAX_LOOKAHEAD_DEPTH = 24
 MAX_LOOKAHEAD_SAMPLES = 64
 """Bounds on ``lookahead:DEPTH:SAMPLES`` wherever the spec comes from: one turn of ``lookahead:1:100000``
@@ -62,6 +64,17 @@ def make_agent(spec: str, model: CompiledModel, actor: str) -> Agent:
         return DoctrineAgent(model, actor, arg or None)
     if kind == "mixed" and not arg:
         return MixedDoctrineAgent(model, actor)
+    if kind == "tuned":
+        return _tuned_agent(spec, arg, model, actor)
+    if kind == "rollout":
+        from endgame_game.ai.rollout import DEFAULT_CANDIDATES, DEFAULT_DEPTH, DEFAULT_SAMPLES, RolloutAgent
+
+        parts = arg.split(":") if arg else []
+        if len(parts) > 3 or not all(_whole(x) for x in parts):
+            raise EndgameError(f"bad agent {spec!r}: rollout[:CANDIDATES[:SAMPLES[:DEPTH]]] takes whole numbers, "
+                               "e.g. rollout:8:4:4")
+        k, n, d = ([int(x) for x in parts] + [DEFAULT_CANDIDATES, DEFAULT_SAMPLES, DEFAULT_DEPTH][len(parts):])
+        return RolloutAgent(model, actor, candidates=k, samples=n, depth=d, rollout=rollout_policies(model))
     if kind == "lookahead":
         from endgame_game.ai.lookahead import DEFAULT_DEPTH, DEFAULT_SAMPLES, LookaheadAgent
 
@@ -74,10 +87,35 @@ def make_agent(spec: str, model: CompiledModel, actor: str) -> Agent:
         if not (1 <= d <= MAX_LOOKAHEAD_DEPTH and 1 <= n <= MAX_LOOKAHEAD_SAMPLES):
             raise EndgameError(f"bad agent {spec!r}: the lookahead plays 1 to {MAX_LOOKAHEAD_DEPTH} turns ahead "
                                f"with 1 to {MAX_LOOKAHEAD_SAMPLES} samples per candidate")
-        return LookaheadAgent(model, actor, depth=d, samples=n)
+        return LookaheadAgent(model, actor, depth=d, samples=n, rollout=rollout_policies(model))
     if kind and arg and kind not in BUILTIN:
         return _user_agent(spec, kind, arg, model, actor)
     raise EndgameError(f"unknown agent {spec!r}: {USAGE}" + _hint(kind, BUILTIN))
+
+
+def _tuned_agent(spec: str, arg: str, model: CompiledModel, actor: str) -> Agent:
+    """``tuned`` or ``tuned:ROLE``: the role's tuned policy file beside the ruleset (``ai.tuned``). The
+    argument may only name the role itself (a policy orders that role's moves), so a save naming it
+    stays bounded to the policy files of its ruleset."""
+    from endgame_game.ai.tuned import TunedAgent
+
+    if arg and arg != actor:
+        raise EndgameError(f"bad agent {spec!r} for {actor}: a tuned policy plays the role it was trained for; "
+                           f"use tuned or tuned:{actor}" + (_hint(arg, model.actors) if arg not in model.actors else ""))
+    return TunedAgent(model, actor, spec=spec)
+
+
+def rollout_policies(model: CompiledModel) -> dict[int, Agent]:
+    """The policy each role follows inside a lookahead's rollouts: its tuned policy where the ruleset
+    has one (the strongest fast policy), else its first doctrine, else random."""
+    from endgame_game.ai.lookahead import rollout_agents
+    from endgame_game.ai.tuned import TunedAgent, has_policy
+
+    out = rollout_agents(model)
+    for a in out:
+        if has_policy(model, model.actors[a]):
+            out[a] = TunedAgent(model, model.actors[a])
+    return out
 
 
 def _user_agent(spec: str, module_name: str, attr: str, model: CompiledModel, actor: str) -> Agent:
@@ -138,7 +176,8 @@ def parse_agent_specs(text: str | list[str] | None) -> dict[str, str]:
 def make_agents(model: CompiledModel, specs: Mapping[str, str], default: str = "doctrine",
                 humans: tuple[str, ...] = ()) -> dict[str, Agent]:
     """Agents for every actor with moves that is not human: ``specs`` first, else ``default``
-    (``doctrine`` and ``mixed`` fall back to ``random`` for an actor without doctrines)."""
+    (``doctrine`` and ``mixed`` fall back to ``random`` for an actor without doctrines, ``tuned`` to
+    ``doctrine`` for an actor without a tuned policy)."""
     for role in specs:
         if role not in model.actor_index:
             raise EndgameError(f"no actor {role!r} in {model.id}" + _hint(role, model.actors))
@@ -147,10 +186,18 @@ def make_agents(model: CompiledModel, specs: Mapping[str, str], default: str = "
         if name in humans or not model.moves_of[a]:
             continue
         spec = specs.get(name, default)
+        if spec == "tuned" and name not in specs and not _has_tuned(model, name):
+            spec = "doctrine"
         if spec in ("doctrine", "mixed") and not model.doctrines.get(name):
             spec = "random"
         agents[name] = make_agent(spec, model, name)
     return agents
+
+
+def _has_tuned(model: CompiledModel, actor: str) -> bool:
+    from endgame_game.ai.tuned import has_policy
+
+    return has_policy(model, actor)
 
 
 def _hint(word: str, known: object) -> str:

@@ -21,6 +21,8 @@ number of the actor's legal moves (see ``bench/bench_batch.py``).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 
 from endgame_game.ai.base import Agent
@@ -69,10 +71,12 @@ class LookaheadAgent:
         depth: turns simulated per decision, the candidate's own turn included (1 = greedy).
         rounds: how many moves it may order per turn (default: the actor's action points). Each round
             adds the best single move to those already chosen, or stops when passing scores best.
+        rollout: the policy of each actor (by index) inside the rollouts (default ``rollout_agents``;
+            ``make_agent`` passes the ruleset's tuned policies where it has them).
     """
 
     def __init__(self, model: CompiledModel, actor: str, depth: int = DEFAULT_DEPTH, rounds: int | None = None,
-                 samples: int = DEFAULT_SAMPLES):
+                 samples: int = DEFAULT_SAMPLES, rollout: Mapping[int, Agent] | None = None):
         if actor not in model.actor_index:
             raise EndgameError(f"no actor {actor!r} in {model.id}")
         if depth < 1:
@@ -88,7 +92,7 @@ class LookaheadAgent:
         self.samples = int(samples)
         self.spec = f"lookahead:{self.depth}" + (f":{self.samples}" if self.samples > 1 else "")
         self.slots = list(model.moves_of[self.actor])
-        self._rollout = rollout_agents(model)
+        self._rollout = dict(rollout) if rollout is not None else rollout_agents(model)
         self._site = site_key(f"lookahead/{actor}")
         self.rounds = int(model.action_points[self.actor]) if rounds is None else int(rounds)
 

@@ -27,6 +27,8 @@ COMMANDS = (
     ("batch", "batch_cmd"),
     ("coverage", "coverage_cmd"),
     ("sensitivity", "sensitivity_cmd"),
+    ("train", "train_cmd"),
+    ("tournament", "tournament_cmd"),
     ("replay", "replay_cmd"),
     ("report", "report_cmd"),
     ("completion", "completion_cmd"),

@@ -12,6 +12,8 @@ from textual.widgets import Button, Checkbox, Footer, Input, Label, OptionList, 
 from textual.widgets.option_list import Option
 from textual.widgets.selection_list import Selection
 
+from endgame_game.ai.ladder import DEFAULT_LEVEL, LEVELS, Level, describe, level, read_shares, spec_for
+from endgame_game.ai.tuned import has_policy
 from endgame_game.engine.model import CompiledModel
 from endgame_game.errors import EndgameError, RulesetError
 from endgame_game.rules.registry import RulesetInfo, list_rulesets
@@ -32,6 +34,40 @@ def load_model(info: RulesetInfo) -> CompiledModel | str:
         except (EndgameError, OSError) as e:
             _MODELS[key] = f"This ruleset cannot be loaded: {e}"
     return _MODELS[key]
+
+
+def opponent_choices(model: CompiledModel, actor: str) -> list[tuple[str, str]]:
+    """(label, spec) of the agents on offer for an AI role: its doctrines by label with their blurb,
+    a doctrine drawn per game, the tuned policy where the ruleset has one, lookahead, random."""
+    out = []
+    docs = model.ruleset.doctrines.get(actor, {})
+    for label, spec in agent_choices(model, actor):
+        kind, _, name = spec.partition(":")
+        if kind == "doctrine" and name in docs:
+            d = docs[name]
+            label = (d.label or name) + (f" — {d.doc}" if d.doc else "")
+        elif spec == "lookahead" and has_policy(model, actor):
+            out.append(("Tuned — a policy tuned by simulation, at doctrine speed", "tuned"))
+            out.append(("Search — plays the tuned policy's options out to the end, keeps the best (slower)", "rollout"))
+            label = "Lookahead — tries each move a few turns ahead (slower)"
+        elif spec == "lookahead":
+            label = "Lookahead — " + label.removeprefix("lookahead: ")
+        elif spec == "random":
+            label = "Random — legal moves at random"
+        elif spec == "mixed":
+            label = "Mixed — one of its doctrines, drawn for this game"
+        out.append((label, spec))
+    return out
+
+
+def _choice(choices: list[tuple[str, str]], spec: str) -> str:
+    """``spec`` if it is on offer; plain ``doctrine`` is the first doctrine offered."""
+    values = [v for _, v in choices]
+    if spec in values:
+        return spec
+    if spec == "doctrine":
+        return next((v for v in values if v.startswith("doctrine:")), values[0])
+    return values[0]
 
 
 class TitleScreen(Screen[None]):
@@ -69,6 +105,10 @@ class TitleScreen(Screen[None]):
                 yield Label("Seed", classes="inline-label")
                 yield Input(str(self.seed), id="seed", type="integer", compact=True)
                 yield Checkbox("Umpire controls", self.umpire, id="umpire", compact=True)
+                yield Label("Difficulty", classes="inline-label")
+                yield Select([(lv.id, lv.id) for lv in LEVELS], value=DEFAULT_LEVEL, allow_blank=False, compact=True,
+                             id="difficulty")
+            yield Static("", id="difficulty-info", classes="dim")
             with Horizontal(classes="buttons"):
                 yield Button("Play (p)", variant="primary", id="play", compact=True)
                 yield Button("Resume autosave (r)", id="resume", compact=True)
@@ -127,18 +167,36 @@ class TitleScreen(Screen[None]):
             await box.mount(Static(model, classes="error"))
             return
         humans = set(self.query_one("#role-list", SelectionList).selected)
+        lv = level(str(self.query_one("#difficulty", Select).value))
         rows = []
         for a in model.playable:
             if a in humans:
                 continue
-            choices = agent_choices(model, a)
+            choices = opponent_choices(model, a)
             rows.append(Horizontal(Label(model.ruleset.actors[a].name, classes="inline-label"),
-                                   Select(choices, value=choices[0][1], allow_blank=False, compact=True,
-                                          id=f"agent-{a}", classes="agent-select"), classes="agent-row"))
+                                   Select(choices, value=_choice(choices, spec_for(model, a, lv)), allow_blank=False,
+                                          compact=True, id=f"agent-{a}", classes="agent-select"), classes="agent-row"))
         if rows:
             await box.mount_all(rows)
         else:
             await box.mount(Static("Every role is played by a human (hot-seat).", classes="dim"))
+        self._describe_level(model, lv, humans)
+
+    def _describe_level(self, model: CompiledModel, lv: Level, humans: set[str]) -> None:
+        ai = {a: "" for a in model.playable if a not in humans}
+        self.query_one("#difficulty-info", Static).update(describe(model, lv, ai, read_shares(model)))
+
+    @on(Select.Changed, "#difficulty")
+    def _difficulty(self, event: Select.Changed) -> None:
+        model = self._model()
+        if isinstance(model, str):
+            return
+        lv = level(str(event.value))
+        for sel in self.query(".agent-select").results(Select):
+            role = (sel.id or "").removeprefix("agent-")
+            if role in model.actor_index:
+                sel.value = _choice([(str(p), str(v)) for p, v in sel._options], spec_for(model, role, lv))
+        self._describe_level(model, lv, set(self.query_one("#role-list", SelectionList).selected))
 
     def agents(self) -> dict[str, str]:
         out = {}

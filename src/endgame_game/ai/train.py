@@ -1,0 +1,239 @@
+"""Training a tuned policy by simulation: the cross-entropy method over doctrine-rule weights.
+
+The search space for a role is every rule of every one of its doctrines (move and condition, as the
+ruleset's author wrote them), plus each of its moves unconditionally, plus the weight of passing.
+A candidate policy is a vector of log-weights, one per rule; a rule below ``CUT`` is left out, so
+the search can also drop rules (and a tuned policy costs about what a doctrine costs).
+
+Each generation plays ``population`` candidates (and the current mean) against the role's best
+doctrine on the same ``games`` fresh game keys, all in one batch (common random numbers: every
+candidate meets the same dice and the same opponents' draws), with the other roles on ``mixed``.
+A candidate's fitness is its paired win share: the share of those games in which its role scores
+higher than the best doctrine's (ties count half). The elite quarter sets the next mean and spread.
+
+Everything is keyed by ``seed``: the same command makes the same file, bit for bit.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from endgame_game.ai.base import Agent
+from endgame_game.ai.doctrine import DoctrineAgent
+from endgame_game.ai.loading import make_agents
+from endgame_game.ai.play import run_games
+from endgame_game.ai.tuned import CompiledPolicy, Policy, TunedAgent, TunedRule, check_policy, ruleset_digest
+from endgame_game.engine import rng
+from endgame_game.engine.api import Game
+from endgame_game.engine.model import CompiledModel
+from endgame_game.engine.observe import Observation
+from endgame_game.errors import EndgameError
+from endgame_game.rules.compile import site_key
+from endgame_game.rules.expr import did_you_mean
+
+CUT = -3.0
+"""Log-weight below which a rule is left out of the policy (weight under 0.05)."""
+OFF = -4.0
+"""Where the search starts a rule the best doctrine does not have."""
+THETA_MIN, THETA_MAX = -6.0, 4.0
+
+
+@dataclass
+class TrainConfig:
+    """How to train. The defaults take a few minutes per role on one core for endgame-2024."""
+
+    generations: int = 20
+    population: int = 32
+    games: int = 600
+    elite: float = 0.25
+    sigma: float = 1.5
+    sigma_min: float = 0.15
+    smoothing: float = 0.7
+    eval_games: int = 2000
+    opponents: str = "mixed"
+
+
+@dataclass
+class Generation:
+    """What one generation measured."""
+
+    index: int
+    mean_share: float  # the current mean's win share against the best doctrine
+    best_share: float  # the best candidate's
+    elite_share: float  # the elite's average
+    rules: int  # rules in the mean policy
+    seconds: float
+
+
+@dataclass
+class TrainResult:
+    policy: Policy
+    baseline: str
+    doctrine_scores: dict[str, float]
+    history: list[Generation] = field(default_factory=list)
+    win_share: float = 0.0
+    eval_games: int = 0
+
+
+def search_space(model: CompiledModel, role: str) -> list[TunedRule]:
+    """Every distinct (move, condition) of the role's doctrines, then every move of the role unconditionally."""
+    out: dict[tuple[str, str | None], None] = {}
+    for d in model.ruleset.doctrines.get(role, {}).values():
+        for r in d.rules:
+            out.setdefault((r.move, r.when), None)
+    for s in model.moves_of[model.actor_index[role]]:
+        out.setdefault((model.moves[s].id, None), None)
+    return [TunedRule(m, w, 1.0) for m, w in out]
+
+
+class _Blocks:
+    """One agent per block of ``n`` consecutive rows: many policies in one batch (each block a sub-batch)."""
+
+    def __init__(self, agents: list[Agent], n: int, reads: np.ndarray | None):
+        self.agents, self.n, self.reads = agents, n, reads
+
+    def act(self, obs: Observation) -> np.ndarray:
+        orders = np.zeros_like(obs.legal)
+        for b, agent in enumerate(self.agents):
+            sl = slice(b * self.n, (b + 1) * self.n)
+            sub = Observation(obs.actor, obs.values[sl], obs.spread[sl], obs.exact, obs.legal[sl], obs.state.take(sl))
+            orders[sl] = agent.act(sub)
+        return orders
+
+
+class Trainer:
+    """The cross-entropy method for one role (see the module docstring)."""
+
+    def __init__(self, model: CompiledModel, role: str, seed: int = 1, config: TrainConfig | None = None):
+        if role not in model.actor_index:
+            raise EndgameError(f"no role {role!r} in {model.id}" + _hint(role, model.actors))
+        if not model.doctrines.get(role):
+            raise EndgameError(f"{role} has no doctrines in {model.id!r}: training starts from its doctrines' rules")
+        if model.actor_index[role] not in model.scores:
+            raise EndgameError(f"{role} has no score in {model.id!r}: there is nothing to train for")
+        self.model, self.role, self.seed = model, role, int(seed)
+        self.config = config or TrainConfig()
+        c = self.config
+        if c.generations < 1 or c.population < 2 or c.games < 1 or c.eval_games < 0:
+            raise EndgameError("training needs generations >= 1, population >= 2 and games >= 1")
+        self.space = search_space(model, role)
+        full = Policy(model.id, role, tuple(self.space))
+        self.compiled = check_policy(full, model)  # compiles every condition once
+        self.opponents = {k: v for k, v in make_agents(model, {}, default=c.opponents).items() if k != role}
+        self._seed = rng.derive_seed(self.seed, site_key(f"train/{role}"))
+
+    # -- policies from log-weights --
+    def policy(self, theta: np.ndarray, trained: Mapping[str, object] | None = None) -> Policy:
+        rules = tuple(TunedRule(r.move, r.when, float(np.round(np.exp(t), 4)))
+                      for r, t in zip(self.space, theta[:-1], strict=True) if t >= CUT)
+        pw = float(np.round(np.exp(theta[-1]), 4)) if theta[-1] >= CUT else 0.0
+        return Policy(self.model.id, self.role, rules, pw, "Tuned",
+                      f"Tuned by simulation against {self.role}'s best doctrine.", dict(trained or {}))
+
+    def agent(self, theta: np.ndarray) -> TunedAgent:
+        rules = tuple((slot, fn, float(np.round(np.exp(t), 4)))
+                      for (slot, fn, _), t in zip(self.compiled.rules, theta[:-1], strict=True) if t >= CUT)
+        if not rules:  # a policy that never moves: one rule it can never pick
+            rules = ((self.compiled.rules[0][0], lambda env: False, 1.0),)
+        cp = CompiledPolicy(self.policy(theta), rules, self.compiled.reads)
+        return TunedAgent(self.model, self.role, cp)
+
+    def start(self, baseline: str) -> np.ndarray:
+        """The best doctrine as log-weights (what the search starts from)."""
+        theta = np.full(len(self.space) + 1, OFF)
+        index = {(r.move, r.when): i for i, r in enumerate(self.space)}
+        w = np.zeros(len(self.space))
+        for r in self.model.ruleset.doctrines[self.role][baseline].rules:
+            w[index[(r.move, r.when)]] += r.weight
+        on = w > 0
+        theta[:-1][on] = np.clip(np.log(w[on]), CUT, THETA_MAX)
+        return theta
+
+    # -- playing --
+    def scores(self, agents: list[Agent], seed: int, games: np.ndarray) -> np.ndarray:
+        """[len(agents), len(games)] the role's score, each agent playing the same games."""
+        n = games.size
+        me = _Blocks(agents, n, None)
+        game = Game(self.model, seed=seed, games=np.tile(games, len(agents)), log=False, history=False)
+        run_games(game, {**self.opponents, self.role: me}, validate=False)
+        return game.results()[f"score.{self.role}"].reshape(len(agents), n)
+
+    def best_doctrine(self, games: int | None = None) -> tuple[str, dict[str, float]]:
+        """The role's doctrine with the highest mean score (others on the opponents' agents)."""
+        names = list(self.model.doctrines[self.role])
+        keys = np.arange(games or self.config.games, dtype=np.uint64)
+        s = self.scores([DoctrineAgent(self.model, self.role, d) for d in names],
+                        rng.derive_seed(self._seed, site_key("baseline")), keys)
+        means = {d: float(m) for d, m in zip(names, s.mean(axis=1), strict=True)}
+        return max(names, key=lambda d: means[d]), means
+
+    def run(self, on_generation: Callable[[Generation], None] | None = None) -> TrainResult:
+        c = self.config
+        baseline, doctrine_scores = self.best_doctrine()
+        base_agent = DoctrineAgent(self.model, self.role, baseline)
+        mean = self.start(baseline)
+        sigma = np.full(mean.size, c.sigma)
+        rand = np.random.default_rng(rng.derive_seed(self._seed, site_key("cem")))
+        n_elite = max(1, int(round(c.elite * c.population)))
+        history: list[Generation] = []
+        for g in range(c.generations):
+            t0 = time.perf_counter()
+            pop = np.clip(mean + sigma * rand.standard_normal((c.population, mean.size)), THETA_MIN, THETA_MAX)
+            keys = np.arange(g * c.games, (g + 1) * c.games, dtype=np.uint64)
+            agents: list[Agent] = [base_agent, self.agent(mean), *(self.agent(t) for t in pop)]
+            s = self.scores(agents, self._seed, keys)
+            share = _win_share(s[1:], s[0])
+            fit = share[1:]
+            elite = np.argsort(-fit, kind="stable")[:n_elite]
+            e = pop[elite]
+            mean = c.smoothing * e.mean(axis=0) + (1 - c.smoothing) * mean
+            sigma = c.smoothing * e.std(axis=0) + (1 - c.smoothing) * sigma
+            sigma = np.maximum(sigma, c.sigma_min)
+            gen = Generation(g, float(share[0]), float(fit.max()), float(fit[elite].mean()),
+                             int((mean[:-1] >= CUT).sum()), time.perf_counter() - t0)
+            history.append(gen)
+            if on_generation is not None:
+                on_generation(gen)
+        win = 0.0
+        if c.eval_games:
+            keys = np.arange(c.eval_games, dtype=np.uint64)
+            s = self.scores([base_agent, self.agent(mean)], rng.derive_seed(self._seed, site_key("eval")), keys)
+            win = float(_win_share(s[1:], s[0])[0])
+        trained = {
+            "command": f"endgame train {self.model.ref} --role {self.role} --seed {self.seed}" + _flags(c),
+            "seed": self.seed, "generations": c.generations, "population": c.population, "games": c.games,
+            "opponents": c.opponents, "baseline": f"doctrine:{baseline}",
+            "win_share": round(win, 4), "eval_games": c.eval_games,
+            "ruleset_version": self.model.meta.version, "ruleset_digest": ruleset_digest(self.model),
+        }
+        return TrainResult(self.policy(mean, trained), baseline, doctrine_scores, history, win, c.eval_games)
+
+
+def _flags(c: TrainConfig) -> str:
+    d = TrainConfig()
+    out = ""
+    for name, flag in (("generations", "--generations"), ("population", "--population"), ("games", "--games"),
+                       ("eval_games", "--eval-games"), ("opponents", "--opponents")):
+        if getattr(c, name) != getattr(d, name):
+            out += f" {flag} {getattr(c, name)}"
+    return out
+
+
+def _win_share(scores: np.ndarray, base: np.ndarray) -> np.ndarray:
+    """[K] the share of games each row beats ``base`` in (ties half)."""
+    return ((scores > base).sum(axis=1) + 0.5 * (scores == base).sum(axis=1)) / base.size
+
+
+def _hint(word: str, known: object) -> str:
+    h = did_you_mean(word, known)  # type: ignore[arg-type]
+    return f" ({h})" if h else ""
+
+
+def train(model: CompiledModel, role: str, seed: int = 1, config: TrainConfig | None = None,
+          on_generation: Callable[[Generation], None] | None = None) -> TrainResult:
+    """Train a tuned policy for ``role`` (see the module docstring); deterministic for a seed."""
+    return Trainer(model, role, seed, config).run(on_generation)

@@ -1,0 +1,358 @@
+"""The AI ladder: training a tuned policy, policy files, the ``tuned`` agent, and the tournament's pairing."""
+
+from __future__ import annotations
+
+import csv
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from endgame_game.ai import make_agent, make_agents, run_games
+from endgame_game.ai.doctrine import DoctrineAgent
+from endgame_game.ai.loading import is_builtin, refuse_code_from_file
+from endgame_game.ai.lookahead import LookaheadAgent
+from endgame_game.ai.train import TrainConfig, search_space, train
+from endgame_game.ai.tuned import (
+    TUNED_DIR,
+    Policy,
+    TunedAgent,
+    TunedRule,
+    check_policy,
+    find_policy,
+    is_stale,
+    parse_policy,
+    read_policy,
+)
+from endgame_game.batch.tournament import Entry, fit_ratings, pair, tournament
+from endgame_game.cli import main
+from endgame_game.engine import CompiledModel
+from endgame_game.engine.api import Game
+from endgame_game.errors import EndgameError, RulesetError
+from endgame_game.rules import list_rulesets
+
+RULES = Path(__file__).resolve().parent / "rulesets"
+ROOT = Path(__file__).resolve().parents[1]
+SMALL = TrainConfig(generations=3, population=6, games=120, eval_games=200)
+
+
+@pytest.fixture(scope="module")
+def mini() -> CompiledModel:
+    return CompiledModel.load(RULES / "mini.toml")
+
+
+@pytest.fixture(scope="module")
+def trained(mini: CompiledModel) -> Policy:
+    return train(mini, "red", seed=3, config=SMALL).policy
+
+
+@pytest.fixture
+def ruleset_dir(tmp_path: Path, trained: Policy) -> Path:
+    """A copy of the mini ruleset with red's tuned policy beside it."""
+    shutil.copy(RULES / "mini.toml", tmp_path / "mini.toml")
+    (tmp_path / TUNED_DIR).mkdir()
+    (tmp_path / TUNED_DIR / "mini.red.toml").write_text(trained.to_toml(), "utf-8")
+    return tmp_path
+
+
+# -- training --
+
+def test_training_is_deterministic_for_a_seed(mini: CompiledModel, trained: Policy) -> None:
+    again = train(mini, "red", seed=3, config=SMALL).policy
+    assert again.to_toml() == trained.to_toml()
+    other = train(mini, "red", seed=4, config=SMALL).policy
+    assert other.to_toml() != trained.to_toml()  # the seed keys the search and its games
+
+
+def test_training_beats_the_doctrine_it_starts_from(mini: CompiledModel) -> None:
+    # On mini, red's only doctrine (hawk) loses to random play: the search must find better.
+    res = train(mini, "red", seed=3, config=SMALL)
+    assert res.baseline == "hawk"
+    assert res.win_share >= 0.65
+    assert res.policy.trained["win_share"] == round(res.win_share, 4)
+    assert res.history and res.history[-1].mean_share > 0.5
+
+
+def test_search_space_holds_the_doctrines_rules_and_every_move(mini: CompiledModel) -> None:
+    space = search_space(mini, "red")
+    assert TunedRule("talks", "escalation > 1", 1.0) in space
+    moves = {mini.moves[s].id for s in mini.moves_of[mini.actor_index["red"]]}
+    assert {r.move for r in space if r.when is None} == moves
+
+
+def test_training_refuses_a_role_without_doctrines_or_unknown(mini: CompiledModel) -> None:
+    with pytest.raises(EndgameError, match="no role 'rde'.*red"):
+        train(mini, "rde", config=SMALL)
+
+
+# -- policy files --
+
+def test_a_trained_policy_validates_and_round_trips(mini: CompiledModel, trained: Policy) -> None:
+    text = trained.to_toml()
+    back = parse_policy(text, "x.toml")
+    assert back.rules == trained.rules
+    assert back.pass_weight == trained.pass_weight
+    assert dict(back.trained) == dict(trained.trained)
+    assert back.to_toml() == text
+    cp = check_policy(back, mini, text)
+    assert len(cp.rules) == len(trained.rules)
+    assert not is_stale(back, mini)
+    assert "endgame train" in text and "--seed 3" in text
+
+
+def _issues(text: str, model: CompiledModel | None = None) -> list[str]:
+    with pytest.raises(RulesetError) as e:
+        p = parse_policy(text, "bad.toml")
+        if model is not None:
+            check_policy(p, model, text)
+    return [str(i) for i in e.value.issues]
+
+
+GOOD = """[policy]
+ruleset = "mini"
+role = "red"
+
+[[rules]]
+move = "attack"
+weight = 2
+"""
+
+
+@pytest.mark.parametrize("change, expect", [
+    (('move = "attack"', 'move = "atack"'), r"bad.toml:6: error: rules\[0\].move: red has no move 'atack'.*attack"),
+    (('move = "attack"', 'move = "dig_in"'), r"rules\[0\].move: 'dig_in' is a move of blue, not of red"),
+    (('weight = 2', 'weight = 2\nwhen = "escalation > "'), r"rules\[0\].when: .* in 'escalation > '"),
+    (('weight = 2', 'weight = 2\nwhen = "escalaton > 1"'), r"rules\[0\].when: unknown name 'escalaton'.*escalation"),
+    (('weight = 2', 'weight = 2\nwhen = "escalation + 1"'), r"needs a condition"),
+    (('role = "red"', 'role = "rde"'), r"bad.toml:3: error: policy.role: no role 'rde'"),
+])
+def test_a_policy_that_does_not_fit_its_ruleset_names_key_and_line(mini: CompiledModel, change: tuple[str, str],
+                                                                   expect: str) -> None:
+    issues = _issues(GOOD.replace(*change), mini)
+    assert any(__import__("re").search(expect, i) for i in issues), issues
+
+
+@pytest.mark.parametrize("text, expect", [
+    (GOOD.replace("weight = 2", "weight = -1"), r"bad.toml:7: error: rules\[0\].weight: must be a number from 0"),
+    (GOOD.replace("weight = 2", 'weight = "heavy"'), r"rules\[0\].weight: must be a number"),
+    (GOOD.replace('weight = 2', ''), r"rules\[0\]: missing weight"),
+    (GOOD.replace('role = "red"\n', ''), r"missing policy.role"),
+    (GOOD.replace("[policy]", "[policy]\nformat = 9"), r"policy.format: unsupported policy format 9"),
+    (GOOD.replace("[policy]", "[policy]\npas_weight = 1"), r"policy.pas_weight: unknown key .*pass_weight"),
+    (GOOD + "\n[extra]\n", r"extra: unknown key"),
+    (GOOD.split("[[rules]]")[0], r"at least one \[\[rules\]\]"),
+    ("[policy\n", r"bad.toml:1: error: not valid TOML"),
+])
+def test_a_malformed_policy_file_names_key_and_line(text: str, expect: str) -> None:
+    issues = _issues(text)
+    assert any(__import__("re").search(expect, i) for i in issues), issues
+
+
+def test_reading_refuses_what_is_not_a_policy_file(tmp_path: Path) -> None:
+    with pytest.raises(RulesetError, match="not a file"):
+        read_policy(tmp_path)
+    big = tmp_path / "big.toml"
+    big.write_bytes(b"#" * 1_000_001)
+    with pytest.raises(RulesetError, match="larger than"):
+        read_policy(big)
+
+
+# -- the tuned agent --
+
+def test_tuned_agent_is_found_beside_the_ruleset_and_plays(ruleset_dir: Path, trained: Policy) -> None:
+    model = CompiledModel.load(ruleset_dir / "mini.toml")
+    assert find_policy(model, "red") == ruleset_dir / TUNED_DIR / "mini.red.toml"
+    agent = make_agent("tuned", model, "red")
+    assert isinstance(agent, TunedAgent) and agent.spec == "tuned"
+    assert isinstance(make_agent("tuned:red", model, "red"), TunedAgent)
+    g = run_games(Game(model, seed=5, batch=64), {"red": agent, "blue": make_agent("doctrine", model, "blue")})
+    assert g.done
+    # Deterministic per game: game 7 alone plays as it did in the batch.
+    alone = run_games(Game(model, seed=5, games=np.array([7], dtype=np.uint64)),
+                      {"red": agent, "blue": make_agent("doctrine", model, "blue")})
+    assert alone.results()["score.red"][0] == g.results()["score.red"][7]
+
+
+def test_tuned_names_are_built_in_and_bounded(ruleset_dir: Path, mini: CompiledModel) -> None:
+    model = CompiledModel.load(ruleset_dir / "mini.toml")
+    assert is_builtin("tuned") and is_builtin("tuned:red")
+    refuse_code_from_file({"red": "tuned:red"}, "a save")  # data, not code: a save may name it
+    with pytest.raises(EndgameError, match="plays the role it was trained for; use tuned or tuned:red"):
+        make_agent("tuned:blue", model, "red")
+    with pytest.raises(EndgameError, match="no tuned policy for blue.*endgame train .* --role blue --seed 1"):
+        make_agent("tuned", model, "blue")
+    # As the default for every role, a role without a policy plays its doctrine.
+    agents = make_agents(model, {}, default="tuned")
+    assert isinstance(agents["red"], TunedAgent) and isinstance(agents["blue"], DoctrineAgent)
+
+
+def test_a_variant_plays_its_base_policy(ruleset_dir: Path) -> None:
+    (ruleset_dir / "variant.toml").write_text('extends = "mini.toml"\n[ruleset]\nid = "mini-variant"\n', "utf-8")
+    model = CompiledModel.load(ruleset_dir / "variant.toml")
+    assert find_policy(model, "red") == ruleset_dir / TUNED_DIR / "mini.red.toml"
+
+
+def test_lookahead_rollouts_follow_the_tuned_policy(ruleset_dir: Path, mini: CompiledModel) -> None:
+    model = CompiledModel.load(ruleset_dir / "mini.toml")
+    la = make_agent("lookahead:2:2", model, "blue")
+    assert isinstance(la, LookaheadAgent)
+    assert isinstance(la._rollout[model.actor_index["red"]], TunedAgent)
+    plain = make_agent("lookahead:2:2", mini, "blue")
+    assert isinstance(plain._rollout[mini.actor_index["red"]], DoctrineAgent)  # type: ignore[attr-defined]
+
+
+def test_the_tuned_folder_is_not_a_ruleset() -> None:
+    assert not any(r.id.endswith((".moscow", ".kyiv", ".washington", ".brussels")) for r in list_rulesets())
+    assert not any(TUNED_DIR in r.path.parts for r in list_rulesets())
+
+
+def test_shipped_policies_validate() -> None:
+    shipped = sorted(p for p in (ROOT / "rulesets" / TUNED_DIR).glob("*.toml") if not p.name.endswith(".ladder.toml"))
+    assert shipped
+    for path in shipped:
+        policy = read_policy(path)
+        model = CompiledModel.load(policy.ruleset)
+        check_policy(policy, model)
+        assert path.name == f"{policy.ruleset}.{policy.role}.toml"
+
+
+def test_policies_ship_in_the_wheel() -> None:
+    text = (ROOT / "pyproject.toml").read_text("utf-8")
+    assert '"tuned/*.toml"' in text
+
+
+# -- the tournament --
+
+def test_tournament_pairs_every_agent_on_the_same_games(mini: CompiledModel) -> None:
+    res = tournament(mini, ["random", "doctrine", "doctrine:hawk", "mixed"], games=150, seed=2, roles=["red"],
+                     workers=1)
+    red = res.pairs["red"]
+    # doctrine, doctrine:hawk and mixed are the same agent for red: with common game keys every game is a tie.
+    for a, b in [("doctrine", "doctrine:hawk"), ("doctrine", "mixed")]:
+        assert red[(a, b)].ties == red[(a, b)].games == 150
+        assert red[(a, b)].share == 0.5
+    # The random agent's games are the same keys: its pair with each of them has the same counts.
+    assert red[("random", "doctrine")] .wins == red[("random", "mixed")].wins
+    assert red[("random", "doctrine")].wins + red[("doctrine", "random")].wins + red[("random", "doctrine")].ties == 150
+    lo, hi = red[("random", "doctrine")].ci
+    assert lo <= red[("random", "doctrine")].share <= hi
+    assert res.ratings["red"]["random"] == 0.0
+    assert "ladder: doctrine > random" in res.format()
+
+
+def test_tournament_entries_use_common_seeds(mini: CompiledModel) -> None:
+    # Each entry's game i is game i of a batch run with the same seed: the same as playing it alone.
+    res = tournament(mini, ["random", "doctrine"], games=40, seed=9, roles=["blue"], workers=1)
+    alone = run_games(Game(mini, seed=9, games=np.array([13], dtype=np.uint64)),
+                      make_agents(mini, {"blue": "random"}, default="mixed"))
+    assert res.entries["blue"]["random"].scores[13] == alone.results()["score.blue"][0]
+
+
+def test_fewer_games_for_a_slow_agent_pair_on_the_games_both_played() -> None:
+    a = Entry("r", "a", np.array([1.0, 2, 3, 4]), 1.0, 4)
+    b = Entry("r", "b", np.array([0.0, 2, 5]), 1.0, 3)
+    p = pair("r", a, b)
+    assert (p.games, p.wins, p.ties, p.losses) == (3, 1, 1, 1)
+
+
+def test_ratings_match_the_pairwise_odds() -> None:
+    from endgame_game.batch.tournament import Pair
+
+    # 3:1 odds between two agents is 400*log10(3) = 190.8 Elo points.
+    pairs = {("x", "y"): Pair("r", "x", "y", 4000, 3000, 0), ("y", "x"): Pair("r", "y", "x", 4000, 1000, 0)}
+    r = fit_ratings(["x", "y"], pairs, prior=0.0)
+    assert r["x"] == 0.0 and r["y"] == pytest.approx(-190.85, abs=0.1)
+    # A clean sweep has a finite gap thanks to the prior.
+    sweep = {("x", "y"): Pair("r", "x", "y", 100, 100, 0), ("y", "x"): Pair("r", "y", "x", 100, 0, 0)}
+    assert np.isfinite(fit_ratings(["x", "y"], sweep)["y"])
+
+
+def test_tournament_skips_tuned_where_there_is_no_policy(mini: CompiledModel) -> None:
+    res = tournament(mini, ["random", "tuned"], games=20, seed=1, roles=["red"], workers=1)
+    assert "tuned" in res.skipped["red"]
+    assert "tuned: skipped (no tuned policy for red" in res.format()
+
+
+def test_tournament_refuses_bad_arguments(mini: CompiledModel) -> None:
+    with pytest.raises(EndgameError, match="at least two agents"):
+        tournament(mini, ["random"], games=10)
+    with pytest.raises(EndgameError, match="no role 'green'"):
+        tournament(mini, ["random", "doctrine"], games=10, roles=["green"])
+    with pytest.raises(EndgameError, match="games for 'lookahead'"):
+        tournament(mini, ["random", "doctrine"], games=10, games_of={"lookahead": 5})
+
+
+# -- the commands --
+
+def test_train_and_tournament_commands(ruleset_dir: Path, tmp_path: Path, trained: Policy,
+                                      capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "red.toml"
+    rc = main(["train", str(ruleset_dir / "mini.toml"), "--role", "red", "--seed", "3", "--generations", "3",
+               "--population", "6", "--games", "120", "--eval-games", "200", "--out", str(out), "--quiet"])
+    assert rc == 0
+    made = read_policy(out)  # the same policy as the same training from Python
+    assert (made.rules, made.pass_weight) == (trained.rules, trained.pass_weight)
+    assert main(["train", str(ruleset_dir / "mini.toml"), "--check"]) == 0
+    text = capsys.readouterr().out
+    assert "red: " in text and "ok, " in text and "blue: no tuned policy" in text
+    table = tmp_path / "t.csv"
+    rc = main(["tournament", str(ruleset_dir / "mini.toml"), "--agents", "random,doctrine:*,tuned", "--games", "60",
+               "--workers", "1", "--csv", str(table), "--quiet"])
+    assert rc == 0
+    text = capsys.readouterr().out
+    assert "red (60 games per agent)" in text and "ladder: doctrine:hawk > random" in text
+    rows = list(csv.DictReader(table.open(encoding="utf-8")))
+    assert {(r["role"], r["agent"], r["opponent"]) for r in rows} >= {("red", "tuned", "doctrine:hawk")}
+    assert all(int(r["games"]) == 60 for r in rows)
+
+
+def test_bad_policy_file_fails_the_command_with_its_line(ruleset_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    f = ruleset_dir / TUNED_DIR / "mini.red.toml"
+    f.write_text(GOOD.replace('"attack"', '"atack"'), "utf-8")
+    assert main(["simulate", str(ruleset_dir / "mini.toml"), "--ai", "red=tuned", "--quiet"]) == 1
+    err = capsys.readouterr().err
+    assert f"{f}:6: error: rules[0].move: red has no move 'atack'" in err
+
+
+def test_the_recorded_ladder_is_what_the_app_quotes(ruleset_dir: Path) -> None:
+    from endgame_game.ai.ladder import LADDER_TIERS, describe, ladder_path, level, read_shares, record
+
+    model = CompiledModel.load(ruleset_dir / "mini.toml")
+    res = tournament(model, list(LADDER_TIERS[:-1]), games=60, seed=1, roles=["red"], workers=1)
+    path = record(res, ladder_path(model))
+    assert path == ruleset_dir / TUNED_DIR / "mini.ladder.toml"
+    shares = read_shares(model)
+    tuned = res.pairs["red"][("tuned", res.best_of("red", "doctrine:*"))].share
+    assert shares["red"]["tuned"] == round(tuned, 4)
+    assert shares["red"]["mixed"] == round(res.pairs["red"][("mixed", "random")].share, 4)
+    assert describe(model, level("hard")).endswith(f"beats the best doctrine in {round(tuned * 10)} of 10 games")
+
+
+# -- the rollout agent (search over the tuned policy's rollouts) --
+
+def test_rollout_with_one_candidate_is_the_tuned_policy(ruleset_dir: Path) -> None:
+    model = CompiledModel.load(ruleset_dir / "mini.toml")
+    blue = {"blue": make_agent("doctrine", model, "blue")}
+    a = run_games(Game(model, seed=4, batch=30), {"red": make_agent("rollout:1", model, "red"), **blue})
+    b = run_games(Game(model, seed=4, batch=30), {"red": make_agent("tuned", model, "red"), **blue})
+    assert np.array_equal(a.results()["score.red"], b.results()["score.red"])
+
+
+def test_rollout_plays_legal_orders_and_replays_alone(ruleset_dir: Path) -> None:
+    model = CompiledModel.load(ruleset_dir / "mini.toml")
+    agents = {"red": make_agent("rollout:4:2:2", model, "red"), "blue": make_agent("doctrine", model, "blue")}
+    assert agents["red"].spec == "rollout:4:2:2"  # type: ignore[attr-defined]
+    g = run_games(Game(model, seed=8, batch=24), agents, validate=True)  # every order checked
+    alone = run_games(Game(model, seed=8, games=np.array([11], dtype=np.uint64)), agents, validate=True)
+    assert alone.results()["score.red"][0] == g.results()["score.red"][11]
+
+
+@pytest.mark.parametrize("spec, expect", [
+    ("rollout:x", "rollout\\[:CANDIDATES"), ("rollout:1:2:3:4", "rollout\\[:CANDIDATES"),
+    ("rollout:0", "1 to 32 candidates"), ("rollout:4:99", "1 to 32 samples"),
+])
+def test_rollout_specs_are_bounded(mini: CompiledModel, spec: str, expect: str) -> None:
+    assert is_builtin(spec)
+    with pytest.raises(EndgameError, match=expect):
+        make_agent(spec, mini, "red")
