@@ -33,7 +33,7 @@ class GameMachine(RuleBasedStateMachine):
             return
         picks = data.draw(st.lists(st.sampled_from(legal), max_size=3, unique=True))
         try:
-            self.g.submit(actor, picks)
+            self.g.set_orders(actor, picks)
         except OrderError as e:
             assert e.reason  # combined orders may not fit: refused with a reason
 
@@ -44,7 +44,7 @@ class GameMachine(RuleBasedStateMachine):
         orders_before = self.g._orders.copy()
         bogus = data.draw(st.sampled_from(["no_such_move", *self.model.move_ids]))
         try:
-            self.g.submit(actor, [bogus])
+            self.g.set_orders(actor, [bogus])
         except OrderError as e:
             assert e.reason
             assert np.array_equal(self.g._orders, orders_before)

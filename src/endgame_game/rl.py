@@ -126,7 +126,6 @@ class EndgameParallelEnv(ParallelEnv):  # type: ignore[misc]
         illegal: dict[str, bool] = {}
         for a in self.agents:
             act = int(actions.get(a, 0))
-            i = m.actor_index[a]
             orders = np.zeros((1, len(m.moves)), dtype=bool)
             if 0 < act <= len(self._slots[a]):
                 s = self._slots[a][act - 1]
@@ -135,11 +134,8 @@ class EndgameParallelEnv(ParallelEnv):  # type: ignore[misc]
                 illegal[a] = not ok
             else:
                 illegal[a] = act != 0
-            g._orders[:, m.moves_of[i]] = orders[:, m.moves_of[i]]
-        for a, agent in self._opponents.items():
-            cols = m.moves_of[m.actor_index[a]]
-            g._orders[:, cols] = agent.act(g.observe(a))[:, cols]
-        g.step()
+            g.set_orders(a, orders, validate=False)
+        g.play(self._opponents, turns=1, validate=False)
         done = g.done
         rewards: dict[str, float] = {}
         for a in self.agents:

@@ -1,10 +1,10 @@
 """How ``v2-mini.toml`` was made (kept for provenance; the golden file itself must never be regenerated
 casually: it stands for saves written by the format-2 release, before the game record of format 3).
 
-It was run once on the last commit that wrote format 2. It covers what format 3 reads differently: a
-game that is not game 0 of its seed and has its own parameters (as ``endgame batch --save-games`` and
-sweeps save them), umpire adjust, inject and note actions in the log, and a save made mid-turn (umpire
-actions and orders already given for the turn in progress).
+It was run once, at commit e337119 (the last to write format 2; later code writes format 3). It covers
+what format 3 reads differently: a game that is not game 0 of its seed and has its own parameters (as
+``endgame batch --save-games`` and sweeps save them), umpire adjust, inject and pause actions in the
+log, and a save made mid-turn (umpire actions and orders already given for the turn in progress).
 
     .venv/bin/python tests/data/make_v2_golden.py
 """
@@ -38,7 +38,7 @@ def main() -> None:
     game.note("the teams asked for a break", action="pause")
     play_turn(game, agents)
     game.adjust("red.ammo", 25.0, "resupply")  # the turn in progress: an umpire action and orders given
-    game.submit("red", ["attack"])
+    game.set_orders("red", ["attack"])
     save_game(game, HERE / "v2-mini.toml", agents={"red": "doctrine:hawk", "blue": "random"},
               meta={"humans": ["red"], "umpire": True}, saved_at="2026-11-30T09:00:00Z")
 

@@ -48,7 +48,6 @@ class GameScreen(Screen[None]):
         super().__init__()
         self.session = session
         self.role: str = session.current_role or (session.humans[0] if session.humans else session.model.actors[0])
-        self.queues: dict[str, list[str]] = {}
         self._moves: dict[str, view.MoveView] = {}
 
     def compose(self) -> ComposeResult:
@@ -96,7 +95,8 @@ class GameScreen(Screen[None]):
     # -- state --
     @property
     def queue(self) -> list[str]:
-        return self.queues.setdefault(self.role, [])
+        """The role's orders this turn, in the order given: the game's own (a loaded save's included)."""
+        return self.session.game.orders_of(self.role)
 
     def set_role(self, role: str) -> None:
         """Show ``role``'s dashboard (hot-seat: called behind the handover screen)."""
@@ -104,9 +104,6 @@ class GameScreen(Screen[None]):
         if self.is_mounted:
             self.refresh_view()
             self.query_one(TabbedContent).active = "tab-orders"
-
-    def reset_orders(self) -> None:
-        self.queues.clear()
 
     def refresh_view(self) -> None:
         """Re-read the game for the current role and update every widget."""
@@ -162,25 +159,23 @@ class GameScreen(Screen[None]):
             self.notify(f"{label}: {why}", title="Not available", severity="error")
             return False
         try:
-            game.submit(self.role, [*self.queue, move_id])
+            game.set_orders(self.role, [*self.queue, move_id])
         except OrderError as e:
             self.notify(f"{e}", title="Not available", severity="error")
             return False
-        self.queue.append(move_id)
         self.refresh_view()
         return True
 
     def action_undo(self) -> None:
-        if not self.queue:
+        queue = self.queue
+        if not queue:
             self.notify("No orders to undo.")
             return
-        self.queue.pop()
-        self.session.game.submit(self.role, list(self.queue))
+        self.session.game.set_orders(self.role, queue[:-1], validate=False)  # a subset of valid orders
         self.refresh_view()
 
     def action_clear_orders(self) -> None:
-        self.queue.clear()
-        self.session.game.clear(self.role)
+        self.session.game.set_orders(self.role, [])
         self.refresh_view()
 
     def action_end_turn(self) -> None:
