@@ -31,7 +31,7 @@ def move_cost(model: CompiledModel, state: BatchState, m: CMove) -> list[tuple[i
 def base_legal(model: CompiledModel, state: BatchState, m: CMove) -> np.ndarray:
     """Legal on its own (ignoring the actor's other orders this turn): [B] bool."""
     B = state.batch
-    ok = ~state.ended
+    ok: np.ndarray = ~state.ended
     if m.ap > model.action_points[m.actor]:
         return np.zeros(B, dtype=bool)
     with np.errstate(all="ignore"):

@@ -23,7 +23,8 @@ from collections.abc import Callable
 from pathlib import PurePath, PurePosixPath, PureWindowsPath
 from typing import Any
 
-from endgame_game.saves.format import FORMAT_VERSION, SaveDataError, check_hash, describe
+from endgame_game.rules.convert import describe_value as describe
+from endgame_game.saves.format import FORMAT_VERSION, SaveDataError, check_hash
 
 # The key holding the body hash in each format version.
 HASH_KEY = {1: "sha256", 2: "body_sha256", 3: "body_sha256"}
