@@ -137,3 +137,24 @@ def test_play_hooks_see_every_turn_and_observation(mini_model):
                   after_turn=lambda game, tl: after.append(tl.turn))
     assert g.done and len(logs) == len(before) == len(after) == g.turn - 1
     assert before == after and seen == [(a, 3) for _ in before for a in ("red", "blue")]
+
+
+def test_refusals_are_typed_and_the_app_renders_them_in_labels(mini_model):
+    from endgame_game.errors import OrderError
+    from endgame_game.tui import view
+
+    g = Game(mini_model, seed=1)
+    g.adjust("red.ammo", 4, "short of shells")
+    r = g.refusal("attack")
+    assert r is not None and (r.kind, r.target, r.need, r.have) == ("cost", "red.ammo", 10.0, 4.0)
+    assert r.text == "costs 10 red.ammo; only 4 available" == g.reason("attack")
+    assert view.readable_refusal(mini_model, r) == "costs 10 Ammo; only 4 available"
+    with pytest.raises(OrderError) as e:
+        g.set_orders("red", ["attack"])
+    assert e.value.refusal == r
+    g.adjust("blue.men", 40, "losses")
+    r = g.refusal("dig_in")
+    assert r is not None and (r.kind, r.condition) == ("requires", "blue.men > 50")
+    shown = view.readable_refusal(mini_model, r)
+    assert shown is not None and shown.startswith("requires ") and "blue.men" not in shown
+    assert g.refusal("accept_talks").kind == "no_proposal" and g.refusal("fly").kind == "unknown_move"

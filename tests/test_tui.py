@@ -139,14 +139,14 @@ async def test_invalid_order_shows_reason(tmp_path):
         gs.refresh_view()
         await pilot.pause()
         # the move list greys it out with the reason
-        assert "costs 10 red.ammo" in screen_text(app)
+        assert "costs 10 Ammo" in screen_text(app)  # the ruleset's label, not the key
         # choosing it anyway says why and orders nothing
         moves = gs.query_one("#moves", OptionList)
         moves.highlighted = [o.id for o in moves.options].index("attack")
         await pilot.press("enter")
         await pilot.pause()
         assert app.session.game.orders_of("red") == []
-        assert "costs 10 red.ammo" in notes(app)
+        assert "costs 10 Ammo" in notes(app)
 
 
 async def test_orders_respect_action_points_and_undo(tmp_path):

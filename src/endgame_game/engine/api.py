@@ -162,8 +162,12 @@ class Game:
         mask = self.legal_mask(actor)[game]
         return [self.model.moves[s].id for s in np.nonzero(mask)[0]]
 
+    def refusal(self, move_id: str, game: int = 0) -> orders_mod.Refusal | None:
+        """Why a move is not legal now, as a typed reason (None if it is legal on its own)."""
+        return orders_mod.refusal(self.model, self.state, move_id, game)
+
     def reason(self, move_id: str, game: int = 0) -> str | None:
-        """Why a move is not legal now (None if it is)."""
+        """Why a move is not legal now, in words (None if it is)."""
         return orders_mod.reason(self.model, self.state, move_id, game)
 
     def observe(self, actor: str, only: np.ndarray | None = None) -> Observation:

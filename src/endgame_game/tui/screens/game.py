@@ -15,6 +15,7 @@ from textual.events import Resize
 from textual.screen import Screen
 from textual.widgets import Footer, Label, TabbedContent, TabPane
 
+from endgame_game.engine.orders import Refusal
 from endgame_game.errors import OrderError
 from endgame_game.tui import view
 from endgame_game.tui.messages import MoveChosen, MoveHighlighted, OrdersConfirmed
@@ -153,15 +154,17 @@ class GameScreen(Screen[None]):
         if move_id in self.queue:
             self.notify("Already in this turn's orders (⌫ removes the last one).", severity="warning")
             return False
-        why = game.reason(move_id)
+        label = self._moves[move_id].label if move_id in self._moves else move_id
+        why = view.readable_refusal(self.session.model, game.refusal(move_id))
         if why is not None:
-            label = self._moves[move_id].label if move_id in self._moves else move_id
             self.notify(f"{label}: {why}", title="Not available", severity="error")
             return False
         try:
             game.set_orders(self.role, [*self.queue, move_id])
         except OrderError as e:
-            self.notify(f"{e}", title="Not available", severity="error")
+            typed = e.refusal if isinstance(e.refusal, Refusal) else None
+            self.notify(f"{label}: {view.readable_refusal(self.session.model, typed) or e.reason}",
+                        title="Not available", severity="error")
             return False
         self.refresh_view()
         return True
