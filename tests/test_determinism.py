@@ -6,13 +6,14 @@ import os
 import subprocess
 import sys
 
+import attrs
 import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from endgame_game.ai import make_agents, run_games
-from endgame_game.engine import CompiledModel, Game, replay
+from endgame_game.engine import CompiledModel, Game
 from endgame_game.engine.state import ARRAYS
 from tests.conftest import ROOT, TEST_RULESETS
 
@@ -42,8 +43,8 @@ def test_game_in_batch_equals_game_alone(name, seed, batch, data, agent):
 def test_same_seed_same_game_and_replay_matches(seed):
     model = MODELS["mini"]
     a, b = _play(model, seed, [0]), _play(model, seed, [0])
-    assert a.state.equals(b.state) and [e.checksum for e in a.entries] == [e.checksum for e in b.entries]
-    again, diverged = replay(model, seed, a.entries)
+    assert a.state.equals(b.state) and a.turn_records == b.turn_records
+    again, diverged = Game.from_record(model, a.record())
     assert diverged is None and again.state.equals(a.state)
 
 
@@ -56,16 +57,14 @@ def test_different_seeds_differ():
 def test_tampered_order_log_diverges_at_that_turn():
     model = MODELS["mini"]
     g = _play(model, 5, [0])
-    entries = [e for e in g.entries]
-    assert len(entries) >= 3
-    tampered = list(entries)
+    record = g.record()
+    assert len(record.turns) >= 3
+    tampered = list(record.turns)
     t = tampered[1]
-    red = t.orders.get("red", [[]])[0]
-    new_orders = dict(t.orders)
-    new_orders["red"] = [[] if red else ["attack"]]
-    tampered[1] = type(t)(t.turn, new_orders, t.umpire, t.checksum)
-    _, diverged = replay(model, 5, tampered)
-    assert diverged == entries[1].turn
+    red = t.orders.get("red", ((),))[0]
+    tampered[1] = attrs.evolve(t, orders={**t.orders, "red": ((),) if red else (("attack",),)})
+    _, diverged = Game.from_record(model, attrs.evolve(record, turns=tuple(tampered)))
+    assert diverged == record.turns[1].turn
 
 
 @pytest.mark.parametrize("hashseed", ["0", "1", "12345"])

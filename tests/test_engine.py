@@ -30,16 +30,16 @@ def test_costs_are_paid_and_must_be_affordable(model):
     """"cost: paid when the turn resolves; must be affordable (value - cost >= min)" — together with
     the actor's other orders this turn."""
     g = game(model)
-    g.submit("a", ["spend"])
+    g.set_orders("a", ["spend"])
     g.step()
     assert g.value("a.gold") == 6 and g.value("heat") == 1
-    g.submit("a", ["spend"])
+    g.set_orders("a", ["spend"])
     g.step()
     assert g.value("a.gold") == 2
     assert "spend" not in g.legal_moves("a")
     assert "costs 4" in g.reason("spend")
     with pytest.raises(OrderError) as e:
-        g.submit("a", ["spend"])
+        g.set_orders("a", ["spend"])
     assert e.value.move == "spend" and "available" in e.value.reason
 
 
@@ -47,17 +47,17 @@ def test_action_points_limit_orders(model):
     """"every actor picks up to its action points of legal moves"."""
     g = game(model)
     with pytest.raises(OrderError) as e:
-        g.submit("a", ["big", "spend"])
+        g.set_orders("a", ["big", "spend"])
     assert "action points" in e.value.reason
-    g.submit("a", ["big"])
-    g.submit("a", ["spend", "once"])  # replaces the earlier orders; 2 AP
+    g.set_orders("a", ["big"])
+    g.set_orders("a", ["spend", "once"])  # replaces the earlier orders; 2 AP
     assert g.orders_of("a") == ["spend", "once"]
 
 
 def test_once_moves(model):
     """"once = true: can be taken once per game"."""
     g = game(model)
-    g.submit("a", ["once"])
+    g.set_orders("a", ["once"])
     g.step()
     assert g.value("a.gold") == 15
     assert "once" not in g.legal_moves("a") and "only once" in g.reason("once")
@@ -67,9 +67,9 @@ def test_requires_is_the_reason(model):
     g = game(model)
     assert g.reason("cool") == "requires heat >= 1"
     with pytest.raises(OrderError):
-        g.submit("b", ["cool"])
+        g.set_orders("b", ["cool"])
     with pytest.raises(OrderError) as e:
-        g.submit("b", ["spend"])
+        g.set_orders("b", ["spend"])
     assert "has no such move" in e.value.reason
 
 
@@ -77,15 +77,15 @@ def test_multi_party_agreement_needs_every_party(model):
     """"when every party has accepted, on_accept applies and agreed.<id> becomes true" — and it can be
     answered only from the turn after it is made."""
     g = game(model)
-    g.submit("a", ["treaty"])
+    g.set_orders("a", ["treaty"])
     assert "accept_treaty" not in g.legal_moves("b")
     g.step()
     assert {"accept_treaty", "reject_treaty"} <= set(g.legal_moves("b"))
-    g.submit("b", ["accept_treaty"])
+    g.set_orders("b", ["accept_treaty"])
     g.step()  # C has not answered yet: still pending (expires = 2)
     assert not g.state.agreed[0, 0] and g.state.pending[0, 0] == 1
     assert "already answered" in g.reason("accept_treaty")
-    g.submit("c", ["accept_treaty"])
+    g.set_orders("c", ["accept_treaty"])
     tl = g.step()
     assert g.state.agreed[0, 0] and g.value("flags.treaty") == 1.0
     assert [r.status for r in tl.of(ProposalRecord)] == ["accepted"]
@@ -96,10 +96,10 @@ def test_multi_party_agreement_needs_every_party(model):
 def test_one_rejection_ends_a_proposal(model):
     """"One rejection ends it (on_reject)"."""
     g = game(model)
-    g.submit("a", ["treaty"])
+    g.set_orders("a", ["treaty"])
     g.step()
-    g.submit("b", ["accept_treaty"])
-    g.submit("c", ["reject_treaty"])
+    g.set_orders("b", ["accept_treaty"])
+    g.set_orders("c", ["reject_treaty"])
     tl = g.step()
     assert [r.status for r in tl.of(ProposalRecord)] == ["rejected"]
     assert g.value("heat") == 1 and g.state.pending[0, 0] == -1 and not g.state.agreed[0, 0]
@@ -109,7 +109,7 @@ def test_one_rejection_ends_a_proposal(model):
 def test_unanswered_proposal_lapses(model):
     """"if the parties have not all answered within `expires` turns, it lapses (on_lapse)"."""
     g = game(model)
-    g.submit("a", ["treaty"])
+    g.set_orders("a", ["treaty"])
     g.step()
     g.step()
     assert g.state.pending[0, 0] == 1
@@ -120,7 +120,7 @@ def test_unanswered_proposal_lapses(model):
 
 def test_accept_requires_blocks_acceptance(model):
     g = game(model)
-    g.submit("a", ["treaty"])
+    g.set_orders("a", ["treaty"])
     g.step()
     g.adjust("heat", 3, "test: make it hot")
     assert "accept_treaty" not in g.legal_moves("b") and "reject_treaty" in g.legal_moves("b")
@@ -210,7 +210,7 @@ def test_umpire_inject_and_adjust_are_logged(model):
     assert g.value("c.gold") == 20 and g.value("heat") == 1
     tl = g.step()
     assert any(isinstance(r, EventFired) and r.injected for r in tl.records)
-    assert [u["action"] for u in g.entries[0].umpire] == ["inject", "adjust"]
+    assert [u.action for u in g.turn_records[0].umpire] == ["inject", "adjust"]
     with pytest.raises(EndgameError):
         g.adjust("heat", 1, "  ")
 
@@ -244,7 +244,7 @@ def test_costs_are_logged(model):
     from endgame_game.engine import EffectApplied
 
     g = game(model, log=True)
-    g.submit("a", ["spend"])
+    g.set_orders("a", ["spend"])
     tl = g.step()
     paid = [r for r in tl.records if isinstance(r, EffectApplied) and r.target == "a.gold"]
     assert paid and paid[0].source == "spend" and (paid[0].before, paid[0].after) == (10.0, 6.0)

@@ -28,7 +28,7 @@ def mini() -> CompiledModel:
 
 
 def _orders_of(game: Game, actor: str) -> list[list[list[str]]]:
-    return [e.orders.get(actor, [[]] * game.batch) for e in game.entries]
+    return [e.orders.get(actor, ((),) * game.batch) for e in game.turn_records]
 
 
 @pytest.mark.parametrize("depth, expected", [

@@ -55,13 +55,13 @@ def test_replay_reproduces_every_checksum_of_100_games(saved, capsys):
     out = capsys.readouterr().out.splitlines()
     assert len(out) == N_GAMES
     for (p, g), line in zip(saved, out, strict=True):
-        assert line.startswith(str(p)) and f"all {len(g.entries)} turns match" in line
-    turns = sum(len(g.entries) for _p, g in saved)
+        assert line.startswith(str(p)) and f"all {len(g.turn_records)} turns match" in line
+    turns = sum(len(g.turn_records) for _p, g in saved)
     assert turns > 3 * N_GAMES
     # The ReplayResult agrees turn by turn with the games as played.
     for p, g in saved[:10]:
         res = replay_save(p)
-        assert res.ok and [e.checksum for e in res.game.entries] == [e.checksum for e in g.entries]
+        assert res.ok and [e.checksum for e in res.game.turn_records] == [e.checksum for e in g.turn_records]
 
 
 def test_replay_entry_point_in_a_fresh_process_with_another_hash_seed(saved):
@@ -85,16 +85,16 @@ def test_a_tampered_order_log_is_caught_at_the_right_turn(saved, tmp_path, capsy
     for p, g in saved:
         doc = tomllib.loads(p.read_text("utf-8"))
         # The last turn (of at least 3) where some actor gave orders: drop that actor's orders there.
-        cands = [(i, a) for i, t in enumerate(doc["turns"]) for a, rows in t.get("orders", {}).items()
+        cands = [(i, a) for i, t in enumerate(doc["record"]["turns"]) for a, rows in t.get("orders", {}).items()
                  if rows[0] and i >= 2]
         if not cands:
             continue
         i, actor = cands[-1]
         bad = tmp_path / f"bad-{p.name}"
-        _tamper(p, bad, lambda d, i=i, actor=actor: d["turns"][i]["orders"].pop(actor))
+        _tamper(p, bad, lambda d, i=i, actor=actor: d["record"]["turns"][i]["orders"].pop(actor))
         assert main(["replay", str(bad)]) == 1
         out = capsys.readouterr().out
-        assert f"turn {i + 1} of {len(g.entries)} diverges" in out, out
+        assert f"turn {i + 1} of {len(g.turn_records)} diverges" in out, out
         checked += 1
         if checked >= 15:
             break
@@ -102,12 +102,12 @@ def test_a_tampered_order_log_is_caught_at_the_right_turn(saved, tmp_path, capsy
 
 
 def test_a_tampered_umpire_action_is_caught_at_its_turn(saved, tmp_path, capsys):
-    p = next(p for p, _ in saved if "turns" in (d := tomllib.loads(p.read_text("utf-8")))
-             and any(t["umpire"] for t in d["turns"]))
+    p = next(p for p, _ in saved if "record" in (d := tomllib.loads(p.read_text("utf-8")))
+             and any(t["umpire"] for t in d["record"]["turns"]))
     doc = tomllib.loads(p.read_text("utf-8"))
-    k = next(i for i, t in enumerate(doc["turns"]) if t["umpire"])
+    k = next(i for i, t in enumerate(doc["record"]["turns"]) if t["umpire"])
     bad = tmp_path / "umpire.toml"
-    _tamper(p, bad, lambda d: d["turns"][k]["umpire"][0].__setitem__("value", d["turns"][k]["umpire"][0]["value"] + 1))
+    _tamper(p, bad, lambda d: d["record"]["turns"][k]["umpire"][0].__setitem__("value", d["record"]["turns"][k]["umpire"][0]["value"] + 1))
     assert main(["replay", str(bad)]) == 1
     assert f"turn {k + 1} of" in capsys.readouterr().out
 

@@ -66,7 +66,7 @@ def test_report_files_charts_and_text(seminar, tmp_path, capsys):
     assert f"**{ending.label}**" in md and ending.label in html
     if ending.text:
         assert ending.text.strip().splitlines()[0][:40] in md
-    for t in range(1, len(g.entries) + 1):
+    for t in range(1, len(g.turn_records) + 1):
         assert f"### Turn {t} — {model.date_of(t):%B %Y}" in md
     assert "Umpire set" in md and "the class argued for more" in md and "Umpire inject" in md
     north = model.ruleset.actors["north"].name

@@ -15,7 +15,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from endgame_game.ai import make_agents, play_turn
-from endgame_game.engine import CompiledModel, Game
+from endgame_game.engine import Adjust, CompiledModel, Game, Inject
 from endgame_game.errors import SaveError
 from endgame_game.saves import (
     FORMAT_VERSION,
@@ -56,7 +56,7 @@ def play(model: CompiledModel, seed: int, turns: int, spec: str = "doctrine", um
             g.adjust(name, float(g.value(name)) * 0.9, f"umpire ruling on turn {g.turn}")
             if model.events:
                 g.inject(model.events[0].id, "injected by the umpire")
-            g.note("discussion", action="pause")
+            g.pause("discussion")
         play_turn(g, agents)
     return g, specs
 
@@ -90,7 +90,7 @@ def test_save_load_save_is_byte_identical(tmp_path_factory, seed, turns, spec, u
         if pending:  # orders given but the turn not resolved; per game, only where legal
             mask = g.legal_mask("blue")
             mask[:, [m.slot for m in model.moves if m.id != "dig_in"]] = False
-            g.submit("blue", mask)
+            g.set_orders("blue", mask)
     d = tmp_path_factory.mktemp("rt")
     p1 = save_game(g, d / "a.toml", agents=specs, meta=meta, saved_at=WHEN)
     loaded = load_game(p1)
@@ -113,7 +113,7 @@ def test_load_then_continue_equals_never_saving(tmp_path, ruleset, stop):
     for g in (a, b):
         while not g.done:
             play_turn(g, agents)
-    assert [e.checksum for e in a.entries] == [e.checksum for e in b.entries]
+    assert [e.checksum for e in a.turn_records] == [e.checksum for e in b.turn_records]
     assert a.state.equals(b.state)
     assert len(b.history) == len(a.history) and all(np.array_equal(x, y) for x, y in zip(a.history, b.history, strict=True))
 
@@ -123,7 +123,8 @@ def test_seed_and_game_indices_beyond_int64_are_stored_as_text(tmp_path, mini):
     play_turn(g, make_agents(mini, {}, default="random"))
     p = save_game(g, tmp_path / "big.toml")
     doc = tomllib.loads(p.read_text("utf-8"))
-    assert doc["game"]["seed"] == str(2**64 - 1) and doc["state"]["games"] == [str(2**64 - 2)]
+    assert doc["record"]["seed"] == str(2**64 - 1) and doc["record"]["games"] == [str(2**64 - 2)]
+    assert doc["state"]["games"] == [str(2**64 - 2)]
     b = load_game(p).game
     assert int(b.state.games[0]) == 2**64 - 2 and b.state.checksum() == g.state.checksum()
 
@@ -151,12 +152,12 @@ def test_rewind_branches_from_the_start_of_turn_n(tmp_path, mini):
     g, specs = play(mini, 9, 5, "random", umpire=True)
     p = save_game(g, tmp_path / "s.toml", agents=specs, meta={"name": "seminar"})
     back = load_game(p, upto=3)
-    assert back.game.turn == 3 and len(back.game.entries) == 2
-    assert back.game.state.checksum() == g.entries[1].checksum
+    assert back.game.turn == 3 and len(back.game.turn_records) == 2
+    assert back.game.state.checksum() == g.turn_records[1].checksum
     assert back.meta["branch"] == {"from": "s.toml", "turn": g.turn, "rewound_to": 3}
     assert back.meta["name"] == "seminar"
     # The branch plays on and saves like any game.
-    back.game.submit("red", ["attack"]) if "attack" in back.game.legal_moves("red") else None
+    back.game.set_orders("red", ["attack"]) if "attack" in back.game.legal_moves("red") else None
     back.game.step()
     assert load_game(save_game(back.game, tmp_path / "branch.toml", meta=back.meta)).game.turn == 4
     with pytest.raises(SaveError, match="cannot rewind"):
@@ -236,11 +237,33 @@ def test_golden_v1_save_migrates_loads_and_replays():
     golden = DATA / "v1-mini.toml"
     assert tomllib.loads(golden.read_text("utf-8"))["version"] == 1
     loaded = load_game(golden)
-    assert loaded.format_version == 1 and FORMAT_VERSION == 2
+    assert loaded.format_version == 1 and FORMAT_VERSION == 3
     assert loaded.agents == {"red": "doctrine:hawk", "blue": "random"}
     assert loaded.game.turn == 4 and loaded.header["ruleset_title"] == "Mini"
     assert [type(r).__name__ for r in loaded.game.records() if type(r).__name__ == "UmpireAction"] == ["UmpireAction"] * 2
     assert replay_save(golden).ok
+
+
+def test_golden_v2_save_migrates_loads_and_replays(tmp_path):
+    """Written by the format-2 code (tests/data/make_v2_golden.py): game 17 with its own parameters,
+    umpire actions in the log, saved mid-turn. It loads as format 3 with all of that, and saves again."""
+    golden = DATA / "v2-mini.toml"
+    assert tomllib.loads(golden.read_text("utf-8"))["format_version"] == 2
+    loaded = load_game(golden)
+    g = loaded.game
+    assert loaded.format_version == 2 and loaded.verified
+    assert g.turn == 4 and int(g.state.games[0]) == 17 and g.value("params.growth") == 9.0
+    assert [[a.action for a in t.umpire] for t in g.turn_records] == [[], ["adjust"], ["inject", "pause"]]
+    assert g.turn_records[2].umpire[0] == Inject("storm", "a storm, as in the 1950 log")
+    assert g.umpire_actions == (Adjust("red.ammo", 25.0, "resupply"),) and g.orders_of("red") == ["attack"]
+    assert loaded.meta == {"humans": ["red"], "umpire": True}
+    assert replay_save(golden).ok
+    again = load_game(save_game(g, tmp_path / "v3.toml")).game
+    assert again.record() == g.record() and again.state.equals(g.state)
+    # the rewind keeps game 17 and its parameters: the replayed turns match the recorded checksums
+    after_turn_1 = g.turn_records[0].checksum
+    assert g.rewind(2) is None
+    assert int(g.state.games[0]) == 17 and g.state.checksum() == after_turn_1
 
 
 def test_golden_v1_damage_is_caught_before_migrating(tmp_path):
@@ -297,14 +320,14 @@ def test_wrong_types_name_the_key(tmp_path, mini):
     g, _ = play(mini, 3, 2)
     p = save_game(g, tmp_path / "s.toml")
     cases = [
-        (lambda d: d["turns"][0].__setitem__("turn", "one"), r"turns\[0\]\.turn: expected a whole number"),
+        (lambda d: d["record"]["turns"][0].__setitem__("turn", "one"), r"turns\[0\]\.turn: expected a whole number"),
         (lambda d: d["state"]["flags"][0].__setitem__(0, 1), r"state\.flags: expected true/false"),
         (lambda d: d["state"].__setitem__("values", [[1.0]]), r"state\.values\[0\]: expected a list of 4"),
         (lambda d: d["header"].pop("batch"), r"header\.batch: required key is missing"),
-        (lambda d: d["turns"][1]["orders"].__setitem__("red", [["fly"]]), r"turns\[1\].*no move 'fly'"),
-        (lambda d: d["current"]["umpire"].append({"action": "launch", "target": "", "reason": ""}), r"unknown umpire action"),
+        (lambda d: d["record"]["turns"][1]["orders"].__setitem__("red", [["fly"]]), r"turns\[1\].*no move 'fly'"),
+        (lambda d: d["record"]["current"]["umpire"].append({"action": "launch", "reason": ""}), r"unknown umpire action"),
         (lambda d: d.__setitem__("extra", 1), r"extra: unknown key"),
-        (lambda d: d["ruleset_files"][0].__setitem__("text", "[ruleset]\n"), r"header\.ruleset_sha256: does not match"),
+        (lambda d: d["record"]["files"][0].__setitem__("text", "[ruleset]\n"), r"header\.ruleset_sha256: does not match"),
     ]
     for change, pattern in cases:
         q = tmp_path / "case.toml"

@@ -220,7 +220,7 @@ def _one_turn(orders: dict[str, list[str]], batch: int = 64, seed: int = 7, **se
     model = CompiledModel.load(BASE)
     game = Game(model, seed=seed, batch=batch, log=False, history=False)
     for role, ids in orders.items():
-        game.submit(role, ids)
+        game.set_orders(role, ids)
     game.step()
     return game
 

@@ -33,7 +33,7 @@ class GameMachine(RuleBasedStateMachine):
             return
         picks = data.draw(st.lists(st.sampled_from(legal), max_size=3, unique=True))
         try:
-            self.g.submit(actor, picks)
+            self.g.set_orders(actor, picks)
         except OrderError as e:
             assert e.reason  # combined orders may not fit: refused with a reason
 
@@ -41,13 +41,13 @@ class GameMachine(RuleBasedStateMachine):
     def order_illegal_changes_nothing(self, data):
         actor = data.draw(st.sampled_from(list(self.model.actors)))
         before = self.g.state.copy()
-        orders_before = self.g._orders.copy()
+        orders_before = {a: [self.g.orders_of(a, i) for i in range(self.g.batch)] for a in self.model.actors}
         bogus = data.draw(st.sampled_from(["no_such_move", *self.model.move_ids]))
         try:
-            self.g.submit(actor, [bogus])
+            self.g.set_orders(actor, [bogus])
         except OrderError as e:
             assert e.reason
-            assert np.array_equal(self.g._orders, orders_before)
+            assert {a: [self.g.orders_of(a, i) for i in range(self.g.batch)] for a in self.model.actors} == orders_before
         assert self.g.state.equals(before)
 
     @rule(value=st.floats(-50, 150, allow_nan=False))

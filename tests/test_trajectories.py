@@ -48,7 +48,7 @@ def test_moves_column_matches_a_game_played_alone(tmp_path: Path) -> None:
 
     g, _ = replay_game(MINI, seed=8, game=7, agents="red=random")
     sel = t["game"] == 7
-    for k, entry in enumerate(g.entries):
+    for k, entry in enumerate(g.turn_records):
         took = {c.removeprefix("move.") for c in t if c.startswith("move.") and t[c][sel][k]}
         ordered = {m for ids in entry.orders.values() for m in ids[0]}
         assert took <= ordered  # a move taken was ordered (orders may fail to resolve)

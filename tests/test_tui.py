@@ -111,7 +111,7 @@ async def test_play_to_the_ending(tmp_path):
         assert isinstance(app.screen, EndingScreen)
         game = app.session.game
         assert game.done and reports == len(game.logs)
-        assert any(e.orders.get("red") for e in game.entries)
+        assert any(e.orders.get("red") for e in game.turn_records)
         text = screen_text(app)
         ending = game.model.endings[int(game.state.ending[0])]
         assert f"Ending: {ending.label}" in text
@@ -139,14 +139,14 @@ async def test_invalid_order_shows_reason(tmp_path):
         gs.refresh_view()
         await pilot.pause()
         # the move list greys it out with the reason
-        assert "costs 10 red.ammo" in screen_text(app)
+        assert "costs 10 Ammo" in screen_text(app)  # the ruleset's label, not the key
         # choosing it anyway says why and orders nothing
         moves = gs.query_one("#moves", OptionList)
         moves.highlighted = [o.id for o in moves.options].index("attack")
         await pilot.press("enter")
         await pilot.pause()
         assert app.session.game.orders_of("red") == []
-        assert "costs 10 red.ammo" in notes(app)
+        assert "costs 10 Ammo" in notes(app)
 
 
 async def test_orders_respect_action_points_and_undo(tmp_path):
@@ -239,7 +239,7 @@ async def test_umpire_inject_adjust_pause_land_in_the_log(tmp_path):
         await settle(pilot, app)
         assert isinstance(app.screen, PauseScreen) and "Paused for discussion" in screen_text(app)
         assert num(app.session.game.value("blue.men")) not in screen_text(app)
-        acts = [a["action"] for a in app.session.game.current.umpire]
+        acts = [a.action for a in app.session.game.umpire_actions]
         assert acts == ["inject", "adjust", "pause"]
         await pilot.press("enter")
         await settle(pilot, app)
@@ -247,9 +247,9 @@ async def test_umpire_inject_adjust_pause_land_in_the_log(tmp_path):
         await pilot.press("escape")
         await settle(pilot, app)
         await end_turn(pilot, app)
-        entry = app.session.game.entries[-1]
-        assert [a["action"] for a in entry.umpire] == ["inject", "adjust", "pause"]
-        assert entry.umpire[1]["reason"] == "Blue argued its case well"
+        entry = app.session.game.turn_records[-1]
+        assert [a.action for a in entry.umpire] == ["inject", "adjust", "pause"]
+        assert entry.umpire[1].reason == "Blue argued its case well"
 
 
 async def test_umpire_rewind(tmp_path):
@@ -261,7 +261,7 @@ async def test_umpire_rewind(tmp_path):
             await end_turn(pilot, app)
         await to_game(pilot, app)
         assert app.session.game.turn == 3
-        checksum_t2 = app.session.game.entries[0].checksum
+        checksum_t2 = app.session.game.turn_records[0].checksum
         await pilot.press("u")
         await settle(pilot, app)
         await pilot.press("w")
@@ -270,15 +270,15 @@ async def test_umpire_rewind(tmp_path):
         await pilot.press("down", "enter")  # options: turn 2, turn 1
         await settle(pilot, app)
         game = app.session.game
-        assert game.turn == 1 and game.entries == []
-        assert [a["action"] for a in game.current.umpire] == ["rewind"]
+        assert game.turn == 1 and game.turn_records == ()
+        assert [a.action for a in game.umpire_actions] == ["rewind"]
         gs = await to_game(pilot, app)
         assert gs.queue == [] and "turn 1/6" in screen_text(app)
         gs.add_order("attack")
         await end_turn(pilot, app)
         # the branch replays the same first turn (same seed and orders) and logs the rewind
-        assert app.session.game.entries[0].checksum == checksum_t2
-        assert app.session.game.entries[0].umpire[0]["action"] == "rewind"
+        assert app.session.game.turn_records[0].checksum == checksum_t2
+        assert app.session.game.turn_records[0].umpire[0].action == "rewind"
 
 
 async def test_umpire_keys_do_nothing_without_umpire(tmp_path):
@@ -335,7 +335,7 @@ async def test_diplomacy_inbox_and_answer(tmp_path):
     async with app.run_test(size=SIZE) as pilot:
         await to_game(pilot, app)
         game = app.session.game
-        game.submit("red", ["talks"])  # what the AI would order; the agent adds its own on top
+        game.set_orders("red", ["talks"])  # what the AI would order; the agent adds its own on top
         app.session.agents.pop("red")
         await end_turn(pilot, app)
         gs = await to_game(pilot, app)
@@ -370,7 +370,7 @@ async def test_save_then_resume_from_title(tmp_path):
         await settle(pilot, app2)
         assert app2.session is not None and app2.session.game.turn == 2
         assert app2.session.humans == ("red",)
-        assert app2.session.game.entries[0].orders["red"] == [["attack"]]
+        assert app2.session.game.turn_records[0].orders["red"] == (("attack",),)
     app3 = make_app(load=saved, saves_dir=tmp_path, animate=False)
     async with app3.run_test(size=SIZE) as pilot:
         await settle(pilot, app3)
@@ -379,7 +379,7 @@ async def test_save_then_resume_from_title(tmp_path):
     app4 = make_app(load=saved, turn=1, saves_dir=tmp_path, animate=False)  # endgame play --load S --turn 1
     async with app4.run_test(size=SIZE) as pilot:
         await settle(pilot, app4)
-        assert app4.session is not None and app4.session.game.turn == 1 and app4.session.game.entries == []
+        assert app4.session is not None and app4.session.game.turn == 1 and app4.session.game.turn_records == ()
 
 
 async def test_load_dialog_lists_saves(tmp_path):
@@ -494,4 +494,4 @@ async def test_every_ruleset_plays_in_the_app(info, tmp_path):
             assert gs.add_order(legal[0])
         await end_turn(pilot, app)
         assert isinstance(app.screen, (TurnReportScreen, EndingScreen))
-        assert len(app.session.game.entries) == 1
+        assert len(app.session.game.turn_records) == 1

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from tests.conftest import TEST_RULESETS
 
 
@@ -84,3 +87,41 @@ def test_short_labels_stand_in_where_the_label_would_be_cut():
     assert rows["kyiv.manpower"].label_for(5) == "Manpower"  # no short label: the label, to be cut
     tracks = {t.target: t for t in view.tracks(g)}
     assert tracks["territory"].label_for(20) == "Ground taken"
+
+
+def _strip(node):
+    """A parsed expression without source columns (to compare trees)."""
+    import attrs
+
+    if isinstance(node, tuple):
+        return tuple(_strip(x) for x in node)
+    if not attrs.has(type(node)):
+        return node
+    return attrs.evolve(node, **{f.name: (0 if f.name == "col" else _strip(getattr(node, f.name)))
+                                 for f in attrs.fields(type(node)) if f.init})
+
+
+def test_expressions_print_from_the_tree_with_only_the_parentheses_needed():
+    from endgame_game.report.text import show_expr
+    from endgame_game.rules import expr
+
+    cases = {"(a.x + b.x) * track": "(a.x + b.x) * track", "a.x - (b.x - 1)": "a.x - (b.x - 1)",
+             "(a.x - b.x) - 1": "a.x - b.x - 1", "-(a.x + 1)": "-(a.x + 1)", "(-a.x) ** 2": "(-a.x) ** 2",
+             "-(a.x ** 2)": "-a.x ** 2", "(a.x * 2) ** 2": "(a.x * 2) ** 2",
+             "a.x if (flags.f and not flags.g) else 0.25": "a.x if flags.f and not flags.g else 0.25",
+             "max(a.x,1)+min( b.x , 2 )": "max(a.x, 1) + min(b.x, 2)"}
+    for text, shown in cases.items():
+        assert show_expr(expr.parse(text)) == shown
+
+
+@settings(max_examples=200)
+@given(data=st.data())
+def test_a_printed_expression_parses_back_to_the_same_tree(data):
+    from endgame_game.report.text import show_expr
+    from endgame_game.rules import expr
+    from tests.strategies import expressions
+
+    num, boolean = expressions()
+    text = data.draw(st.one_of(num, boolean))
+    tree = expr.parse(text)
+    assert _strip(expr.parse(show_expr(tree))) == _strip(tree), show_expr(tree)

@@ -66,11 +66,13 @@ class EvaluationError(EndgameError):
 
 
 class OrderError(EndgameError):
-    """An order was refused: the move and the reason."""
+    """An order was refused: the move and the reason (``refusal``: the typed reason, an
+    ``engine.orders.Refusal``, when a rule of the game refuses it)."""
 
-    def __init__(self, move: str, reason: str):
+    def __init__(self, move: str, reason: str, refusal: object | None = None):
         self.move = move
         self.reason = reason
+        self.refusal = refusal
         super().__init__(f"order {move!r} refused: {reason}")
 
 

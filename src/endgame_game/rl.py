@@ -153,7 +153,7 @@ class EndgameParallelEnv(ParallelEnv):  # type: ignore[misc]
                     ok = budget.fits(s, legal[:, s])
                     budget.take(s, ok)
                     n_drop += int(not ok[0])
-            g.submit(a, budget.chosen)
+            g.set_orders(a, budget.chosen)
             dropped[a] = n_drop
             illegal[a] = n_drop > 0
         for a in (self.agents if self.action_mode == "single" else []):
@@ -166,11 +166,8 @@ class EndgameParallelEnv(ParallelEnv):  # type: ignore[misc]
                 illegal[a] = not legal_now
             else:
                 illegal[a] = act != 0
-            g.submit(a, orders)
-        for a, agent in self._opponents.items():
-            cols = m.moves_of[m.actor_index[a]]
-            g._orders[:, cols] = agent.act(g.observe(a))[:, cols]
-        g.step()
+            g.set_orders(a, orders, validate=False)
+        g.play(self._opponents, turns=1, validate=False)
         done = g.done
         rewards: dict[str, float] = {}
         for a in self.agents:

@@ -254,7 +254,7 @@ def test_a_cost_that_evaluates_to_nan_is_named_when_it_is_paid():
     assert not checked.errors
     g = Game(CompiledModel(checked, "x.toml", {}), seed=1)
     with pytest.raises(EvaluationError, match=r"attack.*cost.*red\.ammo"):
-        g.submit("red", ["attack"])
+        g.set_orders("red", ["attack"])
         g.step()
 
 

@@ -1,4 +1,4 @@
-"""The shared AI play loop: every agent orders, then the turn resolves (``engine.api.Game.step``)."""
+"""Shorthands for ``engine.api.Game.play``, the one agent loop (every agent orders, then the turn resolves)."""
 
 from __future__ import annotations
 
@@ -7,28 +7,18 @@ from collections.abc import Mapping
 from endgame_game.ai.base import Agent
 from endgame_game.engine.api import Game
 from endgame_game.engine.log import TurnLog
+from endgame_game.errors import EndgameError
 
 
 def play_turn(game: Game, agents: Mapping[str, Agent], validate: bool = True) -> TurnLog:
-    """Let every agent order for its actor (on its own observation), then resolve the turn.
-
-    Args:
-        validate: check agents' orders (on for anything a user wrote; built-in agents only pick
-            legal moves that fit, so a batch run may switch it off for speed).
-    """
-    for actor, agent in agents.items():
-        # An agent may declare the value slots it reads (``reads``): the others' noise is not drawn.
-        orders = agent.act(game.observe(actor, getattr(agent, "reads", None)))
-        if validate:
-            game.submit(actor, orders)
-        else:
-            cols = game.model.moves_of[game.model.actor_index[actor]]
-            game._orders[:, cols] = orders[:, cols]
-    return game.step()
+    """One turn of ``game.play(agents)``; ``validate`` as in ``Game.set_orders``."""
+    logs = game.play(agents, turns=1, validate=validate)
+    if not logs:
+        raise EndgameError("every game of this batch has ended")
+    return logs[0]
 
 
 def run_games(game: Game, agents: Mapping[str, Agent], validate: bool = True) -> Game:
-    """Play every game of the batch to its ending."""
-    while not game.done:
-        play_turn(game, agents, validate)
+    """Play every game of the batch to its ending (``game.play(agents)``)."""
+    game.play(agents, validate=validate)
     return game

@@ -30,6 +30,7 @@ from endgame_game.ai.base import Agent
 from endgame_game.ai.doctrine import MixedDoctrineAgent
 from endgame_game.engine.api import Game
 from endgame_game.engine.model import CompiledModel
+from endgame_game.engine.observe import Observation
 
 RANDOM_SHARE = 0.15
 """Share of (game, role) slots played by the random agent in mixed mode."""
@@ -221,15 +222,11 @@ def coverage(ruleset_path: str | Path | CompiledModel, games: int, seed: int = 0
                 used.setdefault(role, {}).setdefault(spec, 0)
                 used[role][spec] += c
         legal_any = np.zeros((n, n_moves), dtype=bool)
-        while not game.done:
-            if on_turn is not None:
-                on_turn(game)
-            live = ~game.state.ended
-            for role, agent in agent_objs.items():
-                obs = game.observe(role)
-                legal_any |= obs.legal & live[:, None]
-                game.submit(role, agent.act(obs))
-            game.step()
+
+        def count_legal(_role: str, obs: Observation, legal_any: np.ndarray = legal_any) -> None:
+            legal_any |= obs.legal  # an ended game has no legal move
+
+        game.play(agent_objs, before_turn=on_turn, observed=count_legal)
         st = game.state
         legal_games += legal_any.sum(axis=0)
         taken_games += (st.taken > 0).sum(axis=0)

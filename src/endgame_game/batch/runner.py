@@ -388,7 +388,7 @@ def _kill_workers(pool: cf.ProcessPoolExecutor) -> None:
         with contextlib.suppress(Exception):
             proc.join(5)
     with contextlib.suppress(Exception):
-        pool._result_queue._writer.close()  # type: ignore[attr-defined]
+        pool._result_queue._writer.close()  # type: ignore[attr-defined]  # noqa: SLF001 - a library's internals, deliberately
     pool.shutdown(wait=False, cancel_futures=False)
 
 

@@ -26,8 +26,8 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:  # t
 
 
 def _commands(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
-    for action in parser._actions:
-        if isinstance(action, argparse._SubParsersAction):
+    for action in parser._actions:  # noqa: SLF001 - a library's internals, deliberately
+        if isinstance(action, argparse._SubParsersAction):  # noqa: SLF001 - a library's internals, deliberately
             return dict(action.choices)
     return {}
 
@@ -35,7 +35,7 @@ def _commands(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentPar
 def _options(p: argparse.ArgumentParser) -> list[tuple[list[str], list[str] | None, bool, str]]:
     """(option strings, choices, takes a value, help) of every option."""
     out = []
-    for a in p._actions:
+    for a in p._actions:  # noqa: SLF001 - a library's internals, deliberately
         if a.option_strings:
             out.append((list(a.option_strings), [str(c) for c in a.choices] if a.choices else None, a.nargs != 0,
                         (a.help or "").split(". ")[0].replace("%%", "%")))
@@ -74,7 +74,7 @@ def bash(parser: argparse.ArgumentParser) -> str:
             for os_, c in choice_cases:
                 lines.append(f'                {"|".join(os_)}) COMPREPLY=($(compgen -W {shlex.quote(" ".join(c))} -- "$cur")); return ;;')
             lines.append("            esac")
-        positional = [a for a in p._actions if not a.option_strings and a.dest not in ("help",)]
+        positional = [a for a in p._actions if not a.option_strings and a.dest not in ("help",)]  # noqa: SLF001 - a library's internals, deliberately
         choices = next((a.choices for a in positional if a.choices), None)
         lines.append(f'            if [[ "$cur" == -* ]]; then COMPREPLY=($(compgen -W {shlex.quote(words)} -- "$cur"))')
         if choices:
@@ -102,7 +102,7 @@ def fish(parser: argparse.ArgumentParser) -> str:
             flags = " ".join(f"-l {o[2:]}" if o.startswith("--") else f"-s {o[1:]}" for o in os_)
             extra = f" -xa {shlex.quote(' '.join(choices))}" if choices else (" -r" if value else "")
             out.append(f"complete -c endgame -n {cond} {flags}{extra} -d {shlex.quote(help_[:60] or os_[0])}")
-        positional = [a for a in p._actions if not a.option_strings and a.choices]
+        positional = [a for a in p._actions if not a.option_strings and a.choices]  # noqa: SLF001 - a library's internals, deliberately
         if positional:
             out.append(f"complete -c endgame -n {cond} -xa {shlex.quote(' '.join(map(str, positional[0].choices or ())))}")
         else:

@@ -96,19 +96,20 @@ def _random_seed() -> int:
 
 def demo(ruleset: str, seed: int, agents: Mapping[str, str], overrides: Mapping[str, Any]) -> int:
     """AI plays every role to an ending; print the narration (no terminal needed)."""
-    from endgame_game.ai import describe_agents, make_agents, play_turn
-    from endgame_game.engine import new_game
+    from endgame_game.ai import describe_agents, make_agents
+    from endgame_game.engine import Game, TurnLog, new_game
     from endgame_game.report.text import fmt_num, narrate
 
     game = new_game(ruleset, seed=seed, overrides=overrides)
     model = game.model
     ais = make_agents(model, agents)
     print(f"{model.meta.title} — demo, seed {seed}; agents: {describe_agents(ais, game.state)}")
-    while not game.done:
-        t = game.turn
-        tl = play_turn(game, ais)
-        for line in narrate(model, tl.for_game(0), turn=t):
+
+    def show(_game: Game, tl: TurnLog) -> None:
+        for line in narrate(model, tl.for_game(0), turn=tl.turn):
             print(line)
+
+    game.play(ais, after_turn=show)
     ending = model.endings[int(game.state.ending[0])]
     print(f"\nEnding after turn {int(game.state.end_turn[0])}: {ending.label}")
     if ending.text:

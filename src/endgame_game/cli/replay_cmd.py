@@ -40,7 +40,7 @@ def run(args: argparse.Namespace) -> int:
                   "the same --ai or --trust-agents")
         if res.ok:
             if not args.quiet:
-                print(f"{path}: all {n} turns match ({data.header['ruleset_id']}, seed {data.seed})")
+                print(f"{path}: all {n} turns match ({data.header['ruleset_id']}, seed {data.record.seed})")
             continue
         failed += 1
         if res.diverged is not None:

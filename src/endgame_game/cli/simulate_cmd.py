@@ -45,7 +45,8 @@ def _json_run(args: argparse.Namespace) -> int:
     while not game.done and game.turn <= limit:
         t = game.turn
         tl = play_turn(game, agents)
-        orders = {a: ids[0] for a, ids in game.entries[-1].orders.items()} if game.entries else {}
+        done = game.turn_records
+        orders = {a: list(ids[0]) for a, ids in done[-1].orders.items()} if done else {}
         turns.append({"turn": t, "orders": orders,
                       "log": [] if args.quiet else list(narrate(model, tl.for_game(0), turn=t))})
     res = game.results()
@@ -62,8 +63,8 @@ def _json_run(args: argparse.Namespace) -> int:
 def run(args: argparse.Namespace) -> int:
     import numpy as np
 
-    from endgame_game.ai import describe_agents, make_agents, parse_agent_specs, play_turn
-    from endgame_game.engine import CompiledModel, Game
+    from endgame_game.ai import describe_agents, make_agents, parse_agent_specs
+    from endgame_game.engine import CompiledModel, Game, TurnLog
     from endgame_game.errors import EndgameError
     from endgame_game.report.text import fmt_num, narrate
 
@@ -75,13 +76,12 @@ def run(args: argparse.Namespace) -> int:
     game = Game(model, seed=args.seed, games=np.array([args.game], dtype=np.uint64))
     agents = {} if args.agents == "none" else make_agents(model, parse_agent_specs(args.ai), default=args.agents)
     print(f"{model.meta.title} — seed {args.seed}, game {args.game}; agents: {describe_agents(agents, game.state)}")
-    limit = args.turns if args.turns is not None else model.max_turns
-    while not game.done and game.turn <= limit:
-        t = game.turn
-        tl = play_turn(game, agents)
-        if not args.quiet:
-            for line in narrate(model, tl.for_game(0), turn=t):
-                print(line)
+
+    def show(_game: Game, tl: TurnLog) -> None:
+        for line in narrate(model, tl.for_game(0), turn=tl.turn):
+            print(line)
+
+    game.play(agents, turns=args.turns, after_turn=None if args.quiet else show)
     res = game.results()
     if game.done:
         e = model.endings[int(game.state.ending[0])]

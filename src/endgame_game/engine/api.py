@@ -1,53 +1,79 @@
-"""A small facade for scripts, the app and tests: make a game, read it, order, step, read results.
+"""``Game``: the one thing that changes a game. Make one, read it, order, umpire, step, record, rewind.
 
     >>> from endgame_game.engine.api import new_game
     >>> g = new_game("tutorial", seed=7)
-    >>> g.legal_moves("north")            # doctest: +SKIP
-    >>> g.submit("north", ["drill"])      # doctest: +SKIP
-    >>> g.step()                          # doctest: +SKIP
+    >>> g.legal_moves("north")                # doctest: +SKIP
+    >>> g.set_orders("north", ["drill"])      # doctest: +SKIP
+    >>> g.step()                              # doctest: +SKIP
+    >>> again, diverged = Game.from_record(g.model, g.record())   # doctest: +SKIP
 
-A ``Game`` wraps one batch (one interactive game is a batch of one) and keeps the order log of every
-turn, which with the ruleset and the seed is all a replay needs.
+A ``Game`` wraps one batch (one interactive game is a batch of one). It keeps the orders given this turn,
+the umpire actions, and (with ``log=True``) the record of every turn: ``record()`` is all a replay needs,
+and ``Game.from_record`` is the one replay (saves, rewinds and reports all go through it). A turn
+resolves on a copy of the state and is committed only when it succeeds, so an error (a formula that
+yields NaN) changes nothing. ``play(agents)`` is the one agent loop.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
-import attrs
 import numpy as np
 
 from endgame_game.engine import orders as orders_mod
 from endgame_game.engine.log import EffectApplied, EventFired, Record, TurnLog, UmpireAction
 from endgame_game.engine.model import CompiledModel
 from endgame_game.engine.observe import Observation, observe
+from endgame_game.engine.record import (
+    Adjust,
+    Branch,
+    GameRecord,
+    Inject,
+    Note,
+    Orders,
+    Pause,
+    RecordError,
+    Rewind,
+    RulesetFile,
+    TurnRecord,
+    UmpireAct,
+    rebase,
+)
 from endgame_game.engine.state import BatchState
 from endgame_game.engine.turn import _Resolver, step
 from endgame_game.errors import EndgameError, OrderError
 from endgame_game.rules.expr import did_you_mean
 
 
-@attrs.define
-class TurnEntry:
-    """The order log of one turn: umpire actions (applied first, in order) and every actor's orders.
+class ReplayError(EndgameError):
+    """A record that does not replay (an unknown move, a formula error): ``turn`` names the turn,
+    ``key`` where in the record (``turns[2].orders.red``, ``current.umpire[0]``)."""
 
-    Attributes:
-        turn: the turn number.
-        orders: actor → one list of move ids per game of the batch.
-        umpire: umpire actions, each a dict with ``action``, ``target``, ``value`` and ``reason``.
-        checksum: the batch state's checksum after the turn resolved.
-    """
+    def __init__(self, turn: int, key: str, problem: str):
+        self.turn = turn
+        self.key = key
+        self.problem = problem
+        super().__init__(f"turn {turn}: {problem}")
 
-    turn: int
-    orders: dict[str, list[list[str]]] = attrs.Factory(dict)
-    umpire: list[dict[str, Any]] = attrs.Factory(list)
-    checksum: str = ""
+
+class OrderGiver(Protocol):
+    """What ``Game.play`` asks of an agent (``ai.base.Agent`` is one)."""
+
+    def act(self, obs: Observation) -> np.ndarray: ...
+
+
+BeforeTurn = Callable[["Game"], None]
+"""Called before the agents order each turn (an umpire adjustment for an experiment)."""
+Observed = Callable[[str, Observation], None]
+"""Called with each actor's observation before its agent orders (coverage counts legal moves)."""
+AfterTurn = Callable[["Game", TurnLog], None]
+"""Called with each turn's log as soon as it resolved (``simulate`` prints it)."""
 
 
 class Game:
-    """A batch of games in progress, with its order log.
+    """A batch of games in progress, with its record.
 
     Args:
         model: the compiled ruleset.
@@ -55,8 +81,8 @@ class Game:
         batch: number of games (ignored when ``games`` is given).
         games: global game indices (default 0..batch-1).
         params: [B, P] parameter values, or a mapping of overrides applied to every game.
-        log: keep typed turn logs, the readable order log and per-turn checksums (for interactive
-            games, saves and small batches); large batch runs switch it off.
+        log: keep typed turn logs and the record of every turn (interactive games, saves, small batches).
+            Large batch runs switch it off; such a game cannot be recorded, saved or rewound.
         history: keep a copy of the values after every turn (for charts).
     """
 
@@ -72,12 +98,15 @@ class Game:
         self.state = model.new_state(seed=seed, games=games, params=params)
         self.log_enabled = log
         self.logs: list[TurnLog] = []
-        self.entries: list[TurnEntry] = []
-        self.current = TurnEntry(self.state.turn)
-        self._orders = np.zeros((n, len(model.moves)), dtype=bool)
         self.keep_history = history
         self.history: list[np.ndarray] = [self.state.values.copy()] if history else []
-        self.umpire_log = TurnLog(self.state.turn)
+        self._turns: list[TurnRecord] = []
+        self._branches: tuple[Branch, ...] = ()
+        self._orders = np.zeros((n, len(model.moves)), dtype=bool)
+        self._given: dict[str, tuple[tuple[str, ...], ...]] = {}  # actor → per game, ids in the order given
+        self._umpire: list[UmpireAct] = []
+        self._umpire_log = TurnLog(self.state.turn)
+        self._failed = ""  # why a turn resolved in place (log=False) failed
 
     # -- reading --
     @property
@@ -91,6 +120,21 @@ class Game:
     @property
     def done(self) -> bool:
         return bool(self.state.ended.all())
+
+    @property
+    def turn_records(self) -> tuple[TurnRecord, ...]:
+        """The record of every resolved turn (empty for a game run with ``log=False``)."""
+        return tuple(self._turns)
+
+    @property
+    def umpire_actions(self) -> tuple[UmpireAct, ...]:
+        """The umpire actions applied so far this turn, in order."""
+        return tuple(self._umpire)
+
+    @property
+    def branches(self) -> tuple[Branch, ...]:
+        """The lines abandoned by rewinds (see ``engine.record``)."""
+        return self._branches
 
     def actor_index(self, actor: str) -> int:
         try:
@@ -118,8 +162,12 @@ class Game:
         mask = self.legal_mask(actor)[game]
         return [self.model.moves[s].id for s in np.nonzero(mask)[0]]
 
+    def refusal(self, move_id: str, game: int = 0) -> orders_mod.Refusal | None:
+        """Why a move is not legal now, as a typed reason (None if it is legal on its own)."""
+        return orders_mod.refusal(self.model, self.state, move_id, game)
+
     def reason(self, move_id: str, game: int = 0) -> str | None:
-        """Why a move is not legal now (None if it is)."""
+        """Why a move is not legal now, in words (None if it is)."""
         return orders_mod.reason(self.model, self.state, move_id, game)
 
     def observe(self, actor: str, only: np.ndarray | None = None) -> Observation:
@@ -128,8 +176,12 @@ class Game:
         return observe(self.model, self.state, a, orders_mod.legal_mask(self.model, self.state, a), only)
 
     def orders_of(self, actor: str, game: int = 0) -> list[str]:
-        """The orders submitted so far this turn."""
+        """The orders given so far this turn, in the order given (in move-table order when an agent gave
+        them as a mask)."""
         a = self.actor_index(actor)
+        given = self._given.get(actor)
+        if given is not None:
+            return list(given[game])
         return [self.model.moves[s].id for s in self.model.moves_of[a] if self._orders[game, s]]
 
     # -- ordering --
@@ -142,75 +194,278 @@ class Game:
             mask[:, own[mid]] = True
         return mask
 
-    def submit(self, actor: str, orders: Sequence[str] | np.ndarray) -> None:
-        """Set an actor's orders for this turn (replacing earlier ones).
+    def set_orders(self, actor: str, moves: Sequence[str] | np.ndarray, *, validate: bool = True) -> None:
+        """Set an actor's orders for this turn, replacing earlier ones (``[]``: it passes).
 
         Args:
             actor: the actor id.
-            orders: move ids (the same for every game of the batch), or a [B, M] bool mask.
+            moves: move ids in the order given (the same for every game of the batch), or a [B, M] bool mask.
+            validate: check legality, action points and combined costs (built-in agents only pick legal
+                moves that fit, so a batch run may switch it off for speed).
 
         Raises:
             OrderError: naming the move and why it is refused; nothing is changed then.
         """
         a = self.actor_index(actor)
-        mask = orders if isinstance(orders, np.ndarray) else self._mask_from_ids(a, orders)
-        orders_mod.validate(self.model, self.state, a, mask)
+        if isinstance(moves, np.ndarray):
+            mask, given = moves, None
+        else:
+            ids = tuple(dict.fromkeys(moves))
+            mask, given = self._mask_from_ids(a, ids), (ids,) * self.batch
+        if validate:
+            orders_mod.validate(self.model, self.state, a, mask)
         cols = self.model.moves_of[a]
         self._orders[:, cols] = np.asarray(mask, dtype=bool)[:, cols]
+        if given is None:
+            self._given.pop(actor, None)
+        else:
+            self._given[actor] = given
 
-    def clear(self, actor: str) -> None:
-        self._orders[:, self.model.moves_of[self.actor_index(actor)]] = False
+    def _turn_orders(self) -> Orders:
+        """This turn's orders as recorded: actor → per game the ids in the order given."""
+        out: Orders = {}
+        for i, actor in enumerate(self.model.actors):
+            cols = self.model.moves_of[i]
+            if not self._orders[:, cols].any():
+                continue
+            given = self._given.get(actor)
+            if given is not None:
+                out[actor] = given
+            else:
+                out[actor] = tuple(tuple(self.model.moves[cols[j]].id for j in np.nonzero(row)[0])
+                                   for row in self._orders[:, cols])
+        return out
+
+    def _put_orders(self, actor: str, rows: Sequence[Sequence[str]], key: str) -> None:
+        """Orders from a record: per game, ids in the order given (not validated: as they were given)."""
+        a = self.actor_index(actor)
+        own = {self.model.moves[s].id: s for s in self.model.moves_of[a]}
+        cols = self.model.moves_of[a]
+        mask = np.zeros((self.batch, len(self.model.moves)), dtype=bool)
+        for i, ids in enumerate(rows):
+            for mid in ids:
+                if mid not in own:
+                    raise ReplayError(self.turn, f"{key}[{i}]", f"{actor} has no move {mid!r}" + _hint(mid, own))
+                mask[i, own[mid]] = True
+        self._orders[:, cols] = mask[:, cols]
+        self._given[actor] = tuple(tuple(r) for r in rows)
 
     # -- umpire --
+    def umpire(self, act: UmpireAct) -> None:
+        """Apply an umpire action now, in every game, and record it (see ``engine.record``).
+
+        Raises:
+            EndgameError: an unknown target or event, or an event whose effects fail; nothing changes then.
+        """
+        log = TurnLog(self.turn) if self.log_enabled else None
+        # An inject runs the event's effects: on a copy, committed only if they all succeed.
+        state = self.state.copy() if isinstance(act, Inject) else self.state
+        apply_umpire(self.model, state, act, len(self._umpire), log)
+        self.state = state
+        self._umpire.append(act)
+        if log is not None:
+            self._umpire_log.records.extend(log.records)
+
     def adjust(self, target: str, value: float, reason: str) -> None:
         """Umpire: set a value (``kyiv.grid``, ``escalation``) or flag in every game, with a reason."""
         if not reason.strip():
             raise EndgameError("an umpire adjustment needs a reason")
-        self._umpire({"action": "adjust", "target": target, "value": float(value), "reason": reason})
+        self.umpire(Adjust(target, float(value), reason))
 
     def inject(self, event_id: str, reason: str = "") -> None:
         """Umpire: fire an event now, ignoring its condition and chance."""
-        self._umpire({"action": "inject", "target": event_id, "value": None, "reason": reason})
+        self.umpire(Inject(event_id, reason))
 
-    def note(self, text: str, action: str = "note") -> None:
-        """Umpire: a note in the log (pause, discussion, rewind); changes nothing."""
-        self._umpire({"action": action, "target": "", "value": None, "reason": text})
+    def note(self, text: str) -> None:
+        """Umpire: a note in the log; changes nothing."""
+        self.umpire(Note(text))
 
-    def _umpire(self, act: dict[str, Any]) -> None:
-        apply_umpire(self.model, self.state, act, len(self.current.umpire), self.umpire_log if self.log_enabled else None)
-        self.current.umpire.append(act)
+    def pause(self, text: str = "") -> None:
+        """Umpire: a pause for discussion, noted in the log; changes nothing."""
+        self.umpire(Pause(text))
 
     # -- resolving --
     def step(self) -> TurnLog:
-        """Resolve the turn with the orders submitted (actors without orders pass)."""
+        """Resolve the turn with the orders given (actors without orders pass).
+
+        The turn resolves on a copy of the state: if it fails (a formula yields NaN), the error is raised
+        and nothing has changed, the orders given included. A game run with ``log=False`` (a large batch,
+        which cannot be saved anyway) resolves in place instead, saving the copy (about 14 % of a batch
+        turn); after an error it refuses to go on.
+        """
+        if self._failed:
+            raise EndgameError(f"this batch cannot go on: its turn {self.turn} failed ({self._failed})")
         if self.done:
             raise EndgameError("every game of this batch has ended")
-        entry = self.current
+        work = self.state.copy() if self.log_enabled else self.state
+        try:
+            tl = step(self.model, work, self._orders, log=self.log_enabled)
+        except Exception as e:
+            if work is self.state:
+                self._failed = str(e) or type(e).__name__
+            raise
         if self.log_enabled:
-            # The readable order log (for saves and replays); large batch runs keep none of it.
-            entry.orders = {a: self._ids_per_game(i) for i, a in enumerate(self.model.actors)
-                            if self._orders[:, self.model.moves_of[i]].any()}
-        tl = step(self.model, self.state, self._orders, log=self.log_enabled)
-        tl.records[:0] = self.umpire_log.records
-        if self.log_enabled:
-            entry.checksum = self.state.checksum()
-        self.entries.append(entry)
+            self._turns.append(TurnRecord(self.turn, self._turn_orders(), tuple(self._umpire), work.checksum()))
+        self.state = work
+        tl.records[:0] = self._umpire_log.records
         self.logs.append(tl)
         if self.keep_history:
-            self.history.append(self.state.values.copy())
-        self.current = TurnEntry(self.state.turn)
-        self.umpire_log = TurnLog(self.state.turn)
+            self.history.append(work.values.copy())
+        self._umpire = []
+        self._umpire_log = TurnLog(work.turn)
         self._orders[:] = False
+        self._given = {}
         return tl
 
-    def _ids_per_game(self, actor: int) -> list[list[str]]:
-        cols = self.model.moves_of[actor]
-        sub = self._orders[:, cols]
-        return [[self.model.moves[cols[j]].id for j in np.nonzero(row)[0]] for row in sub]
+    def play(self, agents: Mapping[str, OrderGiver], *, turns: int | None = None, validate: bool = True,
+             before_turn: BeforeTurn | None = None, observed: Observed | None = None,
+             after_turn: AfterTurn | None = None) -> list[TurnLog]:
+        """The agent loop: each agent orders for its actor on its own observation, then the turn resolves;
+        until every game has ended or ``turns`` turns were played. Actors without an agent keep the
+        orders already given (a human's), or pass.
+
+        Args:
+            agents: actor → agent. An agent may declare the value slots it reads (``reads``): the others'
+                noise is then not drawn.
+            turns: at most this many turns (None: to the ending).
+            validate: check the agents' orders (see ``set_orders``).
+            before_turn: called before the agents order each turn.
+            observed: called with each actor's observation before its agent orders.
+            after_turn: called with each turn's log once it resolved.
+
+        Returns:
+            The turn logs of the turns played.
+        """
+        out: list[TurnLog] = []
+        while not self.done and (turns is None or len(out) < turns):
+            if before_turn is not None:
+                before_turn(self)
+            for actor, agent in agents.items():
+                obs = self.observe(actor, getattr(agent, "reads", None))
+                if observed is not None:
+                    observed(actor, obs)
+                self.set_orders(actor, agent.act(obs), validate=validate)
+            out.append(self.step())
+            if after_turn is not None:
+                after_turn(self, out[-1])
+        return out
 
     def records(self, game: int = 0) -> list[Record]:
         """Every log record of one game so far, oldest first."""
         return [r for tl in self.logs for r in tl.records if r.game == game]
+
+    # -- the record --
+    def record(self) -> GameRecord:
+        """Everything a replay needs (see ``engine.record``)."""
+        if not self.log_enabled:
+            raise EndgameError("a game run with log=False keeps no record (it cannot be saved or rewound)")
+        m = self.model
+        return GameRecord(
+            ruleset=str(m.ref),
+            files=tuple(RulesetFile(Path(p).name, t) for p, t in m.files),
+            overrides=dict(m.overrides),
+            seed=self.seed,
+            games=tuple(int(x) for x in self.state.games),
+            params=tuple(tuple(float(x) for x in row) for row in self.state.params),
+            turns=tuple(self._turns),
+            current=TurnRecord(self.turn, self._turn_orders(), tuple(self._umpire)),
+            branches=self._branches,
+        )
+
+    @classmethod
+    def from_record(cls, model: CompiledModel, record: GameRecord, upto: int | None = None, *,
+                    state: BatchState | None = None) -> tuple[Game, int | None]:
+        """Replay a record: the one replay every caller uses.
+
+        Args:
+            model: the record's ruleset, compiled (``saves`` compiles it from the embedded texts).
+            upto: rewind: stop at the start of this turn; the turns from there on and the turn in progress
+                are kept as a branch (``branches``). None replays every turn and the turn in progress.
+            state: continue from this state instead of the replayed one, keeping the recorded turns as
+                written (a save from another platform or build whose replay differs; its logs and
+                history are this machine's replay).
+
+        Returns:
+            The game (with its logs and history rebuilt), and the first turn whose checksum differs from
+            the recorded one (None when all match).
+
+        Raises:
+            EndgameError: the record is of another ruleset or inconsistent; ``ReplayError`` naming the turn
+                and key when a turn does not replay.
+        """
+        try:
+            record.check()
+        except RecordError as e:
+            raise EndgameError(f"the game record is inconsistent at {e}") from None
+        if tuple(t for _p, t in model.files) != tuple(f.text for f in record.files) or \
+                dict(model.overrides) != dict(record.overrides):
+            raise EndgameError("the game record is of another ruleset (or other overrides) than the model given")
+        game = cls(model, seed=record.seed, games=np.array(record.games, dtype=np.uint64),
+                   params=_params_array(model, record.params))
+        diverged: int | None = None
+        for i, t in enumerate(record.turns):
+            if upto is not None and t.turn >= upto:
+                break
+            game._replay_turn(t, f"turns[{i}]")
+            try:
+                game.step()
+            except ReplayError:
+                raise
+            except EndgameError as e:
+                raise ReplayError(t.turn, f"turns[{i}]", str(e)) from None
+            if diverged is None and t.checksum and game._turns[-1].checksum != t.checksum:
+                diverged = t.turn
+        if upto is None:
+            game._replay_turn(record.current, "current")
+            game._branches = record.branches
+        else:
+            game._branches = rebase(record.branches, record.turns, upto)
+            abandoned = Branch(upto, record.turns[upto - 1:], record.current)
+            if abandoned.turns or abandoned.current.orders or abandoned.current.umpire:
+                game._branches = (*game._branches, abandoned)
+        if state is not None:
+            game.state = state
+            game._turns = list(record.turns[: None if upto is None else upto - 1])
+        return game, diverged
+
+    def _replay_turn(self, t: TurnRecord, key: str) -> None:
+        for j, act in enumerate(t.umpire):
+            try:
+                self.umpire(act)
+            except EndgameError as e:
+                raise ReplayError(t.turn, f"{key}.umpire[{j}]", str(e)) from None
+        for actor, rows in t.orders.items():
+            if actor not in self.model.actor_index:
+                raise ReplayError(t.turn, f"{key}.orders.{actor}", f"no actor {actor!r} in this ruleset")
+            self._put_orders(actor, rows, f"{key}.orders.{actor}")
+
+    def rewind(self, turn: int, *, reason: str = "", allow_divergence: bool = False) -> int | None:
+        """Go back to the start of ``turn`` by replaying the record, keeping this game's index and
+        parameters; the abandoned line is kept in ``branches`` and the rewind is logged (``Rewind``).
+
+        Args:
+            allow_divergence: go on when a replayed turn does not reproduce its checksum (a game from
+                another platform or build), following this machine's replay.
+
+        Returns:
+            The first turn whose checksum differs (None when all match).
+
+        Raises:
+            EndgameError: no such turn, or a turn that replays differently (unless allowed); nothing
+                changes then.
+        """
+        if type(turn) is not int or not 1 <= turn <= self.turn:
+            raise EndgameError(f"can rewind only to turns 1..{self.turn}")
+        new, diverged = Game.from_record(self.model, self.record(), upto=turn)
+        if diverged is not None and not allow_divergence:
+            raise EndgameError(f"cannot rewind: turn {diverged} does not replay to its recorded checksum")
+        new.keep_history = self.keep_history
+        if not self.keep_history:
+            new.history = []
+        from_turn = self.turn
+        vars(self).update(vars(new))
+        self.umpire(Rewind(reason or f"rewound from turn {from_turn} to turn {turn}"))
+        return diverged
 
     # -- results --
     def results(self) -> dict[str, np.ndarray]:
@@ -230,11 +485,19 @@ class Game:
         return out
 
 
-def apply_umpire(model: CompiledModel, state: BatchState, act: Mapping[str, Any], ordinal: int = 0,
+def _params_array(model: CompiledModel, params: Sequence[Sequence[float]]) -> np.ndarray:
+    n = len(model.symbols.params)
+    for i, row in enumerate(params):
+        if len(row) != n:
+            raise EndgameError(f"params[{i}]: expected {n} value(s), one per parameter of the ruleset, got {len(row)}")
+    return np.array(params, dtype=np.float64).reshape(len(params), n)
+
+
+def apply_umpire(model: CompiledModel, state: BatchState, act: UmpireAct, ordinal: int = 0,
                  log: TurnLog | None = None) -> None:
-    """Apply one umpire action to a batch (used live and by replays)."""
-    action, target, value, why = act.get("action"), str(act.get("target", "")), act.get("value"), str(act.get("reason", ""))
-    if action == "adjust":
+    """Apply one umpire action to a batch (in place: ``Game.umpire`` hands it a copy where it must)."""
+    if isinstance(act, Adjust):
+        target, value = act.target, act.value
         if target.startswith("flags."):
             if target[6:] not in model.flag_index:
                 raise EndgameError(f"no flag {target!r}" + _hint(target[6:], model.flag_index))
@@ -244,21 +507,21 @@ def apply_umpire(model: CompiledModel, state: BatchState, act: Mapping[str, Any]
         else:
             if target not in model.value_index:
                 raise EndgameError(f"no value {target!r}" + _hint(target, model.value_index))
-            if value is None or not np.isfinite(float(value)):
+            if not np.isfinite(value):
                 raise EndgameError("an adjustment needs a finite number")
             j = model.value_index[target]
             before = state.values[:, j].copy()
-            state.values[:, j] = np.clip(float(value), model.lo[j], model.hi[j])
+            state.values[:, j] = np.clip(value, model.lo[j], model.hi[j])
             after = state.values[:, j].copy()
         if log is not None:
             for g in range(state.batch):
-                log.records.append(UmpireAction(state.turn, g, "adjust", target, float(after[g]), why))
+                log.records.append(UmpireAction(state.turn, g, "adjust", target, float(after[g]), act.reason))
                 log.records.append(EffectApplied(state.turn, g, "umpire", target, float(before[g]), float(after[g])))
-    elif action == "inject":
+    elif isinstance(act, Inject):
         ids = [e.id for e in model.events]
-        if target not in ids:
-            raise EndgameError(f"no event {target!r}" + _hint(target, ids))
-        ev = model.events[ids.index(target)]
+        if act.event not in ids:
+            raise EndgameError(f"no event {act.event!r}" + _hint(act.event, ids))
+        ev = model.events[ids.index(act.event)]
         everyone = ~state.ended
         state.salt = 1 + ordinal
         try:
@@ -269,14 +532,14 @@ def apply_umpire(model: CompiledModel, state: BatchState, act: Mapping[str, Any]
         state.fired[:, ev.index] += everyone
         if log is not None:
             for g in range(state.batch):
-                log.records.append(UmpireAction(state.turn, g, "inject", target, None, why))
+                log.records.append(UmpireAction(state.turn, g, "inject", act.event, None, act.reason))
                 log.records.append(EventFired(state.turn, g, ev.id, ev.label, ev.text, injected=True))
-    elif action in ("note", "pause", "rewind"):
+    elif isinstance(act, Note | Pause | Rewind):
         if log is not None:
             for g in range(state.batch):
-                log.records.append(UmpireAction(state.turn, g, str(action), target, None, why))
+                log.records.append(UmpireAction(state.turn, g, act.action, "", None, act.reason))
     else:
-        raise EndgameError(f"unknown umpire action {action!r}")
+        raise EndgameError(f"unknown umpire action {act!r}")
 
 
 def _hint(word: str, known: Iterable[str]) -> str:
@@ -293,46 +556,8 @@ def new_game(ruleset: str | Path | CompiledModel, *, seed: int = 0, batch: int =
         seed: the seed; the same seed and orders give the same game.
         batch: how many games at once.
         overrides: ``{"params.ua_recruits": 30, "ruleset.max_turns": 18}``.
-        log: keep typed turn logs.
+        log: keep typed turn logs and the record.
         history: keep the values after every turn.
     """
     model = ruleset if isinstance(ruleset, CompiledModel) else CompiledModel.load(ruleset, overrides)
     return Game(model, seed=seed, batch=batch, log=log, history=history)
-
-
-def replay(model: CompiledModel, seed: int, entries: Sequence[TurnEntry], *, games: np.ndarray | None = None,
-           params: np.ndarray | None = None, upto: int | None = None, log: bool = True,
-           check: bool = True) -> tuple[Game, int | None]:
-    """Re-run a game from its seed and order log.
-
-    Args:
-        entries: the order log, one entry per resolved turn.
-        upto: stop before resolving this turn (rewind); None replays every entry.
-        check: compare each turn's checksum with the one logged.
-
-    Returns:
-        The game, and the first turn whose checksum differs (None when all match).
-    """
-    n = 1 if games is None else len(games)
-    g = Game(model, seed=seed, batch=n, games=games, params=params, log=log)
-    diverged: int | None = None
-    for e in entries:
-        if upto is not None and e.turn >= upto:
-            break
-        for act in e.umpire:
-            g._umpire(dict(act))
-        for actor, per_game in e.orders.items():
-            a = g.actor_index(actor)
-            mask = np.zeros((g.batch, len(model.moves)), dtype=bool)
-            own = {model.moves[s].id: s for s in model.moves_of[a]}
-            for i, ids in enumerate(per_game):
-                for mid in ids:
-                    if mid not in own:
-                        raise EndgameError(f"turn {e.turn}: {actor} has no move {mid!r}")
-                    mask[i, own[mid]] = True
-            cols = model.moves_of[a]
-            g._orders[:, cols] = mask[:, cols]
-        g.step()
-        if check and e.checksum and diverged is None and g.entries[-1].checksum != e.checksum:
-            diverged = e.turn
-    return g, diverged

@@ -7,6 +7,7 @@ move table (declared moves, then generated proposal responses).
 
 from __future__ import annotations
 
+import attrs
 import numpy as np
 
 from endgame_game.engine.model import CMove, CompiledModel
@@ -31,7 +32,7 @@ def move_cost(model: CompiledModel, state: BatchState, m: CMove) -> list[tuple[i
 def base_legal(model: CompiledModel, state: BatchState, m: CMove) -> np.ndarray:
     """Legal on its own (ignoring the actor's other orders this turn): [B] bool."""
     B = state.batch
-    ok = ~state.ended
+    ok: np.ndarray = ~state.ended
     if m.ap > model.action_points[m.actor]:
         return np.zeros(B, dtype=bool)
     with np.errstate(all="ignore"):
@@ -62,42 +63,98 @@ def legal_mask(model: CompiledModel, state: BatchState, actor: int) -> np.ndarra
     return mask
 
 
-def reason(model: CompiledModel, state: BatchState, move_id: str, game: int = 0) -> str | None:
+@attrs.frozen
+class Refusal:
+    """Why a move is refused, as data the app renders in its own words (``text`` is the engine's).
+
+    Attributes:
+        kind: which rule refuses it (``REFUSALS`` lists them).
+        move: the move id.
+        condition: the formula that does not hold (``requires``, ``cannot_accept``).
+        target: the value slot a cost is paid from (``cost``), the actor (``action_points``).
+        need / have: the cost and what is available (``cost``); the action points needed and the
+            actor's total (``action_points``).
+        game: the game of the batch it is refused in, when the batch has more than one.
+    """
+
+    kind: str
+    move: str
+    condition: str = ""
+    target: str = ""
+    need: float = 0.0
+    have: float = 0.0
+    game: int | None = None
+
+    @property
+    def text(self) -> str:
+        t = {
+            "unknown_move": f"no move {self.move!r} in this ruleset",
+            "ended": "the game has ended",
+            "action_points": f"needs {self.need:.0f} action points; {self.target} has {self.have:.0f}",
+            "no_proposal": "no such proposal is waiting for an answer",
+            "too_early": "a proposal can be answered from the turn after it is made",
+            "answered": "already answered",
+            "cannot_accept": f"cannot accept while this does not hold: {self.condition}",
+            "once": "can be taken only once per game, and it was",
+            "proposal_waiting": "this proposal is already waiting for an answer",
+            "requires": f"requires {self.condition}",
+            "cost": f"costs {self.need:.4g} {self.target}; only {self.have:.4g} available",
+            "no_points_left": "not enough action points left for it",
+            "answered_this_turn": "already answered this proposal",
+            "not_affordable_together": "not affordable together with this turn's other orders",
+        }[self.kind]
+        return t + (f" (game {self.game})" if self.game is not None else "")
+
+
+REFUSALS = ("unknown_move", "ended", "action_points", "no_proposal", "too_early", "answered", "cannot_accept",
+            "once", "proposal_waiting", "requires", "cost", "no_points_left", "answered_this_turn",
+            "not_affordable_together")
+
+
+def refusal(model: CompiledModel, state: BatchState, move_id: str, game: int = 0) -> Refusal | None:
     """Why a move is not legal in one game (None when it is legal on its own)."""
     try:
         m = model.moves[model.move_ids.index(move_id)]
     except ValueError:
-        return f"no move {move_id!r} in this ruleset"
+        return Refusal("unknown_move", move_id)
     g = state.game(game)
     if g.ended[0]:
-        return "the game has ended"
+        return Refusal("ended", move_id)
     if m.ap > model.action_points[m.actor]:
-        return f"needs {m.ap} action points; {model.actors[m.actor]} has {model.action_points[m.actor]}"
+        return Refusal("action_points", move_id, target=model.actors[m.actor], need=m.ap,
+                       have=float(model.action_points[m.actor]))
     if m.kind == "response":
         q = m.proposal
         if g.pending[0, q] < 0:
-            return "no such proposal is waiting for an answer"
+            return Refusal("no_proposal", move_id)
         if g.pending[0, q] >= g.turn:
-            return "a proposal can be answered from the turn after it is made"
+            return Refusal("too_early", move_id)
         if g.answers[0, q, m.actor] != 0:
-            return "already answered"
+            return Refusal("answered", move_id)
         prop = model.proposals[q]
         if m.answer == 1 and prop.accept_requires is not None and not bool(_b(prop.accept_requires(g), 1)[0]):
-            return f"cannot accept while this does not hold: {prop.accept_requires_text}"
+            return Refusal("cannot_accept", move_id, condition=prop.accept_requires_text)
         return None
     if m.once and g.taken[0, m.slot] > 0:
-        return "can be taken only once per game, and it was"
+        return Refusal("once", move_id)
     if m.kind == "proposal" and g.pending[0, m.proposal] >= 0:
-        return "this proposal is already waiting for an answer"
+        return Refusal("proposal_waiting", move_id)
     if m.requires is not None:
         with np.errstate(all="ignore"):
             if not bool(_b(m.requires(g), 1)[0]):
-                return f"requires {m.requires_text}"
+                return Refusal("requires", move_id, condition=m.requires_text)
     for idx, cost in move_cost(model, g, m):
         have = g.values[0, idx]
         if have - cost[0] < model.lo[idx]:
-            return f"costs {cost[0]:.4g} {model.symbols.values[idx]}; only {have - model.lo[idx]:.4g} available"
+            return Refusal("cost", move_id, target=model.symbols.values[idx], need=float(cost[0]),
+                           have=float(have - model.lo[idx]))
     return None
+
+
+def reason(model: CompiledModel, state: BatchState, move_id: str, game: int = 0) -> str | None:
+    """``refusal`` in words."""
+    r = refusal(model, state, move_id, game)
+    return None if r is None else r.text
 
 
 class Budget:
@@ -162,12 +219,12 @@ def validate(model: CompiledModel, state: BatchState, actor: int, orders: np.nda
         bad = want & ~ok
         if bad.any():
             g = int(np.nonzero(bad)[0][0])
-            why = reason(model, state, model.moves[s].id, g)
-            if why is None:
-                m = model.moves[s]
-                why = ("not enough action points left for it" if budget.ap[g] < m.ap
-                       else "already answered this proposal" if m.kind == "response" and budget.answered[g, m.proposal]
-                       else "not affordable together with this turn's other orders")
-            where = f" (game {g})" if state.batch > 1 else ""
-            raise OrderError(model.moves[s].id, why + where)
+            m = model.moves[s]
+            why = refusal(model, state, m.id, g) or Refusal(
+                "no_points_left" if budget.ap[g] < m.ap
+                else "answered_this_turn" if m.kind == "response" and budget.answered[g, m.proposal]
+                else "not_affordable_together", m.id)
+            if state.batch > 1:
+                why = attrs.evolve(why, game=g)
+            raise OrderError(m.id, why.text, refusal=why)
         budget.take(s, want)

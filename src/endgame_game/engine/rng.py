@@ -64,13 +64,6 @@ def uniform(seed: int, games: np.ndarray, turn: int, site: int, k: int = 0, salt
     return (z >> _S11).astype(np.float64) * _TO_UNIT
 
 
-def uniform_sites(seed: int, games: np.ndarray, turn: int, sites: list[int], k: int = 0, salt: int = 0) -> np.ndarray:
-    """Uniform draws for many sites at once: [B, S], column j equal to ``uniform(..., sites[j], k)``."""
-    keys = np.array([stream_key(seed, turn, s, k, salt) for s in sites], dtype=np.uint64)
-    z = mix64_array(games[:, None] ^ keys[None, :])
-    return (z >> _S11).astype(np.float64) * _TO_UNIT
-
-
 _S16 = np.uint64(16)
 _M16 = np.uint64(0xFFFF)
 

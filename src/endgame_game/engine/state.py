@@ -92,10 +92,6 @@ class BatchState:
         return BatchState(self.seed, self.turn, self.builtins,
                           **{n: _take_rows(getattr(self, n), idx) for n in ARRAYS})
 
-    def repeat(self, k: int) -> BatchState:
-        """Each game repeated ``k`` times in a row (for lookahead over candidate moves)."""
-        return BatchState(self.seed, self.turn, self.builtins, **{n: np.repeat(getattr(self, n), k, axis=0) for n in ARRAYS})
-
     def game(self, i: int) -> BatchState:
         """Game ``i`` alone, as a batch of one (a copy)."""
         return self.take(slice(i, i + 1))
@@ -119,28 +115,3 @@ class BatchState:
         if self.turn != other.turn or self.seed != other.seed:
             return False
         return all(np.array_equal(getattr(self, n), getattr(other, n)) for n in ARRAYS)
-
-    def to_dict(self) -> dict[str, object]:
-        """Plain data (lists) for saving."""
-        return {
-            "seed": self.seed,
-            "turn": self.turn,
-            "builtins": list(self.builtins),
-            **{n: getattr(self, n).tolist() for n in ARRAYS},
-        }
-
-    @classmethod
-    def from_dict(cls, data: dict[str, object], template: BatchState) -> BatchState:
-        """Rebuild from ``to_dict`` output, taking dtypes and shapes from ``template``."""
-        arrays = {}
-        for n in ARRAYS:
-            t = getattr(template, n)
-            a = np.array(data[n], dtype=t.dtype)
-            if a.shape[1:] != t.shape[1:]:
-                raise ValueError(f"{n}: shape {a.shape} does not fit the ruleset (expected (*, {t.shape[1:]}))")
-            arrays[n] = a
-        b = data["builtins"]
-        assert isinstance(b, list)
-        seed, turn = data["seed"], data["turn"]
-        assert isinstance(seed, int) and isinstance(turn, int)
-        return cls(seed, turn, (float(b[0]), float(b[1]), float(b[2]), float(b[3])), **arrays)

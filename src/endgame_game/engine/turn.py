@@ -110,7 +110,8 @@ class _Resolver:
         old[where] = new  # ``old`` is the column view: writes in place
 
     def cond(self, fn: Compiled, mask: np.ndarray) -> np.ndarray:
-        return mask & batch_array(fn(self.st), self.B, np.bool_)
+        out: np.ndarray = mask & batch_array(fn(self.st), self.B, np.bool_)
+        return out
 
 
 def step(model: CompiledModel, state: BatchState, orders: np.ndarray, log: bool = False) -> TurnLog:

@@ -94,7 +94,7 @@ class ReportFiles:
 
 def _game_with_history(source: Any) -> tuple[Any, dict[str, str], dict[str, Any], str, bool]:
     """(game with logs and history, agents, meta, source name) from a path, a LoadedGame or a Game."""
-    from endgame_game.engine.api import Game, replay
+    from endgame_game.engine.api import Game
 
     if isinstance(source, str | Path):
         from endgame_game.saves import load_game
@@ -105,12 +105,10 @@ def _game_with_history(source: Any) -> tuple[Any, dict[str, str], dict[str, Any]
                 bool(getattr(source, "verified", True)))
     if isinstance(source, Game):
         g = source
-        n = len(g.entries)
-        if len(g.logs) == n and len(g.history) == n + 1:
-            return g, {}, {}, "", True
-        with np.errstate(all="ignore"):
-            rg, _ = replay(g.model, g.seed, g.entries, games=g.state.games, params=g.state.params, check=False)
-        return rg, {}, {}, "", True
+        if len(g.history) != len(g.logs) + 1:  # played without history: the record replays with it
+            with np.errstate(all="ignore"):
+                g, _ = Game.from_record(g.model, g.record())
+        return g, {}, {}, "", True
     raise EndgameError(f"cannot report on {type(source).__name__}: give a save file, a LoadedGame or a Game")
 
 

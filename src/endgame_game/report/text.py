@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import attrs
@@ -131,28 +130,101 @@ def narrate(model: CompiledModel, records: list[Record], *, turn: int | None = N
     return lines
 
 
-_UNIFORM = re.compile(r"(-?)\s*uniform\(\s*(-?[\d.]+)\s*,\s*(-?[\d.]+)\s*\)")
-_NORMAL = re.compile(r"normal\(\s*(-?[\d.]+)\s*,\s*([\d.]+)\s*\)")
-_CHANCE = re.compile(r"chance\(\s*([\d.]+)\s*\)")
+_PREC = {"or": 1, "and": 2, "not": 3, "cmp": 4, "+": 5, "-": 5, "*": 6, "/": 6, "//": 6, "%": 6, "neg": 7, "**": 8}
+_OPS = {"<=": "≤", ">=": "≥", "!=": "≠", "==": "="}
+
+
+def _short(v: float) -> str:
+    return f"{v + 0.0:.3g}"  # + 0.0 turns -0 into 0
+
+
+def _const(node: expr.Node) -> float | None:
+    """The number a constant (or a negated constant) stands for."""
+    if isinstance(node, expr.Const) and not isinstance(node.value, bool):
+        return float(node.value)
+    if isinstance(node, expr.Unary) and node.op == "-":
+        inner = _const(node.operand)
+        return None if inner is None else -inner
+    return None
+
+
+def _random_amount(node: expr.Node, negate: bool = False) -> str | None:
+    """``uniform(0.5, 1.5)`` → ``0.5 to 1.5``, ``normal(10, 2)`` → ``10 ± 2``, ``chance(0.3)`` →
+    ``30 % chance``, when the arguments are numbers."""
+    if not isinstance(node, expr.Call):
+        return None
+    args = [_const(x) for x in node.args]
+    if None in args:
+        return None
+    nums = [float(x) for x in args if x is not None]
+    if node.func == "uniform":
+        lo, hi = (-nums[0], -nums[1]) if negate else (nums[0], nums[1])
+        return f"{_short(min(lo, hi))} to {_short(max(lo, hi))}"
+    if node.func == "normal" and not negate:
+        return f"{_short(nums[0])} ± {_short(nums[1])}"
+    if node.func == "chance" and not negate:
+        return f"{nums[0] * 100:.0f} % chance"
+    return None
+
+
+def show_expr(node: expr.Node, name: Callable[[str], str] = str, ops: Mapping[str, str] | None = None,
+              parent: int = 0) -> str:
+    """An expression printed from its parsed tree: parentheses only where precedence needs them, names
+    through ``name``, comparison operators through ``ops``, random draws with number arguments as
+    ranges (``_random_amount``)."""
+    ops = ops or {}
+
+    def go(n: expr.Node, p: int) -> str:
+        return show_expr(n, name, ops, p)
+
+    if isinstance(node, expr.Const):
+        if isinstance(node.value, bool):
+            text, prec = ("true" if node.value else "false"), 9
+        else:
+            v = float(node.value)
+            text, prec = (f"{v:.0f}" if v.is_integer() and abs(v) < 1e15 else repr(v)), 9
+    elif isinstance(node, expr.Name):
+        text, prec = name(node.name), 9
+    elif isinstance(node, expr.Unary):
+        amount = _random_amount(node.operand, negate=True) if node.op == "-" else None
+        if amount is not None:
+            text, prec = amount, 9
+        elif node.op == "not":
+            text, prec = f"not {go(node.operand, _PREC['not'])}", _PREC["not"]
+        else:
+            text, prec = f"{node.op}{go(node.operand, _PREC['neg'])}", _PREC["neg"]
+    elif isinstance(node, expr.Bin):
+        prec = _PREC[node.op]
+        right_assoc = node.op == "**"
+        left = go(node.left, prec + 1 if right_assoc else prec)
+        right = go(node.right, prec if right_assoc else prec + 1)
+        text = f"{left} {node.op} {right}"
+    elif isinstance(node, expr.BoolOp):
+        prec = _PREC[node.op]
+        text = f" {node.op} ".join(go(v, prec + 1) for v in node.values)
+    elif isinstance(node, expr.Compare):
+        prec = _PREC["cmp"]
+        parts = [go(node.left, prec + 1)]
+        for op, rhs in zip(node.ops, node.rights, strict=True):
+            parts += [ops.get(op, op), go(rhs, prec + 1)]
+        text = " ".join(parts)
+    elif isinstance(node, expr.IfExp):
+        prec = 0
+        text = f"{go(node.body, 1)} if {go(node.test, 1)} else {go(node.orelse, 0)}"
+    else:
+        amount = _random_amount(node)
+        text = amount if amount is not None else f"{node.func}({', '.join(go(a, 0) for a in node.args)})"
+        prec = 9
+    return f"({text})" if prec < parent else text
 
 
 def readable_formula(text: str) -> str:
     """A formula as a player reads it: ``-uniform(0.5, 1.5)`` → ``-1.5 to -0.5``,
-    ``normal(10, 2)`` → ``10 ± 2``, ``chance(0.3)`` → ``30 % chance``."""
-
-    def short(v: float) -> str:
-        return f"{v + 0.0:.3g}"  # + 0.0 turns -0 into 0
-
-    def uni(m: re.Match[str]) -> str:
-        lo, hi = float(m.group(2)), float(m.group(3))
-        if m.group(1):
-            lo, hi = -lo, -hi
-        lo, hi = min(lo, hi), max(lo, hi)
-        return f"{short(lo)} to {short(hi)}"
-
-    text = _UNIFORM.sub(uni, text.strip())
-    text = _NORMAL.sub(lambda m: f"{short(float(m.group(1)))} ± {short(float(m.group(2)))}", text)
-    return _CHANCE.sub(lambda m: f"{float(m.group(1)) * 100:.0f} % chance", text)
+    ``normal(10, 2)`` → ``10 ± 2``, ``chance(0.3)`` → ``30 % chance`` (printed from the parsed tree)."""
+    try:
+        return show_expr(expr.parse(text))
+    except EndgameError:
+        return text.strip()
 
 
 def _is_random(text: str) -> bool:
@@ -163,9 +235,12 @@ def _is_random(text: str) -> bool:
     return any(isinstance(n, expr.Call) and expr.FUNCTIONS[n.func].random for n in expr.walk(node))
 
 
-def _names_left(formula: str) -> bool:
-    """Whether a readable formula still has names in it (``-7 to -3 * ua_loss_factor``)."""
-    return re.search(r"\b[A-Za-z_]\w*", formula.replace(" to ", " ").replace("chance", "")) is not None
+def _has_names(text: str) -> bool:
+    """Whether a formula reads any name (so its amount depends on the state: ``-uniform(3, 7) * ua_loss``)."""
+    try:
+        return any(isinstance(n, expr.Name) for n in expr.walk(expr.parse(text)))
+    except EndgameError:
+        return True
 
 
 def sampled_range(fn: Callable[[BatchState], Any], state: BatchState, text: str) -> tuple[float, float] | None:
@@ -219,7 +294,7 @@ def describe_effects(model: CompiledModel, declared: Sequence[Effect], compiled:
             part = f"{label}: {shown}"
         elif d.add is not None:
             formula = readable_formula(text)
-            span = sampled_range(c.fn, state, text) if amount is None and state is not None and _names_left(formula) else None
+            span = sampled_range(c.fn, state, text) if amount is None and state is not None and _has_names(text) else None
             if amount is not None:
                 part = f"{label} {_estimated(model, c, 'add', exact)}{amount:+.3g}"
             elif span is not None:  # e.g. "-7 to -3 * ua_loss_factor" worked out: "about -8.1 to -3.5"
@@ -243,24 +318,21 @@ def describe_effects(model: CompiledModel, declared: Sequence[Effect], compiled:
     return "; ".join(parts)
 
 
-_NAME = re.compile(r"\b(flags|params|pending|agreed|taken|fired|crossed|ending)\.([A-Za-z_]\w*)|\b([a-z_]\w*)\.([a-z_]\w*)\b")
-_BARE = re.compile(r"(?<![.\w“])\b[a-z_]\w*\b(?![.\w”])")
-_OPS = (("<=", "≤"), (">=", "≥"), ("!=", "≠"), ("==", "="))
-
-
 def readable_condition(model: CompiledModel, text: str) -> str:
     """A condition as a player reads it: names become labels (``flags.talks_open`` → ``Direct talks
-    under way``, ``kyiv.grid`` → ``Kyiv power generation (GW)``), operators become ≤ ≥ ≠."""
+    under way``, ``kyiv.grid`` → ``Kyiv power generation (GW)``), operators become ≤ ≥ ≠ (printed from
+    the parsed tree)."""
     rs = model.ruleset
     proposals = {m.id: m.label for m in rs.moves}
 
-    def name(m: re.Match[str]) -> str:
-        kind, item = m.group(1), m.group(2)
-        if kind is None:
-            full = f"{m.group(3)}.{m.group(4)}"
-            return target_label(model, full) if full in model.value_index else full
+    def name(full: str) -> str:
+        kind, _, item = full.partition(".")
+        if not item:
+            if full in rs.tracks:
+                return rs.tracks[full].label
+            return full.replace("_", " ") if full in rs.derived else full
         if kind == "flags":
-            return target_label(model, f"flags.{item}")
+            return target_label(model, full)
         if kind == "params":
             p = rs.params.get(item)
             return f"{p.label or item.replace('_', ' ')} ({fmt_num(p.value)})" if p else item
@@ -271,19 +343,12 @@ def readable_condition(model: CompiledModel, text: str) -> str:
         if kind == "ending":
             e = next((x for x in rs.endings if x.id == item), None)
             return f"the ending “{e.label if e else item}”"
-        verb = {"taken": "taken", "fired": "happened", "crossed": "crossed"}.get(kind, kind)
-        return f"“{model.labels.get(item, item)}” {verb}"
+        if kind in ("taken", "fired", "crossed"):
+            verb = {"taken": "taken", "fired": "happened", "crossed": "crossed"}[kind]
+            return f"“{model.labels.get(item, item)}” {verb}"
+        return target_label(model, full) if full in model.value_index else full
 
-    def bare(m: re.Match[str]) -> str:
-        word = m.group(0)
-        if word in rs.tracks:
-            return rs.tracks[word].label
-        if word in rs.derived:
-            return word.replace("_", " ")
-        return word
-
-    out = _NAME.sub(name, text)
-    out = _BARE.sub(bare, out)
-    for a, b in _OPS:
-        out = out.replace(a, b)
-    return out
+    try:
+        return show_expr(expr.parse(text), name, _OPS)
+    except EndgameError:
+        return text

@@ -6,129 +6,22 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import functools
-import math
 import re
 import typing
 from typing import TYPE_CHECKING, Any
 
 import attrs
-import cattrs
-from cattrs.errors import ForbiddenExtraKeysError, IterableValidationError, IterableValidationNote
 
 from endgame_game.errors import Issue, RulesetError
 from endgame_game.rules import schema
-from endgame_game.rules.expr import did_you_mean
+from endgame_game.rules.convert import describe_value, errors, strict_converter  # noqa: F401 - describe_value re-exported
 from endgame_game.rules.lines import locate, split_path
 
 if TYPE_CHECKING:
     from endgame_game.rules.loader import RawRuleset
 
 
-def _strict_converter() -> cattrs.Converter:
-    c = cattrs.Converter(forbid_extra_keys=True)
-
-    def s_str(v: Any, _: Any) -> str:
-        if type(v) is not str:
-            raise TypeError(f"expected text, got {describe_value(v)}")
-        return v
-
-    def s_int(v: Any, _: Any) -> int:
-        if type(v) is not int:
-            raise TypeError(f"expected a whole number, got {describe_value(v)}")
-        return v
-
-    def s_float(v: Any, _: Any) -> float:
-        if type(v) not in (int, float):
-            raise TypeError(f"expected a number, got {describe_value(v)}")
-        if not math.isfinite(v):
-            raise TypeError(f"expected a finite number, got {v!r}")
-        return float(v)
-
-    def s_bool(v: Any, _: Any) -> bool:
-        if type(v) is not bool:
-            raise TypeError(f"expected true or false, got {describe_value(v)}")
-        return v
-
-    def s_date(v: Any, _: Any) -> dt.date:
-        if type(v) is not dt.date:
-            raise TypeError(f"expected a date like 2024-12-01, got {describe_value(v)}")
-        return v
-
-    c.register_structure_hook(str, s_str)
-    c.register_structure_hook(int, s_int)
-    c.register_structure_hook(float, s_float)
-    c.register_structure_hook(bool, s_bool)
-    c.register_structure_hook(dt.date, s_date)
-
-    def is_tuple(t: Any) -> bool:
-        return typing.get_origin(t) is tuple
-
-    def tuple_hook_factory(t: Any) -> Any:
-        (inner, _ellipsis) = typing.get_args(t)
-
-        def hook(v: Any, _: Any) -> tuple[Any, ...]:
-            if not isinstance(v, list):
-                raise TypeError(f"expected a list, got {describe_value(v)}")
-            out, errors = [], []
-            for i, x in enumerate(v):
-                try:
-                    out.append(c.structure(x, inner))
-                except Exception as e:  # noqa: BLE001 - regrouped with its index below
-                    e.__notes__ = [*getattr(e, "__notes__", []), IterableValidationNote(f"@ index {i}", i, inner)]
-                    errors.append(e)
-            if errors:
-                raise IterableValidationError("while structuring a list", errors, tuple)
-            return tuple(out)
-
-        return hook
-
-    c.register_structure_hook_factory(is_tuple, tuple_hook_factory)
-
-    def is_dict(t: Any) -> bool:
-        return typing.get_origin(t) is dict
-
-    def dict_hook_factory(t: Any) -> Any:
-        _k, inner = typing.get_args(t)
-
-        def hook(v: Any, _: Any) -> dict[str, Any]:
-            if not isinstance(v, dict):
-                raise TypeError(f"expected a table, got {describe_value(v)}")
-            out = {}
-            errors: list[Exception] = []
-            for k, x in v.items():
-                try:
-                    out[k] = c.structure(x, inner)
-                except Exception as e:  # noqa: BLE001 - regrouped with its key below
-                    e.__notes__ = [*getattr(e, "__notes__", []), IterableValidationNote(f"@ key {k!r}", k, inner)]
-                    errors.append(e)
-            if errors:
-                raise IterableValidationError("while structuring a table", errors, dict)
-            return out
-
-        return hook
-
-    c.register_structure_hook_factory(is_dict, dict_hook_factory)
-    return c
-
-
-def describe_value(v: Any) -> str:
-    """How a TOML value reads in an error message: "the text 'x'", "a list", "true/false"."""
-    if isinstance(v, bool):
-        return "true/false"
-    if isinstance(v, int | float):
-        return f"the number {v!r}"
-    if isinstance(v, str):
-        return f"the text {v!r}" if len(v) < 40 else "text"
-    if isinstance(v, list):
-        return "a list"
-    if isinstance(v, dict):
-        return "a table"
-    if isinstance(v, dt.date):
-        return "a date"
-    return type(v).__name__
-
-
-_CONVERTER = _strict_converter()
+_CONVERTER = strict_converter()
 
 
 def _normalise_exprs(data: dict[str, Any]) -> None:
@@ -344,23 +237,7 @@ def _placeholder(typ: Any) -> Any:
 
 def _issues_from(exc: BaseException, raw: RawRuleset) -> list[Issue]:
     issues = []
-
-    def fmt(e: BaseException, _type: Any) -> str:
-        if isinstance(e, ForbiddenExtraKeysError):
-            fields = [a.name for a in attrs.fields(e.cl)] if attrs.has(e.cl) else []
-            words = []
-            for k in sorted(e.extra_fields):
-                hint = did_you_mean(k, fields)
-                words.append(f"unknown key {k!r}" + (f" ({hint})" if hint else ""))
-            return "; ".join(words)
-        if isinstance(e, KeyError):
-            return f"required key {e.args[0]!r} is missing" if e.args else "a required key is missing"
-        return str(e)
-
-    for line in cattrs.transform_error(exc, path="$", format_exception=fmt):
-        msg, _, path = line.rpartition(" @ ")
-        path = path.removeprefix("$").lstrip(".")
-        path = re.sub(r"\['([^']*)'\]", r".\1", path)
+    for path, msg in errors(exc):
         if msg.startswith("required key"):
             m = re.match(r"required key '([^']*)'", msg)
             key = m.group(1) if m else ""

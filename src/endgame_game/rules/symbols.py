@@ -67,17 +67,6 @@ class Symbols:
     derived: tuple[str, ...]
     table: dict[str, Symbol]
 
-    def index_of(self, kind: str, name: str) -> int:
-        sym = self.table[name]
-        assert sym.kind == kind
-        return sym.index
-
-    def move_index(self, move_id: str) -> int:
-        for i, m in enumerate(self.moves):
-            if m.id == move_id:
-                return i
-        raise KeyError(move_id)
-
 
 def build_symbols(rs: schema.Ruleset, derived_types: dict[str, Type] | None = None) -> Symbols:
     """Lay out a ruleset's state and name table.

@@ -1,19 +1,18 @@
 """The save format: a game ⇄ plain TOML data, the body hash, and strict validation with key paths.
 
-Layout of a format-2 save (see ``docs/save-format.md``)::
+Layout of a format-3 save (see ``docs/save-format.md``)::
 
     format = "endgame-save"
-    format_version = 2
+    format_version = 3
     body_sha256 = "…"            # sha256 of the canonical JSON of everything else
     [header]                     # engine/python/numpy/platform, saved_at, ruleset id/title/sha256, turn…
-    [game]                       # ruleset_ref, seed, overrides
     [agents]                     # role → agent spec
     [meta]                       # the app's data (human roles, hotseat, umpire, a save name…)
-    [[ruleset_files]]            # name, text: the ruleset and every base it extends, child first
-    [[turns]]                    # turn, checksum, orders {actor: [[move ids] per game]}, umpire [...]
-    [current]                    # the turn in progress: umpire actions already applied, orders submitted
+    [record]                     # the game record (``engine.record.GameRecord``): ruleset, seed, games,
+                                 # params, overrides, [[files]], [[turns]], [current], [[branches]]
     [state]                      # BatchState arrays; uint64 and out-of-int64 integers as decimal text
 
+The record is read and written by the strict converter the rulesets use (``rules.convert``).
 Nothing here runs anything from a save: the data is parsed by ``tomllib`` and checked key by key, and
 the only code a save reaches is the ruleset loader (``model_from_texts``).
 """
@@ -23,7 +22,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import math
 import os
 import platform
 import re
@@ -35,15 +33,16 @@ from typing import Any
 import attrs
 import numpy as np
 
+from endgame_game.engine.record import GameRecord, RecordError, from_data, to_data
 from endgame_game.errors import SaveError
-from endgame_game.rules.structure import describe_value as describe
+from endgame_game.rules.convert import describe_value as describe
+from endgame_game.rules.convert import errors as structuring_errors
 
 MAGIC = "endgame-save"
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 MAX_SAVE_BYTES = 64 * 1024 * 1024
 INT64_MIN, INT64_MAX = -(1 << 63), (1 << 63) - 1
 INT32_MAX = (1 << 31) - 1
-UMPIRE_ACTIONS = ("adjust", "inject", "note", "pause", "rewind")
 # Dtype kinds of the BatchState arrays (checked against the model's template too).
 _DIGITS = re.compile(r"^-?[0-9]{1,40}$")
 
@@ -173,30 +172,6 @@ def plain(value: Any, key: str) -> Any:
 # --- game → data -------------------------------------------------------------------------------------
 
 
-def _orders_table(model: Any, orders: np.ndarray) -> dict[str, list[list[str]]]:
-    out: dict[str, list[list[str]]] = {}
-    for a, name in enumerate(model.actors):
-        cols = model.moves_of[a]
-        sub = orders[:, cols]
-        if sub.any():
-            out[name] = [[model.moves[cols[j]].id for j in np.nonzero(row)[0]] for row in sub]
-    return out
-
-
-def _umpire_list(acts: Sequence[Mapping[str, Any]], key: str) -> list[dict[str, Any]]:
-    out = []
-    for i, act in enumerate(acts):
-        d: dict[str, Any] = {"action": str(act.get("action", "")), "target": str(act.get("target", "")),
-                             "reason": str(act.get("reason", ""))}
-        if act.get("value") is not None:
-            d["value"] = float(act["value"])
-        extra = set(act) - {"action", "target", "reason", "value"}
-        if extra:
-            raise SaveError(f"cannot save {key}[{i}]: unknown umpire field(s) {sorted(extra)}")
-        out.append(d)
-    return out
-
-
 def _state_table(state: Any) -> dict[str, Any]:
     from endgame_game.engine.state import ARRAYS
 
@@ -217,14 +192,27 @@ def _map_nested(v: Any, f: Any) -> Any:
     return [_map_nested(x, f) for x in v] if isinstance(v, list) else f(v)
 
 
+def record_table(record: GameRecord) -> dict[str, Any]:
+    """The record as TOML data: integers beyond int64 (seed, game indices) as decimal text."""
+    data = to_data(record)
+    data["seed"] = enc_int(record.seed)
+    data["games"] = [enc_int(x) for x in record.games]
+    data["overrides"] = plain(data["overrides"], "overrides")
+    return data
+
+
 def encode(game: Any, *, agents: Mapping[str, str] | None = None, meta: Mapping[str, Any] | None = None,
            saved_at: str | None = None) -> dict[str, Any]:
     """A ``Game`` as TOML data (without the body hash)."""
+    from endgame_game.errors import EndgameError
+
     model = game.model
     st = game.state
-    if not getattr(game, "log_enabled", True):
-        raise SaveError("cannot save a game run with log=False: it keeps no order log to replay")
-    texts = [t for _p, t in model.files]
+    try:
+        record = game.record()
+    except EndgameError as e:
+        raise SaveError(f"cannot save: {e}") from None
+    texts = [f.text for f in record.files]
     ending = ""
     if bool(st.ended[0]):
         ending = model.endings[int(st.ending[0])].label
@@ -248,15 +236,9 @@ def encode(game: Any, *, agents: Mapping[str, str] | None = None, meta: Mapping[
         "format": MAGIC,
         "format_version": FORMAT_VERSION,
         "header": header,
-        "game": {"ruleset_ref": str(model.ref), "seed": enc_int(game.seed),
-                 "overrides": plain(dict(model.overrides), "overrides")},
         "agents": ag,
         "meta": plain(dict(meta or {}), "meta"),
-        "ruleset_files": [{"name": Path(p).name, "text": t} for p, t in model.files],
-        "turns": [{"turn": int(e.turn), "checksum": e.checksum, "orders": {k: [list(x) for x in v] for k, v in e.orders.items()},
-                   "umpire": _umpire_list(e.umpire, f"turns[{i}].umpire")} for i, e in enumerate(game.entries)],
-        "current": {"turn": int(game.current.turn), "orders": _orders_table(model, game._orders),
-                    "umpire": _umpire_list(game.current.umpire, "current.umpire")},
+        "record": record_table(record),
         "state": _state_table(st),
     }
 
@@ -290,17 +272,14 @@ class SaveData:
     path: Path | None
     version: int  # the format version the file was written in
     header: dict[str, Any]
-    ruleset_ref: str
-    ruleset_files: tuple[tuple[str, str], ...]
-    overrides: dict[str, Any]
-    seed: int
     agents: dict[str, str]
     meta: dict[str, Any]
-    turns: tuple[Any, ...]  # TurnEntry
-    current_turn: int
-    current_umpire: tuple[dict[str, Any], ...]
-    current_orders: dict[str, list[list[str]]]
+    record: GameRecord
     state: dict[str, Any]
+
+    @property
+    def ruleset_files(self) -> tuple[tuple[str, str], ...]:
+        return tuple((f.name, f.text) for f in self.record.files)
 
 
 def parse_bytes(raw: bytes, path: Path | None) -> dict[str, Any]:
@@ -398,58 +377,44 @@ def check_hash(doc: dict[str, Any], path: Path | None, hash_key: str) -> None:
                                f"(expected {want[:12]}…, content hashes to {got[:12]}…)")
 
 
-def _orders(v: _V, d: Any, key: str) -> dict[str, list[list[str]]]:
-    if not isinstance(d, dict):
-        raise v.fail(key, f"expected a table of actor = [[move ids] per game], got {describe(d)}")
-    out: dict[str, list[list[str]]] = {}
-    for actor, per_game in d.items():
-        k = f"{key}.{actor}"
-        if not isinstance(per_game, list):
-            raise v.fail(k, f"expected a list (one list of move ids per game), got {describe(per_game)}")
-        rows = []
-        for i, ids in enumerate(per_game):
-            if not isinstance(ids, list) or not all(isinstance(x, str) for x in ids):
-                raise v.fail(f"{k}[{i}]", "expected a list of move ids (text)")
-            rows.append(list(ids))
-        out[actor] = rows
-    return out
-
-
-def _umpire(v: _V, d: Any, key: str) -> list[dict[str, Any]]:
-    if not isinstance(d, list):
-        raise v.fail(key, f"expected a list of umpire actions, got {describe(d)}")
-    out = []
-    for i, act in enumerate(d):
-        k = f"{key}[{i}]"
-        if not isinstance(act, dict):
-            raise v.fail(k, f"expected a table, got {describe(act)}")
-        v.strict_keys(act, k, ("action", "target", "reason", "value"))
-        action = v.get(act, k, "action", str)
-        if action not in UMPIRE_ACTIONS:
-            raise v.fail(f"{k}.action", f"unknown umpire action {action!r} (one of {', '.join(UMPIRE_ACTIONS)})")
-        value = v.get(act, k, "value", (int, float), default=None)
-        if value is not None:
-            value = float(value)
-            if not math.isfinite(value):
-                raise v.fail(f"{k}.value", "must be a finite number")
-        elif action == "adjust":
-            raise v.fail(f"{k}.value", "required key is missing (an adjustment sets a value)")
-        out.append({"action": action, "target": v.get(act, k, "target", str),
-                    "value": value, "reason": v.get(act, k, "reason", str)})
-    return out
-
-
 HEADER_KEYS = ("engine_version", "python", "numpy", "platform", "saved_at", "ruleset_id", "ruleset_title",
                "ruleset_version", "ruleset_sha256", "turn", "batch", "done", "ending")
 
 
-def validate(doc: dict[str, Any], path: Path | None, version: int) -> SaveData:
-    """Check a current-format document key by key (types, shapes of the log, consistency)."""
-    from endgame_game.engine.api import TurnEntry
-
+def read_record(d: Any, path: Path | None, key: str = "record") -> GameRecord:
+    """The ``[record]`` table as a ``GameRecord``, strictly: the first problem names its key path."""
     v = _V(path)
-    v.strict_keys(doc, "", ("format", "format_version", "body_sha256", "header", "game", "agents", "meta",
-                            "ruleset_files", "turns", "current", "state"))
+    if not isinstance(d, dict):
+        raise v.fail(key, f"expected a table, got {describe(d)}")
+    data = dict(d)
+    for name in ("seed", "games"):
+        if name not in data:
+            continue
+        if name == "seed":
+            data["seed"] = dec_int(data["seed"], f"{key}.seed", path)
+        elif isinstance(data["games"], list):
+            data["games"] = [dec_int(x, f"{key}.games[{i}]", path) for i, x in enumerate(data["games"])]
+    if any(not 0 <= g < 1 << 64 for g in data.get("games", []) if isinstance(g, int)):
+        raise v.fail(f"{key}.games", "expected whole numbers from 0 to 2**64-1")
+    try:
+        record = from_data(data)
+    except Exception as e:  # noqa: BLE001 - cattrs' grouped errors, turned into the first key path
+        found = structuring_errors(e)
+        where, problem = found[0] if found else ("", str(e))
+        raise v.fail(f"{key}.{where}" if where else key, problem) from None
+    if not record.files:
+        raise v.fail(f"{key}.files", "is empty: the save carries no ruleset")
+    try:
+        record.check()
+    except RecordError as e:
+        raise v.fail(f"{key}.{e.key}", e.problem) from None
+    return record
+
+
+def validate(doc: dict[str, Any], path: Path | None, version: int) -> SaveData:
+    """Check a current-format document key by key (types, the record, consistency)."""
+    v = _V(path)
+    v.strict_keys(doc, "", ("format", "format_version", "body_sha256", "header", "agents", "meta", "record", "state"))
     header = v.table(doc, "", "header")
     v.strict_keys(header, "header", HEADER_KEYS)
     for k in ("engine_version", "python", "numpy", "platform", "saved_at", "ruleset_id", "ruleset_title",
@@ -461,76 +426,27 @@ def validate(doc: dict[str, Any], path: Path | None, version: int) -> SaveData:
     if not 1 <= batch <= 10_000_000:
         raise v.fail("header.batch", f"must be between 1 and 10000000, got {batch}")
 
-    game = v.table(doc, "", "game")
-    v.strict_keys(game, "game", ("ruleset_ref", "seed", "overrides"))
-    ref = v.get(game, "game", "ruleset_ref", str)
-    seed = dec_int(game.get("seed"), "game.seed", path) if "seed" in game else None
-    if seed is None:
-        raise v.fail("game.seed", "required key is missing")
-    overrides = v.table(game, "game", "overrides", required=False)
-    for k, x in overrides.items():
-        if not isinstance(x, str | int | float):
-            raise v.fail(f"game.overrides.{k}", f"expected a number or text, got {describe(x)}")
-
     agents = v.table(doc, "", "agents", required=False)
     for k, x in agents.items():
         if not isinstance(x, str):
             raise v.fail(f"agents.{k}", f"expected an agent spec (text), got {describe(x)}")
     meta = v.table(doc, "", "meta", required=False)
 
-    files = v.get(doc, "", "ruleset_files", list)
-    if not files:
-        raise v.fail("ruleset_files", "is empty: the save carries no ruleset")
-    rfiles = []
-    for i, f in enumerate(files):
-        k = f"ruleset_files[{i}]"
-        if not isinstance(f, dict):
-            raise v.fail(k, f"expected a table, got {describe(f)}")
-        v.strict_keys(f, k, ("name", "text"))
-        rfiles.append((v.get(f, k, "name", str), v.get(f, k, "text", str)))
-    got = ruleset_hash([t for _n, t in rfiles])
-    if got != header["ruleset_sha256"]:
-        raise v.fail("header.ruleset_sha256", "does not match the embedded ruleset texts (ruleset_files)")
-
-    turns = v.get(doc, "", "turns", list)
-    entries = []
-    for i, t in enumerate(turns):
-        k = f"turns[{i}]"
-        if not isinstance(t, dict):
-            raise v.fail(k, f"expected a table, got {describe(t)}")
-        v.strict_keys(t, k, ("turn", "checksum", "orders", "umpire"))
-        n = v.get(t, k, "turn", int)
-        if n != i + 1:
-            raise v.fail(f"{k}.turn", f"expected turn {i + 1} (turns are numbered from 1 in order), got {n}")
-        cs = v.get(t, k, "checksum", str)
-        if not re.fullmatch(r"[0-9a-f]{64}", cs):
-            raise v.fail(f"{k}.checksum", "expected 64 hex digits (a sha256)")
-        orders = _orders(v, t.get("orders", {}), f"{k}.orders")
-        for actor, rows in orders.items():
-            if len(rows) != batch:
-                raise v.fail(f"{k}.orders.{actor}", f"expected {batch} list(s) of move ids (one per game), got {len(rows)}")
-        entries.append(TurnEntry(n, orders, _umpire(v, t.get("umpire", []), f"{k}.umpire"), cs))
-
-    cur = v.table(doc, "", "current")
-    v.strict_keys(cur, "current", ("turn", "orders", "umpire"))
-    cur_turn = v.get(cur, "current", "turn", int)
-    if cur_turn != len(entries) + 1:
-        raise v.fail("current.turn", f"expected {len(entries) + 1} (the turn after the last logged one), got {cur_turn}")
-    cur_orders = _orders(v, cur.get("orders", {}), "current.orders")
-    for actor, rows in cur_orders.items():
-        if len(rows) != batch:
-            raise v.fail(f"current.orders.{actor}", f"expected {batch} list(s) of move ids, got {len(rows)}")
-    cur_umpire = _umpire(v, cur.get("umpire", []), "current.umpire")
+    record = read_record(v.table(doc, "", "record"), path)
+    if ruleset_hash([f.text for f in record.files]) != header["ruleset_sha256"]:
+        raise v.fail("header.ruleset_sha256", "does not match the embedded ruleset texts (record.files)")
+    if record.batch != batch:
+        raise v.fail("record.games", f"expected {batch} game(s) (header.batch), got {record.batch}")
 
     state = v.table(doc, "", "state")
     for name, arr in state.items():  # the declared size against the body, before anything is allocated for it
         if name not in ("seed", "turn", "builtins") and isinstance(arr, list) and len(arr) != batch:
             raise v.fail(f"state.{name}", f"holds {len(arr)} game(s), but header.batch says {batch}")
     st_turn = v.get(state, "state", "turn", int)
+    cur_turn = record.current.turn
     if st_turn != cur_turn or header["turn"] != cur_turn:
         raise v.fail("state.turn", f"state is at turn {st_turn}, the log at turn {cur_turn}, the header says {header['turn']}")
-    return SaveData(path, version, dict(header), ref, tuple(rfiles), dict(overrides), seed, dict(agents), dict(meta),
-                    tuple(entries), cur_turn, tuple(cur_umpire), cur_orders, state)
+    return SaveData(path, version, dict(header), dict(agents), dict(meta), record, state)
 
 
 # --- the ruleset from the embedded texts ---------------------------------------------------------------

@@ -23,10 +23,11 @@ from collections.abc import Callable
 from pathlib import PurePath, PurePosixPath, PureWindowsPath
 from typing import Any
 
-from endgame_game.saves.format import FORMAT_VERSION, SaveDataError, check_hash, describe
+from endgame_game.rules.convert import describe_value as describe
+from endgame_game.saves.format import FORMAT_VERSION, SaveDataError, check_hash
 
 # The key holding the body hash in each format version.
-HASH_KEY = {1: "sha256", 2: "body_sha256"}
+HASH_KEY = {1: "sha256", 2: "body_sha256", 3: "body_sha256"}
 
 
 def _basename(p: str) -> str:
@@ -107,7 +108,79 @@ def v1_to_v2(doc: dict[str, Any], path: Any = None) -> dict[str, Any]:
     }
 
 
-MIGRATIONS: dict[int, Callable[[dict[str, Any], Any], dict[str, Any]]] = {1: v1_to_v2}
+def v2_to_v3(doc: dict[str, Any], path: Any = None) -> dict[str, Any]:
+    d = copy.deepcopy(doc)
+    d.pop("body_sha256", None)
+
+    def fail(key: str, problem: str) -> SaveDataError:
+        return SaveDataError(path, key, problem + " (format 2)")
+
+    def table(name: str, within: dict[str, Any] = d, key: str = "") -> dict[str, Any]:
+        t = within.get(name)
+        if not isinstance(t, dict):
+            raise fail(key + name, f"expected a table, got {describe(t)}" if name in within else "required table is missing")
+        return t
+
+    game, state, current = table("game"), table("state"), table("current")
+    turns, files = d.get("turns"), d.get("ruleset_files")
+    if not isinstance(turns, list):
+        raise fail("turns", f"expected a list of tables, got {describe(turns)}")
+    if not isinstance(files, list):
+        raise fail("ruleset_files", f"expected a list of tables, got {describe(files)}")
+    for name in ("games", "params"):
+        if not isinstance(state.get(name), list):
+            raise fail(f"state.{name}", f"expected a list, got {describe(state.get(name))}")
+
+    def umpire(acts: Any, key: str) -> Any:
+        if not isinstance(acts, list):
+            return acts  # the record's check names it
+        out = []
+        for i, act in enumerate(acts):
+            if not isinstance(act, dict):
+                out.append(act)
+                continue
+            a = dict(act)
+            kind = a.get("action")
+            if kind == "inject":
+                a["event"] = a.pop("target", "")
+                a.pop("value", None)
+            elif kind in ("note", "pause", "rewind"):
+                target = a.pop("target", "")
+                a.pop("value", None)
+                if target:  # never written by format 2's own code; kept in the reason, not lost
+                    a["reason"] = f"{target}: {a.get('reason', '')}"
+            elif kind != "adjust":
+                raise fail(f"{key}[{i}].action", f"unknown umpire action {describe(kind)}")
+            out.append(a)
+        return out
+
+    def turn(t: Any, key: str) -> Any:
+        if not isinstance(t, dict):
+            return t
+        t = dict(t)
+        t.setdefault("orders", {})
+        t["umpire"] = umpire(t.get("umpire", []), f"{key}.umpire")
+        return t
+
+    record = {
+        "ruleset": game.get("ruleset_ref"),
+        "files": files,
+        "overrides": game.get("overrides", {}),
+        "seed": game.get("seed"),
+        "games": state["games"],
+        "params": state["params"],
+        "turns": [turn(t, f"turns[{i}]") for i, t in enumerate(turns)],
+        "current": turn(current, "current"),
+        "branches": [],
+    }
+    extra = sorted(set(game) - {"ruleset_ref", "seed", "overrides"})
+    if extra:
+        raise fail(f"game.{extra[0]}", "unknown key")
+    return {"format": d.get("format"), "format_version": 3, "header": d.get("header"), "agents": d.get("agents", {}),
+            "meta": d.get("meta", {}), "record": record, "state": state}
+
+
+MIGRATIONS: dict[int, Callable[[dict[str, Any], Any], dict[str, Any]]] = {1: v1_to_v2, 2: v2_to_v3}
 
 
 def migrate(doc: dict[str, Any], version: int, path: Any = None) -> dict[str, Any]:

@@ -1,10 +1,10 @@
 """Loading, rewinding and replaying saves.
 
-A game is rebuilt by replaying its order log from the embedded ruleset and the seed (which also
-rebuilds the turn logs and history the app and the report read), then compared with the stored state:
-on the same platform and build every per-turn checksum and the final state must match exactly, or the
-save is refused (it was edited or damaged). A save from another platform or engine version that
-replays differently still opens, with a ``SaveWarning``, from its stored state.
+A game is rebuilt by replaying its record (``engine.api.Game.from_record``) from the embedded ruleset,
+which also rebuilds the turn logs and history the app and the report read, then compared with the
+stored state: on the same platform and build every per-turn checksum and the final state must match
+exactly, or the save is refused (it was edited or damaged). A save from another platform or engine
+version that replays differently still opens, with a ``SaveWarning``, from its stored state.
 """
 
 from __future__ import annotations
@@ -17,8 +17,12 @@ from typing import Any
 import attrs
 import numpy as np
 
+from endgame_game.engine.api import Game, ReplayError
+from endgame_game.engine.model import CompiledModel
+from endgame_game.engine.state import BatchState
 from endgame_game.errors import EndgameError, SaveError
 from endgame_game.saves.format import (
+    FORMAT_VERSION,
     SaveData,
     SaveDataError,
     SaveWarning,
@@ -42,17 +46,17 @@ class LoadedGame:
         path: the file it came from.
         header: the save's header (versions, ruleset, saved_at …).
         format_version: the format the file was written in (older ones were migrated).
-        verified: the order log replayed to exactly the stored state on this machine. False only for a
+        verified: the record replayed to exactly the stored state on this machine. False only for a
             save from another platform or build that replays differently (it then opens from its stored
             state with a ``SaveWarning``); such a save cannot be told apart from a consistent forgery.
     """
 
-    game: Any
+    game: Game
     agents: dict[str, str]
     meta: dict[str, Any]
     path: Path
     header: dict[str, Any] = attrs.Factory(dict)
-    format_version: int = 2
+    format_version: int = FORMAT_VERSION
     verified: bool = True
 
 
@@ -65,56 +69,36 @@ class ReplayResult:
     state_matches: bool  # the final (stored) state equals the replayed one
     difference: str  # the first differing field of the final state, if any
     same_environment: bool
-    game: Any = None
+    game: Game | None = None
 
     @property
     def ok(self) -> bool:
         return self.diverged is None and self.state_matches
 
 
-def _model(data: SaveData) -> Any:
-    return model_from_texts(data.ruleset_files, data.ruleset_ref, data.overrides, data.path)
+def _model(data: SaveData) -> CompiledModel:
+    model: CompiledModel = model_from_texts(data.ruleset_files, data.record.ruleset, data.record.overrides, data.path)
+    return model
 
 
-def _run(data: SaveData, model: Any, upto: int | None, template_state: Any | None) -> tuple[Any, int | None]:
-    """Replay the log (up to ``upto``) and, for a full load, the turn in progress."""
-    from endgame_game.engine.api import replay
+def _stored(data: SaveData, model: CompiledModel) -> BatchState:
+    state: BatchState = decode_state(data, model.new_state(batch=1), model)  # sized from the body, not the header
+    return state
 
-    if template_state is None:
-        template_state = decode_state(data, model.new_state(batch=1), model)
+
+def _replay(data: SaveData, model: CompiledModel, upto: int | None = None,
+            state: BatchState | None = None) -> tuple[Game, int | None]:
     try:
         with np.errstate(all="ignore"):
-            game, diverged = replay(model, data.seed, data.turns, games=template_state.games,
-                                    params=template_state.params, upto=upto, log=True)
-            if upto is None:
-                for act in data.current_umpire:
-                    game._umpire(dict(act))
-                for actor, rows in data.current_orders.items():
-                    a = game.actor_index(actor)
-                    own = {model.moves[s].id: s for s in model.moves_of[a]}
-                    for i, ids in enumerate(rows):
-                        for mid in ids:
-                            if mid not in own:
-                                raise SaveDataError(data.path, f"current.orders.{actor}[{i}]", f"{actor} has no move {mid!r}")
-                            game._orders[i, own[mid]] = True
-    except SaveError:
-        raise
+            return Game.from_record(model, data.record, upto, state=state)
+    except ReplayError as e:
+        raise SaveDataError(data.path, f"record.{e.key}", f"the order log does not replay: {e.problem}") from None
     except EndgameError as e:
-        turn = _turn_of(e, data)
-        raise SaveDataError(data.path, f"turns[{turn - 1}]" if turn else "turns",
-                            f"the order log does not replay: {e}") from None
-    return game, diverged
-
-
-def _turn_of(e: Exception, data: SaveData) -> int | None:
-    import re
-
-    m = re.match(r"turn (\d+):", str(e))
-    return int(m.group(1)) if m else None
+        raise SaveDataError(data.path, "record", f"the order log does not replay: {e}") from None
 
 
 def replay_save(path: str | Path, *, data: SaveData | None = None) -> ReplayResult:
-    """Re-run a save from its ruleset, seed and orders and compare every turn's checksum and the stored state.
+    """Re-run a save from its record and compare every turn's checksum and the stored state.
 
     Raises:
         SaveError: the file is not a readable save.
@@ -122,11 +106,10 @@ def replay_save(path: str | Path, *, data: SaveData | None = None) -> ReplayResu
     data = data or read_save(path)
     try:
         model = _model(data)
-        stored = decode_state(data, model.new_state(batch=1), model)
-        game, diverged = _run(data, model, None, stored)
+        stored = _stored(data, model)
+        game, diverged = _replay(data, model)
         diff = first_difference(game.state, stored, model)
-        # A log turn whose stored checksum was not written (never: every turn has one) counts as a divergence.
-        return ReplayResult(len(data.turns), diverged, not diff, diff, same_environment(data.header), game)
+        return ReplayResult(len(data.record.turns), diverged, not diff, diff, same_environment(data.header), game)
     except SaveError:
         raise
     except Exception as e:  # noqa: BLE001 - a save must never end in a traceback
@@ -134,8 +117,8 @@ def replay_save(path: str | Path, *, data: SaveData | None = None) -> ReplayResu
 
 
 def load_game(path: str | Path, *, upto: int | None = None) -> LoadedGame:
-    """Load a save to continue it, or (``upto=N``) rewind: replay the order log up to, not including,
-    turn N and branch from there.
+    """Load a save to continue it, or (``upto=N``) rewind: replay the record up to, not including,
+    turn N and branch from there (the abandoned turns are kept in the record's branches).
 
     Raises:
         SaveError: damaged, truncated, edited or newer-format saves, naming the key and the problem.
@@ -158,35 +141,35 @@ def _env_note(header: Mapping[str, Any]) -> str:
 
 def _load(data: SaveData, path: Path, upto: int | None) -> LoadedGame:
     model = _model(data)
-    stored = decode_state(data, model.new_state(batch=1), model)
+    stored = _stored(data, model)
     meta = dict(data.meta)
     same_env = same_environment(data.header)
+    current = data.record.current.turn
     if upto is not None:
-        if type(upto) is not int or not 1 <= upto <= data.current_turn:
-            raise SaveError(f"cannot rewind {path.name} to turn {upto}: it has turns 1 to {data.current_turn}")
-        game, diverged = _run(data, model, upto, stored)
+        if type(upto) is not int or not 1 <= upto <= current:
+            raise SaveError(f"cannot rewind {path.name} to turn {upto}: it has turns 1 to {current}")
+        game, diverged = _replay(data, model, upto)
         if diverged is not None:
             msg = f"{path.name}: turn {diverged} replays differently from the log"
             if same_env:
-                raise SaveDataError(path, f"turns[{diverged - 1}].checksum",
+                raise SaveDataError(path, f"record.turns[{diverged - 1}].checksum",
                                     "the order log does not reproduce this turn: the save was edited or damaged")
             warnings.warn(f"{msg} ({_env_note(data.header)}); the rewound game follows this machine's replay",
                           SaveWarning, stacklevel=3)
-        meta["branch"] = {"from": path.name, "turn": data.current_turn, "rewound_to": upto}
+        meta["branch"] = {"from": path.name, "turn": current, "rewound_to": upto}
         return LoadedGame(game, dict(data.agents), meta, path, dict(data.header), data.version, diverged is None)
 
-    game, diverged = _run(data, model, None, stored)
+    game, diverged = _replay(data, model)
     diff = first_difference(game.state, stored, model)
     if diverged is None and not diff:
         return LoadedGame(game, dict(data.agents), meta, path, dict(data.header), data.version)
     where = (f"turn {diverged} does not reproduce its checksum" if diverged is not None
              else f"the stored state differs from the replayed one at {diff}")
     if same_env:
-        key = f"turns[{diverged - 1}].checksum" if diverged is not None else "state"
+        key = f"record.turns[{diverged - 1}].checksum" if diverged is not None else "state"
         raise SaveDataError(path, key, f"{where}: the save was edited or damaged")
     # Another platform or build: trust the stored state (its hash was checked), say so.
     warnings.warn(f"{path.name}: {where} ({_env_note(data.header)}); continuing from the stored state",
                   SaveWarning, stacklevel=3)
-    game.state = stored
-    game.entries = list(data.turns)
+    game, _ = _replay(data, model, state=stored)
     return LoadedGame(game, dict(data.agents), meta, path, dict(data.header), data.version, False)

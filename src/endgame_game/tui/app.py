@@ -230,7 +230,6 @@ class EndgameApp(App[int]):
         if msg.error:
             self.notify(msg.error, title="The turn could not be resolved", severity="error", timeout=15)
             s.begin_turn()
-        gs.reset_orders()
         gs.refresh_view()
         self.next_step()
 
@@ -269,7 +268,6 @@ class EndgameApp(App[int]):
         if s is None or gs is None:
             return
         if msg.rewound:
-            gs.reset_orders()
             self.reported = {h: len(s.game.logs) for h in s.humans}
             while len(self.screen_stack) > 1 and self.screen is not gs:
                 self.pop_screen()

@@ -2,7 +2,7 @@
 
 No Textual here: the screens read a ``Session`` and call its methods, so the flow is testable on its
 own and the widgets stay thin. One turn goes: every human role orders in turn (behind a handover
-screen in hot-seat), then the agents order and ``engine.api.Game.step`` resolves it.
+screen in hot-seat), then ``engine.api.Game.play`` lets the agents order and resolves it.
 """
 
 from __future__ import annotations
@@ -14,11 +14,12 @@ from typing import Any
 from endgame_game.ai import make_agents
 from endgame_game.ai.base import Agent
 from endgame_game.ai.loading import refuse_code_from_file
-from endgame_game.engine.api import Game, new_game, replay
+from endgame_game.engine.api import Game, new_game
 from endgame_game.engine.log import TurnLog
 from endgame_game.engine.model import CompiledModel
 from endgame_game.errors import EndgameError
 from endgame_game.rules.expr import did_you_mean
+from endgame_game.saves import autosave, latest_autosave, load_game, save_game
 
 DEFAULT_RULESET = "endgame-2024"
 SAVES_DIR = Path("saves")
@@ -118,33 +119,21 @@ class Session:
 
     def resolve(self) -> TurnLog:
         """Let the agents order, resolve the turn and autosave. Blocking: the app runs it in a worker."""
-        g = self.game
-        for actor, agent in self.agents.items():
-            g.submit(actor, agent.act(g.observe(actor)))
-        tl = g.step()
+        (tl,) = self.game.play(self.agents, turns=1)
         self.autosave()
         self.begin_turn()
         return tl
 
     # -- umpire --
     def rewind(self, turn: int) -> None:
-        """Go back to the start of ``turn`` (replaying the order log), and log the rewind."""
-        g = self.game
-        if not 1 <= turn <= g.turn:
-            raise EndgameError(f"can rewind only to turns 1..{g.turn}")
-        new, _ = replay(g.model, g.seed, g.entries, upto=turn)
-        new.note(f"rewound from turn {g.turn} to turn {turn}", action="rewind")
-        self.game = new
+        """Go back to the start of ``turn`` (``Game.rewind``: the same game, its abandoned line kept as a
+        branch, the rewind logged)."""
+        self.game.rewind(turn)
         self.begin_turn()
 
     # -- saves --
     def autosave(self) -> Path | None:
         if self.saves_dir is None:
-            return None
-        try:
-            from endgame_game.saves import autosave
-        except ImportError:
-            self.autosave_error = "saves are not available in this build"
             return None
         try:
             self.last_autosave = autosave(self.game, self.saves_dir, agents=self.agent_specs, meta=self.meta())
@@ -155,10 +144,6 @@ class Session:
 
     def save(self, path: Path | str) -> Path:
         """Save to ``path`` (raises ``EndgameError`` with a readable message)."""
-        try:
-            from endgame_game.saves import save_game
-        except ImportError as e:
-            raise EndgameError(f"saves are not available in this build ({e})") from None
         return Path(save_game(self.game, path, agents=self.agent_specs, meta=self.meta()))
 
     @classmethod
@@ -203,10 +188,6 @@ def load_session(path: Path | str, *, upto: int | None = None, humans: Sequence[
     """Load a save into a session (raises ``EndgameError`` with a readable message); ``agents`` and
     ``trust_agents`` as in ``Session.from_loaded``."""
     try:
-        from endgame_game.saves import load_game
-    except ImportError as e:
-        raise EndgameError(f"saves are not available in this build ({e})") from None
-    try:
         loaded = load_game(path, upto=upto)
     except EndgameError:
         raise
@@ -222,10 +203,6 @@ def resume_latest(saves_dir: Path | str = SAVES_DIR, *, agents: Mapping[str, str
                   trust_agents: bool = False) -> Session | None:
     """The newest good autosave as a session, or None; ``agents`` and ``trust_agents`` as in
     ``Session.from_loaded``."""
-    try:
-        from endgame_game.saves import latest_autosave
-    except ImportError:
-        return None
     loaded = latest_autosave(saves_dir)
     if loaded is None:
         return None

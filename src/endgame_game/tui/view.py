@@ -16,7 +16,7 @@ import numpy as np
 from endgame_game.engine.api import Game
 from endgame_game.engine.log import EffectApplied, Record, UmpireAction
 from endgame_game.engine.model import CompiledModel
-from endgame_game.engine.orders import move_cost, validate
+from endgame_game.engine.orders import Refusal, move_cost, validate
 from endgame_game.errors import OrderError
 from endgame_game.report.text import describe_effects, narrate, readable_condition, target_label
 
@@ -219,11 +219,12 @@ def moves(game: Game, actor: str, queued: Sequence[str] = ()) -> list[MoveView]:
     out = []
     for s in model.moves_of[a]:
         m = model.moves[s]
-        why = _readable_reason(model, game.reason(m.id))
-        if m.kind == "response" and why is not None and m.id not in queued:
+        refused = game.refusal(m.id)
+        if m.kind == "response" and refused is not None and m.id not in queued:
             continue
-        if why is None and queued and m.id not in queued:
-            why = _with_queue(game, a, [slots[q] for q in queued if q in slots] + [s])
+        if refused is None and queued and m.id not in queued:
+            refused = _with_queue(game, a, [slots[q] for q in queued if q in slots] + [s])
+        why = readable_refusal(model, refused)
         costs = ", ".join(f"−{num(float(c[0]))} {_res_label(model, model.symbols.values[i])[0]}"
                           for i, c in move_cost(model, game.state, m) if float(c[0]) != 0)
         d = decl.get(m.id)
@@ -251,24 +252,29 @@ def moves(game: Game, actor: str, queued: Sequence[str] = ()) -> list[MoveView]:
     return out
 
 
-def _readable_reason(model: CompiledModel, why: str | None) -> str | None:
-    """The engine's reason with the ruleset's names turned into labels."""
+def readable_refusal(model: CompiledModel, why: Refusal | None) -> str | None:
+    """Why a move is refused, in the ruleset's labels (``costs 10 Ammo; only 4 available``)."""
     if why is None:
         return None
-    for head in ("requires ", "cannot accept while this does not hold: "):
-        if why.startswith(head):
-            return head + readable_condition(model, why[len(head):])
-    return why
+    if why.kind == "requires":
+        return "requires " + readable_condition(model, why.condition)
+    if why.kind == "cannot_accept":
+        return "cannot accept while this does not hold: " + readable_condition(model, why.condition)
+    if why.kind == "cost":
+        return f"costs {num(why.need)} {_res_label(model, why.target)[0]}; only {num(why.have)} available"
+    if why.kind == "action_points":
+        return f"needs {why.need:.0f} action points; {actor_name(model, why.target)} has {why.have:.0f}"
+    return why.text
 
 
-def _with_queue(game: Game, actor: int, slots: list[int]) -> str | None:
+def _with_queue(game: Game, actor: int, slots: list[int]) -> Refusal | None:
     """Why a move does not fit with the orders already queued (None if it does)."""
     mask = np.zeros((game.batch, len(game.model.moves)), dtype=bool)
     mask[:, slots] = True
     try:
         validate(game.model, game.state, actor, mask)
     except OrderError as e:
-        return e.reason
+        return e.refusal if isinstance(e.refusal, Refusal) else Refusal("not_affordable_together", e.move)
     return None
 
 

@@ -15,6 +15,7 @@ from textual.events import Resize
 from textual.screen import Screen
 from textual.widgets import Footer, Label, TabbedContent, TabPane
 
+from endgame_game.engine.orders import Refusal
 from endgame_game.errors import OrderError
 from endgame_game.tui import view
 from endgame_game.tui.messages import MoveChosen, MoveHighlighted, OrdersConfirmed
@@ -48,7 +49,6 @@ class GameScreen(Screen[None]):
         super().__init__()
         self.session = session
         self.role: str = session.current_role or (session.humans[0] if session.humans else session.model.actors[0])
-        self.queues: dict[str, list[str]] = {}
         self._moves: dict[str, view.MoveView] = {}
 
     def compose(self) -> ComposeResult:
@@ -96,7 +96,8 @@ class GameScreen(Screen[None]):
     # -- state --
     @property
     def queue(self) -> list[str]:
-        return self.queues.setdefault(self.role, [])
+        """The role's orders this turn, in the order given: the game's own (a loaded save's included)."""
+        return self.session.game.orders_of(self.role)
 
     def set_role(self, role: str) -> None:
         """Show ``role``'s dashboard (hot-seat: called behind the handover screen)."""
@@ -104,9 +105,6 @@ class GameScreen(Screen[None]):
         if self.is_mounted:
             self.refresh_view()
             self.query_one(TabbedContent).active = "tab-orders"
-
-    def reset_orders(self) -> None:
-        self.queues.clear()
 
     def refresh_view(self) -> None:
         """Re-read the game for the current role and update every widget."""
@@ -156,31 +154,31 @@ class GameScreen(Screen[None]):
         if move_id in self.queue:
             self.notify("Already in this turn's orders (⌫ removes the last one).", severity="warning")
             return False
-        why = game.reason(move_id)
+        label = self._moves[move_id].label if move_id in self._moves else move_id
+        why = view.readable_refusal(self.session.model, game.refusal(move_id))
         if why is not None:
-            label = self._moves[move_id].label if move_id in self._moves else move_id
             self.notify(f"{label}: {why}", title="Not available", severity="error")
             return False
         try:
-            game.submit(self.role, [*self.queue, move_id])
+            game.set_orders(self.role, [*self.queue, move_id])
         except OrderError as e:
-            self.notify(f"{e}", title="Not available", severity="error")
+            typed = e.refusal if isinstance(e.refusal, Refusal) else None
+            self.notify(f"{label}: {view.readable_refusal(self.session.model, typed) or e.reason}",
+                        title="Not available", severity="error")
             return False
-        self.queue.append(move_id)
         self.refresh_view()
         return True
 
     def action_undo(self) -> None:
-        if not self.queue:
+        queue = self.queue
+        if not queue:
             self.notify("No orders to undo.")
             return
-        self.queue.pop()
-        self.session.game.submit(self.role, list(self.queue))
+        self.session.game.set_orders(self.role, queue[:-1], validate=False)  # a subset of valid orders
         self.refresh_view()
 
     def action_clear_orders(self) -> None:
-        self.queue.clear()
-        self.session.game.clear(self.role)
+        self.session.game.set_orders(self.role, [])
         self.refresh_view()
 
     def action_end_turn(self) -> None:

@@ -195,7 +195,7 @@ class TitleScreen(Screen[None]):
         for sel in self.query(".agent-select").results(Select):
             role = (sel.id or "").removeprefix("agent-")
             if role in model.actor_index:
-                sel.value = _choice([(str(p), str(v)) for p, v in sel._options], spec_for(model, role, lv))
+                sel.value = _choice([(str(p), str(v)) for p, v in sel._options], spec_for(model, role, lv))  # noqa: SLF001 - a library's internals, deliberately
         self._describe_level(model, lv, set(self.query_one("#role-list", SelectionList).selected))
 
     def agents(self) -> dict[str, str]:

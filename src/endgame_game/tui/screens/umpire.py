@@ -69,10 +69,9 @@ class UmpireScreen(Screen[None]):
                 t.add_row("  " + r.label, Text(r.text, style="bold"), Text(r.unit, style="dim"))
         self.query_one("#true-values", Static).update(t)
         acts = Text("This turn's umpire actions\n", style="bold")
-        for a in game.current.umpire:
-            val = "" if a.get("value") is None else f" = {a['value']:.4g}"
-            acts.append(f"• {a['action']} {a.get('target', '')}{val}: {a.get('reason', '')}\n")
-        if not game.current.umpire:
+        for a in game.umpire_actions:
+            acts.append(f"• {a.describe()}\n")
+        if not game.umpire_actions:
             acts.append("none yet\n", style="dim")
         acts.append("\nOrders in this turn so far\n", style="bold")
         for actor in self.session.model.actors:
@@ -129,7 +128,7 @@ class UmpireScreen(Screen[None]):
 
     def action_pause(self) -> None:
         def done(text: str | None) -> None:
-            if text and self._try(self.session.game.note, text, "pause"):
+            if text and self._try(self.session.game.pause, text):
                 self._changed()
                 game = self.session.game
                 when = f"Turn {min(game.turn, self.session.model.max_turns)} · noted in the game's log"
