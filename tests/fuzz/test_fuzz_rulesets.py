@@ -104,8 +104,10 @@ def _write(doc: dict[str, Any]) -> Path | None:
 @settings(max_examples=budget.examples(40), deadline=None, suppress_health_check=list(HealthCheck))
 @given(mutations())
 def test_mutated_rulesets_end_in_ruleset_errors_or_compile(doc):
+    budget.start("ruleset mutator")
     f = _write(doc)
     if f is None:
+        budget.count("ruleset mutator", "not TOML (skipped)")
         return
     size_mb = max(f.stat().st_size, 1) / 1e6
     t0 = time.perf_counter()
