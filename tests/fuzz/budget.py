@@ -20,6 +20,16 @@ def examples(ci: int) -> int:
     return ci
 
 
-def count(fuzzer: str, outcome: str) -> None:
+def start(fuzzer: str) -> None:
+    """A case begins; one that ends without an outcome (an assertion failed, something raised) counts as failed."""
     COUNTS[fuzzer]["tried"] += 1
+
+
+def count(fuzzer: str, outcome: str) -> None:
+    """How a case ended, when it passed."""
     COUNTS[fuzzer][outcome] += 1
+
+
+def failed(fuzzer: str) -> int:
+    c = COUNTS[fuzzer]
+    return c["tried"] - sum(v for k, v in c.items() if k != "tried")

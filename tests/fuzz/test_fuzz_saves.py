@@ -22,7 +22,7 @@ from endgame_game.ai import make_agents, play_turn
 from endgame_game.engine import CompiledModel, Game
 from endgame_game.errors import EndgameError, SaveError
 from endgame_game.saves import load_game, save_game
-from endgame_game.saves.format import body_hash
+from endgame_game.saves.format import body_hash, canonical
 from endgame_game.tui.session import load_session
 from tests.fuzz import budget, key_paths
 
@@ -49,6 +49,8 @@ def _good() -> bytes:
 
 GOOD = _good()
 DOC = tomllib.loads(GOOD.decode())
+(_DIR / "ref.toml").write_bytes(GOOD)
+GOOD_STATE = load_game(_DIR / "ref.toml").game.state.checksum()
 
 
 FIELDS = [p for p in key_paths(DOC) if p[0] != "body_sha256"]
@@ -83,6 +85,7 @@ def _dump(doc: dict[str, Any]) -> bytes | None:
 @settings(max_examples=budget.examples(30), deadline=None, suppress_health_check=list(HealthCheck))
 @given(st.integers(0, len(GOOD) - 1), st.integers(0, 2**32 - 1))
 def test_truncated_or_flipped_saves_are_refused(cut, seed):
+    budget.start("save fuzzer (damage)")
     rng = random.Random(seed)
     if rng.random() < 0.5:
         data = GOOD[:cut]
@@ -110,6 +113,7 @@ VALUES = st.sampled_from([None, True, False, 0, -1, 1, 2, 9999, -(2**63), 2**63 
 @settings(max_examples=budget.examples(40), deadline=None, suppress_health_check=list(HealthCheck))
 @given(st.sampled_from(FIELDS), VALUES, st.booleans())
 def test_every_field_tampered_and_rehashed(field, value, rehash):
+    budget.start("save fuzzer (tampering)")
     doc = copy.deepcopy(DOC)
     parent: Any = doc
     for k in field[:-1]:
@@ -118,15 +122,21 @@ def test_every_field_tampered_and_rehashed(field, value, rehash):
         del parent[field[-1]]
     else:
         parent[field[-1]] = value
+    if canonical(doc) == canonical(DOC):
+        budget.count("save fuzzer (tampering)", "changed nothing (skipped)")
+        return
     if rehash:
         doc["body_sha256"] = body_hash(doc)
     data = _dump(doc)
     if data is None:
+        budget.count("save fuzzer (tampering)", "not TOML (skipped)")
         return
     msg = _load(data)
     kind = "re-hashed" if rehash else "stale hash"
     if msg is None:
         assert rehash, f"an edit of {field} with a stale hash loaded"
+        # A forgery that loads changed nothing the game depends on: the same state, the same log.
+        assert load_game(_DIR / "f.toml").game.state.checksum() == GOOD_STATE, f"an edit of {field} changed the game"
         budget.count("save fuzzer (tampering)", f"{kind}: loaded (no effect on the game)")
     else:
         budget.count("save fuzzer (tampering)", f"{kind}: refused")
@@ -136,6 +146,7 @@ def test_every_field_tampered_and_rehashed(field, value, rehash):
 @settings(max_examples=budget.examples(25), deadline=None, suppress_health_check=list(HealthCheck))
 @given(st.sampled_from(["batch", "turn"]), st.sampled_from([0, 2, 3, 100, 10_000_000, 2**31, 2**62, -5]))
 def test_declared_sizes_that_lie(key, value):
+    budget.start("save fuzzer (declared sizes)")
     doc = copy.deepcopy(DOC)
     doc["header"][key] = value
     for t in doc["turns"]:
@@ -153,11 +164,13 @@ def test_declared_sizes_that_lie(key, value):
 @settings(max_examples=budget.examples(20), deadline=None, suppress_health_check=list(HealthCheck))
 @given(st.sampled_from(["red", "blue", "nobody"]), st.sampled_from(SPECS) | st.text(max_size=40))
 def test_no_save_can_name_code_to_run(role, spec):
+    budget.start("save fuzzer (agent specs)")
     doc = copy.deepcopy(DOC)
     doc["agents"][role] = spec
     doc["body_sha256"] = body_hash(doc)
     data = _dump(doc)
     if data is None:
+        budget.count("save fuzzer (agent specs)", "not TOML (skipped)")
         return
     p = _DIR / "agents.toml"
     p.write_bytes(data)
