@@ -160,7 +160,7 @@ def compare_with_baseline(base_py: str, baseline_dir: str | None, quick: bool) -
     plan: list[tuple[str, dict[str, object]]] = [
         ("batch, 1 worker", {"kind": "batch", "games": n // 4, "workers": 1}),
         ("batch, 2 workers", {"kind": "batch", "games": n, "workers": 2}),
-        ("lookahead (kyiv), 2 workers", {"kind": "batch", "games": 200 if quick else 500, "workers": 2,
+        ("lookahead (kyiv), 2 workers", {"kind": "batch", "games": 100 if quick else 200, "workers": 2,
                                           "agents": "kyiv=lookahead"}),
         ("report: 10,000 mixed AI games, 1 core", {"kind": "report", "games": 10_000}),
     ]
