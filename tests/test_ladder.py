@@ -316,7 +316,8 @@ def test_bad_policy_file_fails_the_command_with_its_line(ruleset_dir: Path, caps
 
 
 def test_the_recorded_ladder_is_what_the_app_quotes(ruleset_dir: Path) -> None:
-    from endgame_game.ai.ladder import LADDER_TIERS, describe, ladder_path, level, read_shares, record
+    from endgame_game.ai.ladder import LADDER_TIERS, describe, ladder_path, level, read_shares
+    from endgame_game.batch.tournament import record
 
     model = CompiledModel.load(ruleset_dir / "mini.toml")
     res = tournament(model, list(LADDER_TIERS[:-1]), games=60, seed=1, roles=["red"], workers=1)

@@ -7,7 +7,7 @@
 
 The measured strength comes from ``endgame tournament RULESET --record``: it writes the ladder's
 steps (each tier against the one below it, per role) to ``tuned/<ruleset>.ladder.toml`` beside the
-ruleset, and the app quotes them ("beats the best doctrine in 7 of 10 games").
+ruleset (``batch.tournament.record``), and the app quotes them ("beats the best doctrine in 7 of 10 games").
 """
 
 from __future__ import annotations
@@ -15,15 +15,11 @@ from __future__ import annotations
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import attrs
 
 from endgame_game.ai.tuned import TUNED_DIR, has_policy
 from endgame_game.engine.model import CompiledModel
-
-if TYPE_CHECKING:
-    from endgame_game.batch.tournament import Tournament
 
 
 @attrs.frozen
@@ -67,23 +63,6 @@ def spec_for(model: CompiledModel, role: str, lv: Level) -> str:
 def ladder_path(model: CompiledModel) -> Path:
     f = Path(model.files[0][0]) if model.files else Path(model.ref)
     return f.parent / TUNED_DIR / f"{f.stem}.ladder.toml"
-
-
-def record(res: Tournament, path: str | Path) -> Path:
-    """Write each role's ladder steps (tier → its share against the tier below) as TOML."""
-    lines = [f"# The AI ladder of {res.ruleset}, measured by: endgame tournament {res.ruleset} "
-             f"--agents {','.join(res.tiers)} --seed {res.seed} --record", "",
-             "[ladder]", f"ruleset = \"{res.ruleset}\"", f"seed = {res.seed}", f"opponents = \"{res.opponents}\""]
-    for role in res.entries:
-        lines += ["", f"[roles.{role}]"]
-        for hi, lo, step in res.ladder(role):
-            tier = next((t for t in res.tiers if res.best_of(role, t) == hi), hi)
-            below = next((t for t in res.tiers if res.best_of(role, t) == lo), lo)
-            lines.append(f"\"{tier}\" = {{ over = \"{below}\", share = {round(step.share, 4)}, games = {step.games} }}")
-    out = Path(path)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text("\n".join(lines) + "\n", "utf-8")
-    return out
 
 
 def read_shares(model: CompiledModel) -> dict[str, dict[str, float]]:

@@ -284,3 +284,20 @@ def tournament(ruleset: str | Path | CompiledModel, tiers: Sequence[str], games:
                            for a in names for b in names if a != b}
         res.ratings[role] = fit_ratings(names, res.pairs[role]) if names else {}
     return res
+
+
+def record(res: Tournament, path: str | Path) -> Path:
+    """Write each role's ladder steps (tier → its share against the tier below) as TOML."""
+    lines = [f"# The AI ladder of {res.ruleset}, measured by: endgame tournament {res.ruleset} "
+             f"--agents {','.join(res.tiers)} --seed {res.seed} --record", "",
+             "[ladder]", f"ruleset = \"{res.ruleset}\"", f"seed = {res.seed}", f"opponents = \"{res.opponents}\""]
+    for role in res.entries:
+        lines += ["", f"[roles.{role}]"]
+        for hi, lo, step in res.ladder(role):
+            tier = next((t for t in res.tiers if res.best_of(role, t) == hi), hi)
+            below = next((t for t in res.tiers if res.best_of(role, t) == lo), lo)
+            lines.append(f"\"{tier}\" = {{ over = \"{below}\", share = {round(step.share, 4)}, games = {step.games} }}")
+    out = Path(path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text("\n".join(lines) + "\n", "utf-8")
+    return out

@@ -61,7 +61,8 @@ def run(args: argparse.Namespace) -> int:
     if args.csv:
         print(f"wrote {res.write_csv(args.csv)}")
     if args.record:
-        from endgame_game.ai.ladder import ladder_path, record
+        from endgame_game.ai.ladder import ladder_path
+        from endgame_game.batch.tournament import record
         from endgame_game.engine.model import CompiledModel
 
         print(f"wrote {record(res, ladder_path(CompiledModel.load(args.ruleset)))}")
