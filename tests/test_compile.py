@@ -78,6 +78,17 @@ def test_shared_subexpressions_are_computed_once(model):
     assert len(compile_expr(_tree(model, "(1 + 2) * 3 + a.x"), model.symbols, "s")) == 2  # constants folded
 
 
+@pytest.fixture
+def no_check_limits(monkeypatch):
+    """``endgame check`` bounds derived chains and their written-out size (rules/check.py, so a ruleset
+    it passes compiles in bounded time on any compiler); these tests are of the compiler itself, far
+    past those bounds."""
+    from endgame_game.rules import check
+
+    for name in ("MAX_DERIVED_DEPTH", "MAX_INLINED_NODES", "MAX_INLINED_DEPTH", "MAX_TOTAL_INLINED"):
+        monkeypatch.setattr(check, name, 10**9)
+
+
 def _ruleset(tmp_path: Path, derived: dict[str, str], score: str) -> Path:
     text = BASE.replace('[scores.a]\nvalue = "a.x"', f'[scores.a]\nvalue = "{score}"')
     text += "".join(f'\n[derived.{k}]\nvalue = "{v}"\n' for k, v in derived.items())
@@ -86,7 +97,7 @@ def _ruleset(tmp_path: Path, derived: dict[str, str], score: str) -> Path:
     return path
 
 
-def test_derived_doubling_compiles_in_linear_size(tmp_path):
+def test_derived_doubling_compiles_in_linear_size(tmp_path, no_check_limits):
     # Each level reads the one below twice: inlined, level 60 would be 2**60 nodes.
     derived = {"d0": "a.x + 1"} | {f"d{k}": f"d{k - 1} + d{k - 1}" for k in range(1, 61)}
     model = CompiledModel.load(_ruleset(tmp_path, derived, "d60 / 1e18"))
@@ -97,14 +108,14 @@ def test_derived_doubling_compiles_in_linear_size(tmp_path):
     assert np.array_equal(program(s), (s.values[:, model.value_index["a.x"]] + 1) * 2.0**60 / 1e18)
 
 
-def test_a_long_derived_chain_compiles_without_recursion(tmp_path):
+def test_a_long_derived_chain_compiles_without_recursion(tmp_path, no_check_limits):
     derived = {"d0": "a.x"} | {f"d{k}": f"d{k - 1} + 1" for k in range(1, 1500)}
     model = CompiledModel.load(_ruleset(tmp_path, derived, "d1499"))
     s = model.new_state(batch=2)
     assert np.array_equal(model.scores[0](s), np.full(2, 1499.0))
 
 
-def test_draws_in_derived_formulas_that_would_explode_are_refused_naming_the_path(tmp_path):
+def test_draws_in_derived_formulas_that_would_explode_are_refused_naming_the_path(tmp_path, no_check_limits):
     # d and e both read both of the level below, which draws: every path is new draws, 2**k of them.
     derived = {"d0": "uniform(0, 1)", "e0": "uniform(0, 1)"}
     for k in range(1, 30):

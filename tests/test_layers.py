@@ -35,7 +35,7 @@ for _layer_name, _below in BELOW.items():
     if _layer_name not in ("errors", "files", "__main__"):
         _below.add("files")  # safe file reading sits beside errors at the bottom: every layer reads files with it
 BELOW["cli"].add("rl_vector")
-ONLY_IN = {"textual": {"tui"}, "matplotlib": {"report"}}
+ONLY_IN = {"textual": {"tui"}, "matplotlib": {"report", "batch"}}  # batch: the sensitivity tornado chart
 """Third-party packages only these layers may import."""
 
 

@@ -149,9 +149,9 @@ def test_declared_sizes_that_lie(key, value):
     budget.start("save fuzzer (declared sizes)")
     doc = copy.deepcopy(DOC)
     doc["header"][key] = value
-    for t in doc["turns"]:
+    for t in doc["record"]["turns"]:
         t["orders"] = {}
-    doc["current"]["orders"] = {}
+    doc["record"]["current"]["orders"] = {}
     doc["body_sha256"] = body_hash(doc)
     data = _dump(doc)
     assert data is not None

@@ -281,8 +281,8 @@ class CompiledModel:
         ended = state.ended
         for role, (win, lose) in self.outcome_rules.items():
             with np.errstate(all="ignore"):
-                w = np.broadcast_to(np.asarray(win(state), dtype=bool), (state.batch,)) if win else np.zeros(state.batch, bool)
-                lo = np.broadcast_to(np.asarray(lose(state), dtype=bool), (state.batch,)) if lose else np.zeros(state.batch, bool)
+                w = np.broadcast_to(np.asarray(win(state), dtype=bool), (state.batch,)) if win is not None else np.zeros(state.batch, bool)
+                lo = np.broadcast_to(np.asarray(lose(state), dtype=bool), (state.batch,)) if lose is not None else np.zeros(state.batch, bool)
             res = np.where(lo, "loss", np.where(w, "win", "draw"))
             out[role] = np.where(ended, res, "")
         return out

@@ -131,6 +131,9 @@ class Program:
             r[i] = s(env, r)
         return r[self.out]
 
+    def __bool__(self) -> bool:
+        return True  # a program is never "absent", even one of no steps (a constant): ``if fn`` stays safe
+
     def __len__(self) -> int:
         return len(self.steps)
 

@@ -394,7 +394,8 @@ def read_record(d: Any, path: Path | None, key: str = "record") -> GameRecord:
             data["seed"] = dec_int(data["seed"], f"{key}.seed", path)
         elif isinstance(data["games"], list):
             data["games"] = [dec_int(x, f"{key}.games[{i}]", path) for i, x in enumerate(data["games"])]
-    if any(not 0 <= g < 1 << 64 for g in data.get("games", []) if isinstance(g, int)):
+    games = data.get("games", [])
+    if isinstance(games, list) and any(not 0 <= g < 1 << 64 for g in games if isinstance(g, int)):
         raise v.fail(f"{key}.games", "expected whole numbers from 0 to 2**64-1")
     try:
         record = from_data(data)
