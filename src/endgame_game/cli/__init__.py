@@ -24,6 +24,8 @@ COMMANDS = (
     ("coverage", "coverage_cmd"),
     ("replay", "replay_cmd"),
     ("report", "report_cmd"),
+    ("host", "host_cmd"),
+    ("join", "join_cmd"),
 )
 
 

@@ -8,6 +8,7 @@ the umpire's passphrase (``PassphraseDialog``; the app holds the lock).
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -20,8 +21,9 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, Footer, Input, Label, Static
 
 from endgame_game.engine.api import Game
+from endgame_game.engine.model import CompiledModel
 from endgame_game.errors import EndgameError
-from endgame_game.rules.compile import compile_expr
+from endgame_game.rules.compile import Compiled, compile_expr
 from endgame_game.tui import view
 from endgame_game.tui.messages import SessionChanged
 from endgame_game.tui.screens.dialogs import AdjustDialog, ChoiceDialog, ConfirmDialog, TextDialog
@@ -29,23 +31,37 @@ from endgame_game.tui.screens.pause import PauseScreen
 from endgame_game.tui.session import Session
 
 
+@functools.lru_cache(maxsize=8)
+def _derived_formulas(model: CompiledModel) -> tuple[tuple[str, str, Compiled | None], ...]:
+    """(id, doc, compiled formula or None) of every derived formula (compiled once per model)."""
+    trees = {k.removeprefix("derived."): v for k, v in model.checked.trees.items() if k.startswith("derived.")}
+    out = []
+    for did, d in model.ruleset.derived.items():
+        fn: Compiled | None = None
+        if did in trees:
+            try:
+                fn = compile_expr(trees[did], model.symbols, f"derived.{did}", trees)
+            except Exception:  # noqa: BLE001 - a formula that cannot be compiled alone is shown as n/a
+                fn = None
+        out.append((did, d.doc.split(".")[0] if d.doc else did, fn))
+    return tuple(out)
+
+
 def derived_values(game: Game) -> list[tuple[str, str, float]]:
     """(id, doc or id, value) of every derived formula of the ruleset, evaluated on the true state
     of game 0 (the umpire's gauges: the power deficit, the fire ratio…)."""
-    model = game.model
-    trees = {k.removeprefix("derived."): v for k, v in model.checked.trees.items() if k.startswith("derived.")}
     out = []
     state = game.state.copy()  # a formula with a chance draw must not touch the game
-    for did, d in model.ruleset.derived.items():
-        if did not in trees:
-            continue
-        try:
-            with np.errstate(all="ignore"):
-                v = np.asarray(compile_expr(trees[did], model.symbols, f"derived.{did}", trees)(state), dtype=float)
-            x = float(v.reshape(-1)[0]) if v.size else math.nan
-        except Exception:  # noqa: BLE001 - one formula that cannot be read alone is shown as n/a
-            x = math.nan
-        out.append((did, d.doc.split(".")[0] if d.doc else did, x))
+    for did, doc, fn in _derived_formulas(game.model):
+        x = math.nan
+        if fn is not None:
+            try:
+                with np.errstate(all="ignore"):
+                    v = np.asarray(fn(state), dtype=float)
+                x = float(v.reshape(-1)[0]) if v.size else math.nan
+            except Exception:  # noqa: BLE001 - one formula that cannot be read alone is shown as n/a
+                x = math.nan
+        out.append((did, doc, x))
     return out
 
 
