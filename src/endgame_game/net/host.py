@@ -38,6 +38,7 @@ class Seat:
     ws: web.WebSocketResponse
     limit: protocol.RateLimit = attrs.Factory(protocol.RateLimit)
     flooded: int = 0
+    ready: bool = False  # welcomed: it gets views from now on
 
 
 def make_codes(roles: list[str]) -> dict[str, tuple[str, str]]:
@@ -91,7 +92,8 @@ class Host:
             return views.team_view(g, seat.role, self.queues.get(seat.role, []), seat.role not in waiting,
                                    waiting, left, self.paused)
         if seat.kind == "umpire":
-            return views.umpire_view(g, waiting, left, self.paused, self.refused)
+            return views.umpire_view(g, waiting, left, self.paused, self.refused,
+                                     [x.role or x.kind for x in self.seats])
         return views.observer_view(g, waiting, left, self.paused)
 
     # -- the turn --
@@ -232,7 +234,7 @@ class Host:
 
     async def broadcast(self, only: Seat | None = None) -> None:
         for seat in list(self.seats):
-            if only is None or seat is only or seat.kind == "umpire":
+            if seat.ready and (only is None or seat is only or seat.kind == "umpire"):
                 await self._send_view(seat)
 
     async def _ws(self, request: web.Request) -> web.WebSocketResponse:
@@ -243,14 +245,23 @@ class Host:
         if seat is None:
             await ws.close()
             return ws
-        self.seats.append(seat)
+        self.seats.append(seat)  # holds the code from now on
         try:
             await self._send(seat, protocol.encode("welcome", **self._welcome(seat)))
             await self._send_view(seat)
+            seat.ready = True
+            await self._to_umpire()  # the umpire sees who is connected
             await self._serve(seat)
         finally:
-            self.seats.remove(seat)
+            if seat in self.seats:
+                self.seats.remove(seat)
+            await self._to_umpire()
         return ws
+
+    async def _to_umpire(self) -> None:
+        for seat in list(self.seats):
+            if seat.ready and seat.kind == "umpire":
+                await self._send_view(seat)
 
     def _welcome(self, seat: Seat) -> dict[str, Any]:
         model = self.session.model

@@ -314,6 +314,8 @@ class UmpireSeatScreen(SeatScreen):
         acts.append("\nOrders in this turn so far\n", style="bold")
         for actor, o in v["orders"].items():
             acts.append(f"• {actor}: {', '.join(o)}\n")
+        if v.get("seats"):
+            acts.append("\nConnected: " + ", ".join(v["seats"]) + "\n", style="dim")
         if v.get("refused"):
             acts.append("\nRefused messages: " + ", ".join(f"{k} {n}" for k, n in sorted(v["refused"].items()))
                         + "\n", style="dim")

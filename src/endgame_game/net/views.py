@@ -65,8 +65,9 @@ def observer_view(game: Game, waiting: Sequence[str], deadline: float | None = N
 
 
 def umpire_view(game: Game, waiting: Sequence[str], deadline: float | None = None, paused: bool = False,
-                refused: Mapping[str, int] | None = None) -> dict[str, Any]:
-    """Every true value, derived gauges, live scores, flags, this turn's orders and umpire actions."""
+                refused: Mapping[str, int] | None = None, seats: Sequence[str] = ()) -> dict[str, Any]:
+    """Every true value, derived gauges, live scores, flags, this turn's orders and umpire actions,
+    and who is connected (``seats``: team roles, ``umpire``, ``observer`` once per observer)."""
     from endgame_game.tui.screens.umpire import derived_values, flag_rows
 
     model = game.model
@@ -79,7 +80,8 @@ def umpire_view(game: Game, waiting: Sequence[str], deadline: float | None = Non
             "umpire": [dict(a) for a in game.current.umpire],
             "events": [[e.id, e.label] for e in model.events],
             "values": [[v, view.target_label(model, v)] for v in model.symbols.values],
-            "news": view.news(game, None, turns=3), "refused": dict(refused or {})}
+            "news": view.news(game, None, turns=3), "refused": dict(refused or {}),
+            "seats": sorted(seats)}
 
 
 def rows(data: Sequence[Mapping[str, Any]]) -> list[view.ValueRow]:
