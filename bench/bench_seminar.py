@@ -6,7 +6,11 @@ moves from its own view, ends its turn; the umpire sets a flag with a reason on 
 wall time from the first order to the last resolved turn, per turn, and the host's start-up time;
 the class plan in docs/seminar.md adds the teams' thinking time (the turn timer) to these figures.
 
-Run: .venv/bin/python bench/bench_seminar.py [--turns N] [--observers K]
+With ``--hotseat`` it plays the same class on one terminal instead: the Textual app at 80×24 (Pilot)
+with the four teams in hot-seat, every handover, turn report and briefing screen passed with a key,
+one order a team a turn, the end-turn dialog confirmed.
+
+Run: .venv/bin/python bench/bench_seminar.py [--turns N] [--observers K] [--hotseat]
 """
 
 from __future__ import annotations
@@ -59,11 +63,51 @@ async def play(address: str, codes: dict[str, str], turns: int, observers: int) 
     return per_turn
 
 
+async def hotseat(turns: int) -> tuple[float, int]:
+    """The class on one terminal; (seconds, turns played)."""
+    from endgame_game.tui.app import make_app
+    from endgame_game.tui.screens.game import GameScreen
+
+    roles = ["moscow", "kyiv", "washington", "brussels"]
+    with tempfile.TemporaryDirectory() as tmp:
+        app = make_app("endgame-2024", roles, seed=1, saves_dir=tmp, animate=False, umpire=True,
+                       umpire_pass="white-cell", turns=turns)
+        async with app.run_test(size=(80, 24)) as pilot:
+            t0 = time.perf_counter()
+            assert app.session is not None
+            while not app.session.done:
+                for _ in range(8):
+                    if isinstance(app.screen, GameScreen) or app.session.done:
+                        break
+                    await pilot.press("enter")
+                    await pilot.pause()
+                    await app.workers.wait_for_complete()
+                if app.session.done:
+                    break
+                gs = app.screen
+                assert isinstance(gs, GameScreen)
+                v = {"moves": [{"id": m.id, "reason": m.reason, "kind": m.kind} for m in gs._moves.values()]}
+                for mid in orders_from(v, app.session.game.turn, roles.index(gs.role)):
+                    gs.add_order(mid)
+                await pilot.press("e")
+                await pilot.pause()
+                await pilot.press("y")
+                await pilot.pause()
+                await app.workers.wait_for_complete()
+                await pilot.pause()
+            return time.perf_counter() - t0, len(app.session.game.entries)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--turns", type=int, default=8)
     ap.add_argument("--observers", type=int, default=0)
+    ap.add_argument("--hotseat", action="store_true", help="one terminal, the Textual app, four teams in hot-seat")
     args = ap.parse_args()
+    if args.hotseat:
+        took, played = asyncio.run(hotseat(args.turns))
+        print(f"hot-seat, 4 teams at 80x24, {played} turns: {took:.1f} s ({took / max(1, played):.2f} s a turn)")
+        return
     with tempfile.TemporaryDirectory() as tmp:
         codes_file = Path(tmp) / "codes.json"
         t0 = time.perf_counter()
