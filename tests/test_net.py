@@ -305,3 +305,27 @@ def test_four_teams_umpire_and_20_observers_play_12_turns(tmp_path: Path):
                 assert rows and rows[0]["text"].startswith("≈") and not rows[0]["exact"], (role, name, rows)
                 checked += 1
     assert checked > 100
+
+
+def test_host_turn_timer_sends_the_queued_orders_and_stands_still_in_a_pause():
+    from endgame_game.tui.session import Session
+
+    now = [0.0]
+    session = Session.new(MINI, ["red", "blue"], seed=3, umpire=True, saves_dir=None)
+    from endgame_game.net.host import Host, Seat
+
+    host = Host(session, turn_timer=60, briefing_timer=30, clock=lambda: now[0])
+    red = Seat("team", "red", host.code_of("team", "red"), None)  # type: ignore[arg-type]
+    ump = Seat("umpire", "", host.code_of("umpire"), None)  # type: ignore[arg-type]
+    assert host.handle(red, {"type": "orders", "orders": ["attack"]}) == (None, False)
+    now[0] = 80
+    assert not host.tick() and host.time_left == 10  # the briefing's 30 s come on top of turn 1
+    host.handle(ump, {"type": "umpire", "action": "pause", "reason": "discuss"})
+    now[0] = 500
+    assert not host.tick()  # paused: nothing goes
+    host.handle(ump, {"type": "umpire", "action": "resume"})
+    now[0] = 511
+    assert host.tick() and session.game.turn == 2
+    assert session.game.entries[0].orders == {"red": [["attack"]]}  # Red's queue went; Blue passed
+    assert [a["action"] for a in session.game.entries[0].umpire] == ["pause", "note"]
+    assert host.time_left == 60

@@ -72,7 +72,7 @@ def run(args: argparse.Namespace) -> int:
     roles = [r.strip() for r in args.roles.split(",") if r.strip()] if args.roles else list(model.playable)
     session = Session(Game(model, seed=seed), roles, parse_agent_specs(args.ai), umpire=True, saves_dir=args.saves,
                       ruleset_ref=args.ruleset)
-    host = host_mod.Host(session, turn_timer=args.turn_timer)
+    host = host_mod.Host(session, turn_timer=args.turn_timer, briefing_timer=args.briefing_timer)
     bind = "0.0.0.0" if args.lan else "127.0.0.1"
     shown = lan_address() if args.lan else "127.0.0.1"
     web: list[subprocess.Popen[bytes]] = []

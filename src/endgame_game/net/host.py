@@ -59,11 +59,14 @@ class Host:
         session: the game (its ``humans`` are the team seats; other roles are played by agents).
         turn_timer: seconds each turn lasts for the teams (0: none); at zero every team that has
             not ended its turn ends it with its queued orders.
+        briefing_timer: seconds added to the first turn's timer (the teams read the briefing the
+            seat app shows on joining).
         codes: code → (kind, role) (default: fresh random codes).
         clock: the timer's clock.
     """
 
-    def __init__(self, session: Session, *, turn_timer: float = 0.0, codes: Mapping[str, tuple[str, str]] | None = None,
+    def __init__(self, session: Session, *, turn_timer: float = 0.0, briefing_timer: float = 0.0,
+                 codes: Mapping[str, tuple[str, str]] | None = None,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self.session = session
         self.codes = dict(codes) if codes is not None else make_codes(list(session.humans))
@@ -75,7 +78,10 @@ class Host:
         self.deadline: float | None = None
         self.final_save: Path | None = None
         self.errors: list[str] = []
+        self._last_tick = clock()
         self._start_turn()
+        if self.deadline is not None and session.game.turn == 1:
+            self.deadline += max(0.0, float(briefing_timer))
 
     # -- reading --
     def code_of(self, kind: str, role: str = "") -> str:
@@ -126,10 +132,14 @@ class Host:
         return self.final_save
 
     def tick(self) -> bool:
-        """Advance the turn timer; at zero the waiting teams' queued orders go. True if a turn resolved."""
+        """Advance the turn timer (it stands still during the umpire's pause); at zero the waiting
+        teams' queued orders go. True if a turn resolved."""
+        now = self.clock()
+        dt, self._last_tick = now - self._last_tick, now
         if self.deadline is None:
             return False
         if self.paused:
+            self.deadline += dt
             return False
         if self.clock() < self.deadline:
             return False
@@ -333,13 +343,8 @@ class Host:
                 await self.broadcast(only=seat)
 
     async def run_timer(self) -> None:
-        last = self.clock()
         while True:
             await asyncio.sleep(0.25)
-            now = self.clock()
-            if self.paused and self.deadline is not None:
-                self.deadline += now - last  # the clock stands still during the umpire's pause
-            last = now
             if self.tick():
                 await self.broadcast()
 

@@ -10,6 +10,7 @@ the app reconnects with the same code and resumes where the host is.
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import Any
 
 from rich.table import Table
@@ -212,9 +213,12 @@ class TeamScreen(SeatScreen):
         self.app.push_screen(TextScreen(f"{self.v.get('name', '')} — briefing", self.briefing or "No briefing."))
 
 
-def _status(widget: Countdown, v: dict[str, Any]) -> None:
+def _status(widget: Countdown, v: dict[str, Any], since: float = 0.0) -> None:
+    """The status line: who is awaited and the turn timer, ``since`` seconds after the view came."""
     left = v.get("deadline")
     line = status_line(v)
+    if left is not None and not v.get("paused"):
+        left = max(0.0, float(left) - since)
     if left is None:
         widget.update(Text(line, style="dim"))
     else:
@@ -388,9 +392,19 @@ class SeatApp(App[int]):
         self.seat_screen: SeatScreen | None = None
         self.connected = False
         self.last_view: dict[str, Any] = {}
+        self.view_time = 0.0
 
     def on_mount(self) -> None:
         self.theme = "textual-dark"
+        self.set_interval(0.5, self._countdown)
+
+    def _countdown(self) -> None:
+        """Count the turn timer down between two views from the host."""
+        screen, v = self.seat_screen, self.last_view
+        if screen is None or not screen.is_mounted or not v or v.get("deadline") is None:
+            return
+        for w in screen.query(Countdown).results(Countdown):
+            _status(w, v, time.monotonic() - self.view_time)
         if self.code:
             self.start(self.code)
         else:
@@ -440,7 +454,7 @@ class SeatApp(App[int]):
                 while True:
                     msg = await client.recv(timeout=3600)
                     if msg["type"] == "view":
-                        self.last_view = msg["view"]
+                        self.last_view, self.view_time = msg["view"], time.monotonic()
                         self.call_after_refresh(self.show_last)
                     elif msg["type"] == "error":
                         self.notify(str(msg.get("message", "")), title="Refused", severity="error")
