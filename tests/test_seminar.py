@@ -155,7 +155,7 @@ async def test_rewind_asks_first_naming_what_is_discarded(tmp_path):
         assert isinstance(app.screen, ConfirmDialog)
         text = screen_text(app)
         assert "Rewind to the start of turn 1?" in text and "2 resolved turns" in text
-        assert "Turn 1: Red: Attack" in text.replace("attack", "Attack") or "Turn 1: Red: attack" in text
+        assert "Turn 1: Red: Attack; Blue: Dig in" in text and "Turn 2: Red: Attack" in text
         assert "Turn 3 so far" in text
         await pilot.press("n")  # cancelled: nothing changes
         await settle(pilot, app)

@@ -17,7 +17,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen, Screen
+from textual.screen import Screen
 from textual.widgets import Button, Footer, Input, Label, Static
 
 from endgame_game.engine.api import Game
@@ -26,7 +26,13 @@ from endgame_game.errors import EndgameError
 from endgame_game.rules.compile import Compiled, compile_expr
 from endgame_game.tui import view
 from endgame_game.tui.messages import SessionChanged
-from endgame_game.tui.screens.dialogs import AdjustDialog, ChoiceDialog, ConfirmDialog, TextDialog
+from endgame_game.tui.screens.dialogs import (
+    AdjustDialog,
+    ChoiceDialog,
+    ConfirmDialog,
+    TextDialog,
+    _FormDialog,
+)
 from endgame_game.tui.screens.pause import PauseScreen
 from endgame_game.tui.session import Session
 
@@ -77,9 +83,11 @@ def discarded_by_rewind(game: Game, turn: int) -> list[str]:
     the umpire's actions of each resolved turn from ``turn`` on, then this turn's orders so far."""
     model = game.model
     lines = []
+    label = {m.id: m.label or m.id for m in model.moves}
 
     def orders_text(orders: dict[str, list[str]], umpire: list[dict[str, object]]) -> str:
-        parts = [f"{view.actor_name(model, a)}: {', '.join(ids) or 'pass'}" for a, ids in orders.items()]
+        parts = [f"{view.actor_name(model, a)}: {', '.join(label.get(i, i) for i in ids) or 'pass'}"
+                 for a, ids in orders.items()]
         parts += [f"umpire {u.get('action')} {u.get('target', '')}".rstrip() for u in umpire]
         return "; ".join(parts) or "no orders"
 
@@ -94,10 +102,8 @@ def discarded_by_rewind(game: Game, turn: int) -> list[str]:
     return lines
 
 
-class PassphraseDialog(ModalScreen[str | None]):
+class PassphraseDialog(_FormDialog[str | None]):
     """The umpire's passphrase, typed hidden. ``confirm``: ask twice (setting it)."""
-
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
     def __init__(self, title: str, note: str = "", confirm: bool = False) -> None:
         super().__init__()
@@ -139,16 +145,6 @@ class PassphraseDialog(ModalScreen[str | None]):
             self.query_one("#again", Input).focus()
             return
         self._submit()
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        event.stop()
-        if event.button.id == "ok":
-            self._submit()
-        else:
-            self.dismiss(None)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
 
 
 class UmpireScreen(Screen[None]):
