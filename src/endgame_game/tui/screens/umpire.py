@@ -141,6 +141,7 @@ class PassphraseDialog(_FormDialog[str | None]):
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
+        event.prevent_default()  # the form's own handler would submit a second time
         if self.confirm and event.input.id == "pass":
             self.query_one("#again", Input).focus()
             return
