@@ -35,6 +35,8 @@ for _layer_name, _below in BELOW.items():
     if _layer_name not in ("errors", "files", "__main__"):
         _below.add("files")  # safe file reading sits beside errors at the bottom: every layer reads files with it
 BELOW["cli"].add("rl_vector")
+BELOW["net"] = BELOW["tui"] | {"tui"}  # network seats: the host runs a Session, a seat shows the app's widgets
+BELOW["cli"].add("net")
 ONLY_IN = {"textual": {"tui"}, "matplotlib": {"report", "batch"}}  # batch: the sensitivity tornado chart
 """Third-party packages only these layers may import."""
 

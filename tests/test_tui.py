@@ -269,6 +269,9 @@ async def test_umpire_rewind(tmp_path):
         assert isinstance(app.screen, ChoiceDialog)
         await pilot.press("down", "enter")  # options: turn 2, turn 1
         await settle(pilot, app)
+        assert isinstance(app.screen, ConfirmDialog)  # it names what is discarded first
+        await pilot.press("y")
+        await settle(pilot, app)
         game = app.session.game
         assert game.turn == 1 and game.turn_records == ()
         assert [a.action for a in game.umpire_actions] == ["rewind"]

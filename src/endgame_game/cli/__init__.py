@@ -32,6 +32,8 @@ COMMANDS = (
     ("replay", "replay_cmd"),
     ("report", "report_cmd"),
     ("completion", "completion_cmd"),
+    ("host", "host_cmd"),
+    ("join", "join_cmd"),
 )
 
 

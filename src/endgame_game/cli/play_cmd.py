@@ -27,12 +27,38 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:  # t
     p.add_argument("--turn", type=int, default=None, metavar="N", help="with --load: rewind to the start of turn N")
     p.add_argument("--hotseat", metavar="ROLES", help="several humans on this terminal, e.g. moscow,kyiv")
     p.add_argument("--umpire", action="store_true", help="umpire controls: true values, inject, adjust, pause, rewind")
+    add_class_options(p)
     p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                    help="override a parameter, e.g. --set params.ua_recruits=30")
     p.add_argument("--saves", default="saves", metavar="DIR", help="folder for autosaves and saves (default: saves)")
     p.add_argument("--demo", action="store_true",
                    help="AI plays every role to an ending and prints the narration (works without a terminal)")
     return p
+
+
+def add_class_options(p: argparse.ArgumentParser) -> None:
+    """The class format (``play`` and ``host``): a shorter game, the umpire's passphrase, timers."""
+    p.add_argument("--turns", type=int, default=None, metavar="N",
+                   help="play N turns (a shorter class; same as --set ruleset.max_turns=N)")
+    p.add_argument("--turn-timer", type=float, default=0.0, metavar="SECONDS",
+                   help="each team's time per turn; at zero its queued orders go (default: no timer)")
+    p.add_argument("--briefing-timer", type=float, default=0.0, metavar="SECONDS",
+                   help="time for each role's first briefing (default: no timer)")
+    p.add_argument("--umpire-pass", metavar="PASSPHRASE", default=None,
+                   help="with --umpire: the passphrase that unlocks the umpire console (ctrl+u); in hot-seat "
+                        "it is asked for when not given. Saves keep only a salted hash")
+
+
+def class_overrides(args: argparse.Namespace, overrides: dict[str, Any]) -> dict[str, Any]:
+    """``overrides`` with ``--turns`` applied (checked: a positive number of turns)."""
+    if args.turns is not None:
+        if args.turns < 1:
+            raise EndgameError(f"--turns {args.turns}: give a number of turns of 1 or more")
+        overrides = {**overrides, "ruleset.max_turns": args.turns}
+    for flag, v in (("--turn-timer", args.turn_timer), ("--briefing-timer", args.briefing_timer)):
+        if v < 0:
+            raise EndgameError(f"{flag} {v:g}: give a number of seconds (0: no timer)")
+    return overrides
 
 
 def run(args: argparse.Namespace) -> int:
@@ -42,7 +68,9 @@ def run(args: argparse.Namespace) -> int:
 
     seed = args.seed if args.seed is not None else _random_seed()
     agents = parse_agent_specs(args.ai)
-    overrides = parse_assignments(args.overrides or [])
+    overrides = class_overrides(args, dict(parse_assignments(args.overrides or [])))
+    if args.turns is not None and args.load:
+        raise EndgameError("--turns sets a new game's length; a loaded game keeps the length it was started with")
     if args.turn is not None and not args.load:
         raise EndgameError("--turn N rewinds a loaded game: use it with --load SAVE")
     if args.demo:
@@ -76,16 +104,30 @@ def run(args: argparse.Namespace) -> int:
                           ruleset_ref=ruleset)
     elif ruleset:
         CompiledModel.load(ruleset, overrides)
-    if not sys.stdout.isatty() or not sys.stdin.isatty():
+    if not interactive():
         print("endgame play needs an interactive terminal; use --demo to watch the AI play, "
               "or `endgame simulate` for a headless game.", file=sys.stderr)
         return 2
+    passphrase = args.umpire_pass
+    if passphrase is not None and len(passphrase) < 4:
+        raise EndgameError("--umpire-pass: at least 4 characters")
 
     from endgame_game.tui.app import EndgameApp
 
     app = EndgameApp(ruleset=ruleset, seed=seed, umpire=args.umpire, saves_dir=args.saves, session=session,
-                     agents=agents, trust_agents=args.trust_agents)
+                     agents=agents, trust_agents=args.trust_agents, umpire_pass=passphrase, turns=args.turns,
+                     turn_timer=args.turn_timer, briefing_timer=args.briefing_timer)
     return int(app.run() or 0)
+
+
+def interactive() -> bool:
+    """A terminal to draw on: a real one, or a browser tab when textual-serve runs the command
+    (it sets ``TEXTUAL_DRIVER`` to its web driver and talks to the app over pipes)."""
+    import os
+
+    if "web_driver" in os.environ.get("TEXTUAL_DRIVER", ""):
+        return True
+    return sys.stdout.isatty() and sys.stdin.isatty()
 
 
 def _random_seed() -> int:

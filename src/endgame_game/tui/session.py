@@ -70,6 +70,7 @@ class Session:
         self.last_autosave: Path | None = None
         self.autosave_error: str = ""
         self.briefed: set[str] = set()
+        self.umpire_lock = ""  # the umpire passphrase's salted hash (umpire_lock.py); "" = unlocked
         self.begin_turn()
 
     # -- building --
@@ -97,7 +98,7 @@ class Session:
     def meta(self) -> dict[str, Any]:
         """What a save needs to restore this session (the ``meta`` of ``save_game``)."""
         return {"humans": list(self.humans), "hotseat": self.hotseat, "umpire": self.umpire,
-                "ruleset": self.ruleset_ref}
+                "ruleset": self.ruleset_ref, **({"umpire_lock": self.umpire_lock} if self.umpire_lock else {})}
 
     # -- the turn flow --
     def begin_turn(self) -> None:
@@ -177,6 +178,7 @@ class Session:
         specs = {**saved, **given}
         session = cls(game, humans, specs, umpire=umpire, saves_dir=saves_dir,
                       ruleset_ref=str(meta.get("ruleset", game.model.ref)))
+        session.umpire_lock = str(meta.get("umpire_lock", ""))
         if game.turn > 1:
             session.briefed.update(session.humans)  # resuming: the briefing stays one key away (b)
         return session

@@ -90,7 +90,7 @@ class GameScreen(Screen[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("umpire", "app.umpire"):
-            return self.session.umpire
+            return self.app.check_action("umpire", parameters)  # hidden while the umpire lock is on
         return True
 
     # -- state --

@@ -1,4 +1,6 @@
-"""Hot-seat privacy screen: "pass the terminal to Kyiv". Opaque, shows no values at all."""
+"""Hot-seat privacy screen: "pass the terminal to Kyiv". Opaque: shows the next role's name, the
+turn and nothing of any role's values or orders, and offers no way to the umpire console (the
+umpire unlocks it with the passphrase, ctrl+u, which is not shown here)."""
 
 from __future__ import annotations
 
@@ -10,11 +12,11 @@ from textual.widgets import Button, Footer, Label, Static
 
 
 class HandoverScreen(Screen[None]):
-    BINDINGS = [Binding("enter,space", "ready", "I am ready"), Binding("u", "app.umpire", "Umpire")]
+    BINDINGS = [Binding("enter,space", "ready", "I am ready"), Binding("s", "app.save", "Save")]
 
-    def __init__(self, role_name: str, turn_text: str, umpire: bool = False) -> None:
+    def __init__(self, role_name: str, turn_text: str) -> None:
         super().__init__()
-        self.role_name, self.turn_text, self.umpire = role_name, turn_text, umpire
+        self.role_name, self.turn_text = role_name, turn_text
 
     def compose(self) -> ComposeResult:
         with Middle():
@@ -25,11 +27,6 @@ class HandoverScreen(Screen[None]):
                     yield Label("Everyone else, please look away.", classes="dim")
                     yield Button(f"I am {self.role_name} — show my screen", variant="primary", id="ready")
         yield Footer()
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ("umpire", "app.umpire"):
-            return self.umpire
-        return True
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()

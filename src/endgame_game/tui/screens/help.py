@@ -21,7 +21,9 @@ HELP = """\
 | o / i / n | game | Orders, Inbox (proposals), News tabs |
 | b | game | your briefing again |
 | s | anywhere | save the game |
-| u | game, handover | umpire controls (with `--umpire`) |
+| s | handover | save too (the next team's values stay hidden) |
+| u | game | umpire controls (with `--umpire`, one player and no passphrase) |
+| ctrl+u | anywhere | umpire controls behind the passphrase (hot-seat, or `--umpire-pass`) |
 | t | anywhere | light / dark theme |
 | ctrl+p | anywhere | command palette (save, load, theme, help, quit) |
 | ? | anywhere | this help |
@@ -36,9 +38,12 @@ HELP = """\
    proposals made to you appear as Accept/Reject moves (↩) and in the Inbox.
 3. End the turn. Everyone's orders resolve at once; the turn report says what happened and why.
 
-Hot-seat: each role orders behind a "pass the terminal" screen. Umpire: `u` shows true values and lets
-you inject an event, adjust a value (with a reason), pause for discussion, or rewind to an earlier turn.
-Every umpire action is written into the game's log.
+Hot-seat: each role orders behind a "pass the terminal" screen. Umpire: `u` (or ctrl+u and the
+passphrase, in hot-seat) shows true values, derived gauges and live scores and lets you inject an
+event, adjust a value or set a flag (with a reason), pause for discussion (the turn timer stops), or
+rewind to an earlier turn (it names what is discarded first). Every umpire action is written into the
+game's log. With a turn timer (`--turn-timer`), a countdown shows above the keys; at 0:00 the team's
+queued orders go.
 """
 
 

@@ -109,6 +109,13 @@ class TitleScreen(Screen[None]):
                 yield Select([(lv.id, lv.id) for lv in LEVELS], value=DEFAULT_LEVEL, allow_blank=False, compact=True,
                              id="difficulty")
             yield Static("", id="difficulty-info", classes="dim")
+            with Horizontal(id="title-class"):
+                # The class format: a shorter game and a per-team turn timer (0 = none).
+                yield Label("Turns", classes="inline-label")
+                yield Input("", placeholder="all", id="turns", type="integer", compact=True)
+                yield Label("Turn timer (s)", classes="inline-label")
+                yield Input("", placeholder="none", id="turn-timer", type="integer", compact=True)
+                yield Input(password=True, placeholder="umpire passphrase", id="umpire-pass", compact=True)
             with Horizontal(classes="buttons"):
                 yield Button("Play (p)", variant="primary", id="play", compact=True)
                 yield Button("Resume autosave (r)", id="resume", compact=True)
@@ -226,7 +233,23 @@ class TitleScreen(Screen[None]):
             self.notify("The seed must be a whole number.", severity="error")
             return
         umpire = self.query_one("#umpire", Checkbox).value
-        self.post_message(StartRequested(str(self.current.path), humans, self.agents(), seed, umpire))
+        turns_text = self.query_one("#turns", Input).value.strip()
+        timer_text = self.query_one("#turn-timer", Input).value.strip()
+        try:
+            turns = int(turns_text) if turns_text else None
+            timer = float(timer_text) if timer_text else None
+        except ValueError:
+            self.notify("Turns and the turn timer are whole numbers.", severity="error")
+            return
+        if turns is not None and not 1 <= turns <= model.max_turns:
+            self.notify(f"Turns: 1 to {model.max_turns} for this scenario.", severity="error")
+            return
+        if timer is not None and timer < 0:
+            self.notify("The turn timer is a number of seconds (0: none).", severity="error")
+            return
+        passphrase = self.query_one("#umpire-pass", Input).value
+        self.post_message(StartRequested(str(self.current.path), humans, self.agents(), seed, umpire, turns=turns,
+                                         turn_timer=timer, umpire_pass=passphrase if umpire else ""))
 
     def action_resume(self) -> None:
         self.post_message(LoadRequested(None))
