@@ -95,7 +95,7 @@ async def hotseat(turns: int) -> tuple[float, int]:
                 await pilot.pause()
                 await app.workers.wait_for_complete()
                 await pilot.pause()
-            return time.perf_counter() - t0, len(app.session.game.entries)
+            return time.perf_counter() - t0, len(app.session.game.turn_records)
 
 
 def main() -> None:

@@ -37,7 +37,7 @@ for _layer_name, _below in BELOW.items():
 BELOW["cli"].add("rl_vector")
 BELOW["net"] = BELOW["tui"] | {"tui"}  # network seats: the host runs a Session, a seat shows the app's widgets
 BELOW["cli"].add("net")
-ONLY_IN = {"textual": {"tui"}, "matplotlib": {"report", "batch"}}  # batch: the sensitivity tornado chart
+ONLY_IN = {"textual": {"tui", "net"}, "matplotlib": {"report", "batch"}}  # net: the seat app; batch: the tornado chart
 """Third-party packages only these layers may import."""
 
 

@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from endgame_game.engine.api import replay
+from endgame_game.engine.api import Game
 from endgame_game.net import protocol, views
 from endgame_game.net.client import SeatClient, seat_url
 from endgame_game.net.protocol import ProtocolError, RateLimit, decode_client
@@ -262,21 +262,21 @@ def test_four_teams_umpire_and_20_observers_play_12_turns(tmp_path: Path):
     assert saves, out
     loaded = load_game(saves[0])
     final = loaded.game
-    assert final.done and len(final.entries) == 12 and int(final.state.end_turn[0]) == 12
+    assert final.done and len(final.turn_records) == 12 and int(final.state.end_turn[0]) == 12
     # Every seat ends on the host's final state.
     checks = {name: v["checksum"] for name, v in finals.items()}
     assert set(checks.values()) == {final.state.checksum()}, checks
     assert all(v["done"] for v in finals.values())
     # The save replays with every checksum, in-process and with `endgame replay`.
-    again, diverged = replay(final.model, final.seed, final.entries)
+    again, diverged = Game.from_record(final.model, final.record())
     assert diverged is None and again.state.checksum() == final.state.checksum()
     r = subprocess.run([*CLI, "replay", str(saves[0])], capture_output=True, text=True, timeout=120)
     assert r.returncode == 0 and "match" in r.stdout, r.stdout + r.stderr
     # On the wire: a team's frames carry only its own observation.
     model = final.model
     games = {}
-    for t in range(1, len(final.entries) + 2):
-        games[t], _ = replay(model, final.seed, final.entries, upto=t)
+    for t in range(1, len(final.turn_records) + 2):
+        games[t], _ = Game.from_record(model, final.record(), upto=t)
     checked = 0
     for role, raws in frames.items():
         for raw in raws:
@@ -326,6 +326,6 @@ def test_host_turn_timer_sends_the_queued_orders_and_stands_still_in_a_pause():
     host.handle(ump, {"type": "umpire", "action": "resume"})
     now[0] = 511
     assert host.tick() and session.game.turn == 2
-    assert session.game.entries[0].orders == {"red": [["attack"]]}  # Red's queue went; Blue passed
-    assert [a["action"] for a in session.game.entries[0].umpire] == ["pause", "note"]
+    assert session.game.turn_records[0].orders == {"red": (("attack",),)}  # Red's queue went; Blue passed
+    assert [a.action for a in session.game.turn_records[0].umpire] == ["pause", "note"]
     assert host.time_left == 60

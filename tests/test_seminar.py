@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from textual.widgets import Input
 
-from endgame_game.engine.api import replay
+from endgame_game.engine.api import Game
 from endgame_game.saves import load_game
 from endgame_game.tui.screens.briefing import BriefingScreen
 from endgame_game.tui.screens.dialogs import ChoiceDialog, ConfirmDialog, TextDialog
@@ -159,14 +159,14 @@ async def test_rewind_asks_first_naming_what_is_discarded(tmp_path):
         assert "Turn 3 so far" in text
         await pilot.press("n")  # cancelled: nothing changes
         await settle(pilot, app)
-        assert app.session.game.turn == 3 and len(app.session.game.entries) == 2
+        assert app.session.game.turn == 3 and len(app.session.game.turn_records) == 2
         await pilot.press("w")
         await pilot.pause()
         await pilot.press("down", "enter")
         await settle(pilot, app)
         await pilot.press("y")
         await settle(pilot, app)
-        assert app.session.game.turn == 1 and app.session.game.entries == []
+        assert app.session.game.turn == 1 and app.session.game.turn_records == ()
 
 
 async def test_umpire_sets_a_flag_with_a_reason_sees_gauges_and_the_save_replays_it(tmp_path):
@@ -194,14 +194,14 @@ async def test_umpire_sets_a_flag_with_a_reason_sees_gauges_and_the_save_replays
         await pilot.press("escape")
         await settle(pilot, app)
         await end_turn(pilot, app)
-        entry = app.session.game.entries[-1]
-        assert entry.umpire == [{"action": "adjust", "target": "flags.talks", "value": 1.0,
-                                 "reason": "both sides asked"}]
+        entry = app.session.game.turn_records[-1]
+        assert [(u.action, u.target, u.value, u.reason) for u in entry.umpire] == [
+            ("adjust", "flags.talks", 1.0, "both sides asked")]
         saved = app.session.save(tmp_path / "flag.toml")
         live = app.session.game
     loaded = load_game(saved)
     assert loaded.game.value("flags.talks") == live.value("flags.talks") == 1
-    again, diverged = replay(loaded.game.model, loaded.game.seed, loaded.game.entries)
+    again, diverged = Game.from_record(loaded.game.model, loaded.game.record())
     assert diverged is None and again.state.checksum() == live.state.checksum()
 
 
@@ -232,7 +232,7 @@ async def test_turn_timer_expires_and_the_queued_orders_go(tmp_path):
         app.tick()
         await settle(pilot, app)
         assert app.session.game.turn == 2
-        assert app.session.game.entries[0].orders == {"red": [["attack"]]}
+        assert app.session.game.turn_records[0].orders == {"red": (("attack",),)}
 
 
 async def test_turn_timer_stands_still_while_the_umpire_has_the_floor(tmp_path):
