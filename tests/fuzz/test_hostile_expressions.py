@@ -83,3 +83,15 @@ def test_nan_and_inf_at_run_time_are_reported_with_the_key_path(slot, text):
         pytest.fail(f"{text!r} in {slot}: {type(e).__name__}: {e}")
     values = g.state.values
     assert (values == values).all() and abs(values).max() < float("inf"), f"{text!r} in {slot} left NaN/inf in the state"
+
+
+@pytest.mark.parametrize("text", ["0 / 0", "sqrt(0 - 1)", "log(0) - log(0)"])
+def test_a_nan_chance_is_reported_not_read_as_never(text):
+    """An event's chance that gives NaN would compare false (the event silently never fires): it is
+    reported with the key path instead."""
+    checked = check_texts([("x.toml", _place("events[0].chance", text))])
+    assert not checked.errors, checked.errors
+    g = Game(CompiledModel(checked, "x.toml", {}), seed=3)
+    with pytest.raises(EvaluationError, match=re.escape("events[0].chance")):
+        for _ in range(3):
+            g.step()

@@ -237,8 +237,11 @@ def _events(r: _Resolver, p: int, active: np.ndarray) -> None:
             fire = fire & (st.fired[:, ev.index] == 0)
         if not fire.any():
             continue
-        fire = fire & (batch_array(st.uniform(_event_site(ev.index), 0), r.B)
-                       < batch_array(ev.chance(st), r.B, np.float64))
+        chance = batch_array(ev.chance(st), r.B, np.float64)
+        if np.isnan(chance[fire]).any():  # a NaN chance would read as "never": name it instead
+            g = int(np.nonzero(fire & np.isnan(chance))[0][0])
+            raise EvaluationError(f"events[{ev.index}].chance ({ev.id}) gave nan (game {int(st.games[g])}, turn {st.turn})")
+        fire = fire & (batch_array(st.uniform(_event_site(ev.index), 0), r.B) < chance)
         if fire.any():
             st.fired[:, ev.index] += fire
             if tl is not None:
