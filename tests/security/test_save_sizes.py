@@ -59,9 +59,9 @@ def no_big_alloc(monkeypatch):
 def test_declared_batch_is_checked_against_the_body_before_allocating(tmp_path, good, no_big_alloc, batch, load):
     doc = tomllib.loads(tomli_w.dumps(good))
     doc["header"]["batch"] = batch
-    for t in doc["turns"]:  # no orders logged: the order tables cannot give the size away
+    for t in doc["record"]["turns"]:  # no orders logged: the order tables cannot give the size away
         t["orders"] = {}
-    doc["current"]["orders"] = {}
+    doc["record"]["current"]["orders"] = {}
     with pytest.raises(SaveError, match=r"header\.batch|state\.") as e:
         load(_write(tmp_path, doc))
     assert "unexpected" not in str(e.value)
@@ -109,10 +109,10 @@ def test_a_save_embedding_the_inlining_bomb_is_refused_quickly(tmp_path, good):
     from endgame_game.saves.format import ruleset_hash
 
     doc = tomllib.loads(tomli_w.dumps(good))
-    text = doc["ruleset_files"][0]["text"]
+    text = doc["record"]["files"][0]["text"]
     chain = "".join(f'[derived.d{i}]\nvalue = "{"red.men" if i == 0 else f"d{i - 1} + d{i - 1}"}"\n' for i in range(40))
-    doc["ruleset_files"][0]["text"] = text + chain
-    doc["header"]["ruleset_sha256"] = ruleset_hash([f["text"] for f in doc["ruleset_files"]])
-    with pytest.raises(SaveError, match="ruleset_files.*parts") as e:
+    doc["record"]["files"][0]["text"] = text + chain
+    doc["header"]["ruleset_sha256"] = ruleset_hash([f["text"] for f in doc["record"]["files"]])
+    with pytest.raises(SaveError, match="files.*parts") as e:
         load_game(_write(tmp_path, doc))
     assert "unexpected" not in str(e.value)
