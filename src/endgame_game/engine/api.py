@@ -100,6 +100,9 @@ class Game:
         self.logs: list[TurnLog] = []
         self.keep_history = history
         self.history: list[np.ndarray] = [self.state.values.copy()] if history else []
+        self.intel_history: list[tuple[np.ndarray, np.ndarray]] = (
+            [(self.state.est.copy(), self.state.est_var.copy())] if history else [])
+        """Every observer's estimates and their variance at the start of each turn (``engine.intel``)."""
         self._turns: list[TurnRecord] = []
         self._branches: tuple[Branch, ...] = ()
         self._orders = np.zeros((n, len(model.moves)), dtype=bool)
@@ -311,6 +314,7 @@ class Game:
         self.logs.append(tl)
         if self.keep_history:
             self.history.append(work.values.copy())
+            self.intel_history.append((work.est.copy(), work.est_var.copy()))
         self._umpire = []
         self._umpire_log = TurnLog(work.turn)
         self._orders[:] = False
@@ -462,6 +466,7 @@ class Game:
         new.keep_history = self.keep_history
         if not self.keep_history:
             new.history = []
+            new.intel_history = []
         from_turn = self.turn
         vars(self).update(vars(new))
         self.umpire(Rewind(reason or f"rewound from turn {from_turn} to turn {turn}"))

@@ -269,6 +269,61 @@ class CompiledModel:
         self.intel_sites = np.array(
             [[site_key(f"intel/{obs}/{v}") for v in sy.values] for obs in self.actors], dtype=np.uint64
         ) if sy.values else np.zeros((len(self.actors), 0), dtype=np.uint64)
+        self._build_intel()
+
+    # --- intelligence ([intel]; see engine/observe.py) ----------------------------------------------
+    # (a separate block: the negotiation work edits the proposal parts above)
+
+    def _build_intel(self) -> None:
+        """Observer × value tables of the filtered estimates: the sd of one reading as a share of the
+        value's scale (0: seen exactly), the expected drift per turn, and the hidden (observer, value) pairs."""
+        rs, sy = self.ruleset, self.symbols
+        it = rs.intel
+        n_a, n = len(self.actors), len(sy.values)
+        owner = sy.value_owner
+        noisy = np.array([o != "" for o in owner], dtype=bool) & (self.intel_noise > 0)
+        rel = np.zeros((n_a, n))
+        drift = np.full((n_a, n), float(it.drift))
+        for a, me in enumerate(self.actors):
+            rel[a] = np.where(noisy & np.array([o != me for o in owner], dtype=bool), self.intel_noise, 0.0)
+        for r in it.rules:
+            obs = [a for a, name in enumerate(self.actors) if r.observer in ("*", name)]
+            cols = [j for j in range(n) if noisy[j] and (r.of == "*" or r.of == owner[j] or r.of == sy.values[j])]
+            for a in obs:
+                for j in cols:
+                    if owner[j] == self.actors[a]:
+                        continue  # an actor always sees its own values exactly
+                    if r.quality is not None:
+                        rel[a, j] = r.quality * self.intel_noise[j]
+                    if r.drift is not None:
+                        drift[a, j] = r.drift
+        self.intel_rel = rel
+        """[A, N]: one reading's sd as a share of the value's scale (``intel_scale``); 0 where seen exactly."""
+        self.intel_exact = rel == 0
+        """[A, N] bool: the values each observer sees exactly (its own, tracks, noiseless or declared visible)."""
+        self.intel_drift = drift
+        """[A, N]: how far each value is expected to move in a turn, as a share of its scale (process noise)."""
+        self.intel_gain = it.gain
+        """A fixed filter gain, or None for the Kalman gain."""
+        pobs, pslot = np.nonzero(~self.intel_exact)
+        self.intel_pair_obs = pobs.astype(np.intp)
+        self.intel_pair_slot = pslot.astype(np.intp)
+        """The hidden (observer, value) pairs, observer-major: what the filter updates each turn."""
+        self.intel_pair_sites = [int(self.intel_sites[a, j]) for a, j in zip(pobs, pslot, strict=True)]
+        self.intel_pair_rel = rel[pobs, pslot]
+        self.intel_pair_drift = drift[pobs, pslot]
+        self.intel_flow_actor = {fid: self.actor_index[a] for fid, a in it.flows.items()}
+        """Flow id → the actor whose flow it is (its consequences are that actor's to learn)."""
+        self.intel_exact_effects = frozenset(it.exact_effects)
+        """Moves and flows whose effects on others their own actor knows exactly (deliveries)."""
+
+    def intel_scale(self, values: np.ndarray) -> np.ndarray:
+        """[B, N] the scale of each value that its intelligence noise is a share of: its initial value
+        (public at the start), or a tenth of its range where that is 0 (or 1 if unbounded)."""
+        span = np.where(np.isfinite(self.hi - self.lo), (self.hi - self.lo) / 10.0, 1.0)
+        span = np.where(span > 0, span, 1.0)
+        a = np.abs(values)
+        return np.where(a > 0, a, span[None, :])
 
     # -- outcomes --
     def outcomes(self, state: BatchState) -> dict[str, np.ndarray]:
@@ -360,6 +415,9 @@ class CompiledModel:
             end_turn=np.zeros(batch, dtype=np.int32),
             scores=np.zeros((batch, n_a)),
             games=games.copy(),
+            est=np.zeros((batch, n_a, len(sy.values))),
+            est_var=np.zeros((batch, n_a, len(sy.values))),
+            intel_scale=np.ones((batch, len(sy.values))),
         )
         with np.errstate(all="ignore"):
             for idx, fn in self.initial_values:
@@ -374,6 +432,9 @@ class CompiledModel:
                 st.armed[:, t.index] = ~np.broadcast_to(np.asarray(t.cond(st), dtype=bool), (batch,))
             for a, fn in self.scores.items():
                 st.scores[:, a] = np.broadcast_to(fn(st), (batch,))
+        from endgame_game.engine.observe import first_reading  # intelligence: the estimates at turn 1
+
+        first_reading(self, st)
         return st
 
 

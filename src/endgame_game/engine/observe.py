@@ -1,9 +1,19 @@
-"""Observations: what one actor knows. Own values exact, others' through the ruleset's noise.
+"""Observations: what one actor knows. Own values exact, others' as filtered intelligence estimates.
 
-Noise is drawn from the same keyed randomness as everything else (site ``intel/<observer>/<value>``),
-so an observation replays exactly. The estimate is ``v * (1 + noise * z)`` with ``z`` a bounded
-normal (``rng.normal_sites``: sum of four uniforms, |z| ≤ 2√3); the app shows it as
-"≈ estimate ± noise·estimate".
+Each turn every observer takes one fresh reading of every value it does not see exactly,
+``y = x + sd · z`` with ``z`` a bounded standard normal drawn from the keyed randomness (site
+``intel/<observer>/<value>``, so a reading replays exactly) and ``sd = rel · scale``: ``rel`` is the
+value's ``intel_noise`` times the observer's quality for it (``[intel]`` rules: allies see each other
+better than adversaries do), ``scale`` the value's initial size (public at the start). The reading is
+folded into the observer's running estimate by a scalar Kalman filter: the value is expected to move
+by about ``drift · scale`` a turn, so
+
+    P⁻ = P + (drift · scale)²,   K = P⁻ / (P⁻ + sd²),   m ← m + K · (y − m),   P ← (1 − K) · P⁻
+
+(with a fixed ``[intel] gain`` K instead, ``P ← (1 − K)² P⁻ + K² sd²``). ``m`` and ``P`` are carried
+in the batch state (``est``, ``est_var``: [B, observers, values]), so saves, replays and rewinds
+reproduce them bit for bit; the spread shown is ``√P``, the filter's own standard deviation of the
+estimate's error, not a share of the estimate.
 """
 
 from __future__ import annotations
@@ -17,7 +27,7 @@ from endgame_game.engine.model import CompiledModel
 from endgame_game.engine.state import BatchState
 
 Z_BOUND = 2.0 * float(np.sqrt(3.0))
-"""The largest |z| an estimate's noise can reach."""
+"""The largest |z| a reading's noise can reach."""
 
 
 @attrs.frozen
@@ -27,7 +37,7 @@ class Observation:
     Attributes:
         actor: the observer.
         values: [B, N] estimates of every value slot (exact for own slots and tracks).
-        spread: [B, N] one standard deviation of the estimate (0 where exact).
+        spread: [B, N] one standard deviation of the estimate's error (0 where exact).
         exact: [N] bool, the slots the observer sees exactly.
         legal: [B, M] bool, the observer's legal moves (each on its own).
         state: an estimate-substituted, read-only view of the state, for rules that read the observation.
@@ -41,18 +51,69 @@ class Observation:
     state: BatchState
 
 
-def estimates(model: CompiledModel, state: BatchState, actor: int,
-              only: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(values, spread, exact) as ``actor`` sees them.
+# -- the filter --------------------------------------------------------------------------------------
+
+
+def _readings(model: CompiledModel, state: BatchState) -> tuple[np.ndarray, np.ndarray]:
+    """([B, P] fresh readings, [B, P] their variance) of every hidden (observer, value) pair."""
+    slot = model.intel_pair_slot
+    sd = model.intel_pair_rel[None, :] * state.intel_scale[:, slot]
+    z = rng.normal_sites(state.seed, state.games, state.turn, model.intel_pair_sites)
+    return state.values[:, slot] + sd * z, sd * sd
+
+
+def first_reading(model: CompiledModel, state: BatchState) -> None:
+    """The estimates at the start of a game: the scale of every value, then one reading each (in place)."""
+    state.intel_scale[:] = model.intel_scale(state.values)
+    if not model.intel_pair_sites:
+        return
+    obs, slot = model.intel_pair_obs, model.intel_pair_slot
+    y, r = _readings(model, state)
+    state.est[:, obs, slot] = np.clip(y, model.lo[slot], model.hi[slot])
+    state.est_var[:, obs, slot] = r
+
+
+def update_estimates(model: CompiledModel, state: BatchState, rows: np.ndarray | None = None) -> None:
+    """Fold this turn's readings into every observer's estimates (in place; after a turn resolved).
 
     Args:
-        only: the value slots the caller reads (default: all). Hidden slots outside it are not
-            estimated and read as NaN, so a caller that reads them anyway fails loudly.
+        rows: [B] bool, the games to update (default: all); the others keep their estimates
+            (an ended game stays frozen).
     """
-    noise = model.intel_noise.copy()
-    owner = model.symbols.value_owner
-    me = model.actors[actor]
-    exact = np.array([o in ("", me) for o in owner], dtype=bool) | (noise == 0)
+    if not model.intel_pair_sites or (rows is not None and not rows.any()):
+        return
+    obs, slot = model.intel_pair_obs, model.intel_pair_slot
+    y, r = _readings(model, state)
+    m0 = state.est[:, obs, slot]
+    p0 = state.est_var[:, obs, slot]
+    q = model.intel_pair_drift[None, :] * state.intel_scale[:, slot]
+    pp = p0 + q * q
+    if model.intel_gain is None:
+        k = pp / (pp + r)
+        p1 = (1.0 - k) * pp
+    else:
+        k = np.full_like(pp, model.intel_gain)
+        p1 = (1.0 - k) * (1.0 - k) * pp + k * k * r
+    m1 = np.clip(m0 + k * (y - m0), model.lo[slot], model.hi[slot])
+    if rows is not None and not rows.all():
+        m1 = np.where(rows[:, None], m1, m0)
+        p1 = np.where(rows[:, None], p1, p0)
+    state.est[:, obs, slot] = m1
+    state.est_var[:, obs, slot] = p1
+
+
+# -- reading an observation --------------------------------------------------------------------------
+
+
+def estimates(model: CompiledModel, state: BatchState, actor: int,
+              only: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(values, spread, exact) as ``actor`` sees them: its filtered estimates and their true spread.
+
+    Args:
+        only: the value slots the caller reads (default: all). Hidden slots outside it read as NaN,
+            so a caller that reads them anyway fails loudly.
+    """
+    exact = model.intel_exact[actor].copy()
     vals = state.values.copy(order="K")
     spread = np.zeros_like(vals)
     hidden = np.nonzero(~exact)[0]
@@ -62,12 +123,8 @@ def estimates(model: CompiledModel, state: BatchState, actor: int,
         spread[:, skip] = np.nan
         hidden = np.intersect1d(hidden, only)
     if hidden.size:
-        sites = [int(model.intel_sites[actor, j]) for j in hidden]
-        z = rng.normal_sites(state.seed, state.games, state.turn, sites)
-        est = state.values[:, hidden] * (1.0 + noise[hidden] * z)
-        est = np.clip(est, model.lo[hidden], model.hi[hidden])
-        vals[:, hidden] = est
-        spread[:, hidden] = np.abs(est) * noise[hidden]
+        vals[:, hidden] = state.est[:, actor, hidden]
+        spread[:, hidden] = np.sqrt(state.est_var[:, actor, hidden])
     return vals, spread, exact
 
 
@@ -79,10 +136,9 @@ def observe(model: CompiledModel, state: BatchState, actor: int, legal: np.ndarr
 
 
 def visible_records(model: CompiledModel, records: list[Record], actor: str) -> list[Record]:
-    """The public log as ``actor`` may see it: everything except exact before/after values of
-    other actors' noisy resources (which would give away what intelligence only estimates)."""
-    hidden = {
-        name for j, name in enumerate(model.symbols.values)
-        if model.symbols.value_owner[j] not in ("", actor) and model.intel_noise[j] > 0
-    }
+    """The public log as ``actor`` may see it: everything except exact before/after values of values
+    it does not see exactly (which would give away what intelligence only estimates). The honest
+    report of the actor's own moves' effects on such values is ``engine.intel.visible_records``."""
+    a = model.actor_index[actor]
+    hidden = {name for j, name in enumerate(model.symbols.values) if not model.intel_exact[a, j]}
     return [r for r in records if not (isinstance(r, EffectApplied) and r.target in hidden)]
