@@ -314,6 +314,8 @@ class CompiledModel:
         self.intel_pair_drift = drift[pobs, pslot]
         self.intel_flow_actor = {fid: self.actor_index[a] for fid, a in it.flows.items()}
         """Flow id → the actor whose flow it is (its consequences are that actor's to learn)."""
+        self.intel_assessment = float(it.assessment)
+        """The sd of assessing one move's effect on a value, as a share of one reading's sd of it."""
         self.intel_exact_effects = frozenset(it.exact_effects)
         """Moves and flows whose effects on others their own actor knows exactly (deliveries)."""
 

@@ -537,6 +537,8 @@ class _Checker:
             self.err("intel.drift", f"{it.drift} must be from 0 to 10 (a share of the value's scale per turn)")
         if it.gain is not None and not 0 < it.gain <= 1:
             self.err("intel.gain", f"{it.gain} must be above 0 and at most 1 (1: each estimate is the latest reading)")
+        if not 0 < it.assessment <= 10:
+            self.err("intel.assessment", f"{it.assessment} must be above 0 and at most 10 (a share of one reading's error)")
         self.source("intel.source", it.source)
         noisy = {f"{o}.{rid}" for rid, r in self.rs.resources.items() for o in r.owners if r.intel_noise > 0}
         for i, r in enumerate(it.rules):

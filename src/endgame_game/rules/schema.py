@@ -233,6 +233,7 @@ class Intel:
     rules: tuple[IntelRule, ...] = ()
     flows: dict[str, str] = attrs.Factory(dict)  # flow id -> the actor whose flow it is (aid pipelines)
     exact_effects: tuple[str, ...] = ()  # move/flow ids whose effects on others their actor knows exactly
+    assessment: float = 1.0  # the error of assessing one move's effect, as a share of one reading's error
     source: str = ""
     doc: str = ""
 
