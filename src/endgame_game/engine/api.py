@@ -25,7 +25,7 @@ import numpy as np
 from endgame_game.engine import orders as orders_mod
 from endgame_game.engine.log import EffectApplied, EventFired, Record, TurnLog, UmpireAction
 from endgame_game.engine.model import CompiledModel
-from endgame_game.engine.observe import Observation, observe
+from endgame_game.engine.observe import Observation, observe, variance
 from endgame_game.engine.record import (
     Adjust,
     Branch,
@@ -101,7 +101,7 @@ class Game:
         self.keep_history = history
         self.history: list[np.ndarray] = [self.state.values.copy()] if history else []
         self.intel_history: list[tuple[np.ndarray, np.ndarray]] = (
-            [(self.state.est.copy(), self.state.est_var.copy())] if history else [])
+            [(self.state.est.copy(), variance(model, self.state))] if history else [])
         """Every observer's estimates and their variance at the start of each turn (``engine.intel``)."""
         self._turns: list[TurnRecord] = []
         self._branches: tuple[Branch, ...] = ()
@@ -314,7 +314,7 @@ class Game:
         self.logs.append(tl)
         if self.keep_history:
             self.history.append(work.values.copy())
-            self.intel_history.append((work.est.copy(), work.est_var.copy()))
+            self.intel_history.append((work.est.copy(), variance(self.model, work)))
         self._umpire = []
         self._umpire_log = TurnLog(work.turn)
         self._orders[:] = False

@@ -27,6 +27,7 @@ import numpy as np
 
 from endgame_game.engine import rng
 from endgame_game.engine.log import EffectApplied, EstimatedEffect, Record, UmpireAction
+from endgame_game.engine.observe import variance
 from endgame_game.errors import EndgameError
 from endgame_game.rules.compile import site_key
 
@@ -113,7 +114,8 @@ def current_estimates(g: Game, actor: str, game: int = 0) -> list[Estimate]:
     """Every value another actor owns, as ``actor`` estimates it now (in ``model.symbols.values`` order)."""
     a = _actor(g, actor)
     st = g.state
-    return [_estimate(g, a, j, g.turn, st.values, st.est, st.est_var, game) for j in _others(g, a)]
+    var = variance(g.model, st)
+    return [_estimate(g, a, j, g.turn, st.values, st.est, var, game) for j in _others(g, a)]
 
 
 def estimate_history(g: Game, actor: str, game: int = 0) -> dict[str, list[Estimate]]:
@@ -126,7 +128,7 @@ def estimate_history(g: Game, actor: str, game: int = 0) -> dict[str, list[Estim
     if g.keep_history and len(g.intel_history) == len(g.history):
         frames = [(t + 1, vals, est, var) for t, (vals, (est, var)) in enumerate(zip(g.history, g.intel_history, strict=True))]
     else:
-        frames = [(g.turn, g.state.values, g.state.est, g.state.est_var)]
+        frames = [(g.turn, g.state.values, g.state.est, variance(g.model, g.state))]
     for turn, vals, est, var in frames:
         for j in cols:
             out[g.model.symbols.values[j]].append(_estimate(g, a, j, turn, vals, est, var, game))
@@ -153,7 +155,7 @@ def _after(g: Game, a: int, j: int, turn: int, game: int) -> tuple[float, float]
     """The value after resolved turn ``turn`` as actor ``a`` knows it (its estimate at turn + 1)."""
     m = g.model
     if turn + 1 == g.turn:
-        vals, est, var = g.state.values, g.state.est, g.state.est_var
+        vals, est, var = g.state.values, g.state.est, variance(m, g.state)
     elif g.keep_history and len(g.intel_history) == len(g.history) and turn < len(g.history):
         vals, (est, var) = g.history[turn], g.intel_history[turn]
     else:

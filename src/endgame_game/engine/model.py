@@ -305,13 +305,35 @@ class CompiledModel:
         """[A, N]: how far each value is expected to move in a turn, as a share of its scale (process noise)."""
         self.intel_gain = it.gain
         """A fixed filter gain, or None for the Kalman gain."""
-        pobs, pslot = np.nonzero(~self.intel_exact)
+        # Only actors that can act or be played observe: the others (events-only neighbours) keep no
+        # estimates, and their observation reads NaN for what they do not see exactly.
+        self.intel_observers = np.array([bool(self.moves_of[a]) or name in self.playable
+                                         for a, name in enumerate(self.actors)], dtype=bool)
+        pobs, pslot = np.nonzero(~self.intel_exact & self.intel_observers[:, None])
         self.intel_pair_obs = pobs.astype(np.intp)
         self.intel_pair_slot = pslot.astype(np.intp)
         """The hidden (observer, value) pairs, observer-major: what the filter updates each turn."""
         self.intel_pair_sites = [int(self.intel_sites[a, j]) for a, j in zip(pobs, pslot, strict=True)]
         self.intel_pair_rel = rel[pobs, pslot]
         self.intel_pair_drift = drift[pobs, pslot]
+        # The filter's variance and gain depend on nothing but the number of readings folded in (every
+        # noise is a share of the value's scale), so they are tables: row n is after n updates.
+        r2, q2 = self.intel_pair_rel ** 2, self.intel_pair_drift ** 2
+        var = np.zeros((self.max_turns + 2, len(pobs)))
+        gain = np.zeros_like(var)
+        var[0] = r2
+        for n in range(1, var.shape[0]):
+            pp = var[n - 1] + q2
+            if it.gain is None:
+                gain[n] = pp / (pp + r2)
+                var[n] = (1.0 - gain[n]) * pp
+            else:
+                gain[n] = it.gain
+                var[n] = (1.0 - it.gain) * (1.0 - it.gain) * pp + it.gain * it.gain * r2
+        self.intel_var_table = var
+        """[updates, P]: an estimate's error variance after n updates, as a share of its scale squared."""
+        self.intel_gain_table = gain
+        """[updates, P]: the gain of the n-th update."""
         self.intel_flow_actor = {fid: self.actor_index[a] for fid, a in it.flows.items()}
         """Flow id → the actor whose flow it is (its consequences are that actor's to learn)."""
         self.intel_assessment = float(it.assessment)
@@ -418,8 +440,8 @@ class CompiledModel:
             scores=np.zeros((batch, n_a)),
             games=games.copy(),
             est=np.zeros((batch, n_a, len(sy.values))),
-            est_var=np.zeros((batch, n_a, len(sy.values))),
             intel_scale=np.ones((batch, len(sy.values))),
+            intel_n=np.zeros(batch, dtype=np.int32),
         )
         with np.errstate(all="ignore"):
             for idx, fn in self.initial_values:

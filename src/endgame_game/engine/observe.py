@@ -10,10 +10,12 @@ by about ``drift · scale`` a turn, so
 
     P⁻ = P + (drift · scale)²,   K = P⁻ / (P⁻ + sd²),   m ← m + K · (y − m),   P ← (1 − K) · P⁻
 
-(with a fixed ``[intel] gain`` K instead, ``P ← (1 − K)² P⁻ + K² sd²``). ``m`` and ``P`` are carried
-in the batch state (``est``, ``est_var``: [B, observers, values]), so saves, replays and rewinds
-reproduce them bit for bit; the spread shown is ``√P``, the filter's own standard deviation of the
-estimate's error, not a share of the estimate.
+(with a fixed ``[intel] gain`` K instead, ``P ← (1 − K)² P⁻ + K² sd²``). Every term is a share of
+``scale²``, so ``P / scale²`` and ``K`` depend only on how many readings were folded in: the model
+holds them as tables (``intel_var_table``, ``intel_gain_table``) and the state carries the estimates
+``est`` ([B, observers, values]), ``intel_scale`` and the count ``intel_n``, so saves, replays and
+rewinds reproduce them bit for bit. The spread shown is ``√P`` (``variance``), the filter's own
+standard deviation of the estimate's error, not a share of the estimate.
 """
 
 from __future__ import annotations
@@ -55,22 +57,24 @@ class Observation:
 
 
 def _readings(model: CompiledModel, state: BatchState) -> tuple[np.ndarray, np.ndarray]:
-    """([B, P] fresh readings, [B, P] their variance) of every hidden (observer, value) pair."""
+    """([B, P] fresh readings, [B, P] their sd) of every hidden (observer, value) pair."""
     slot = model.intel_pair_slot
     sd = model.intel_pair_rel[None, :] * state.intel_scale[:, slot]
-    z = rng.normal_sites(state.seed, state.games, state.turn, model.intel_pair_sites)
-    return state.values[:, slot] + sd * z, sd * sd
+    y = rng.normal_sites(state.seed, state.games, state.turn, model.intel_pair_sites)
+    y *= sd
+    y += state.values[:, slot]
+    return y, sd
 
 
 def first_reading(model: CompiledModel, state: BatchState) -> None:
     """The estimates at the start of a game: the scale of every value, then one reading each (in place)."""
     state.intel_scale[:] = model.intel_scale(state.values)
+    state.intel_n[:] = 0
     if not model.intel_pair_sites:
         return
     obs, slot = model.intel_pair_obs, model.intel_pair_slot
-    y, r = _readings(model, state)
+    y, _ = _readings(model, state)
     state.est[:, obs, slot] = np.clip(y, model.lo[slot], model.hi[slot])
-    state.est_var[:, obs, slot] = r
 
 
 def update_estimates(model: CompiledModel, state: BatchState, rows: np.ndarray | None = None) -> None:
@@ -80,26 +84,44 @@ def update_estimates(model: CompiledModel, state: BatchState, rows: np.ndarray |
         rows: [B] bool, the games to update (default: all); the others keep their estimates
             (an ended game stays frozen).
     """
-    if not model.intel_pair_sites or (rows is not None and not rows.any()):
+    if rows is not None and not rows.any():
         return
+    n = np.minimum(state.intel_n + 1, model.intel_gain_table.shape[0] - 1)
+    if model.intel_pair_sites:
+        obs, slot = model.intel_pair_obs, model.intel_pair_slot
+        y, _ = _readings(model, state)
+        m0 = state.est[:, obs, slot]
+        # The gain depends only on how many readings a game has folded in: one row for the whole batch
+        # when they agree (they do, but for games that ended), else one row per game.
+        k = model.intel_gain_table[n[0]][None, :] if (n == n[0]).all() else model.intel_gain_table[n]
+        m1 = y  # m0 + k · (y − m0), in place
+        m1 -= m0
+        m1 *= k
+        m1 += m0
+        np.maximum(m1, model.lo[slot], out=m1)
+        np.minimum(m1, model.hi[slot], out=m1)
+        if rows is not None and not rows.all():
+            m1 = np.where(rows[:, None], m1, m0)
+        state.est[:, obs, slot] = m1
+    state.intel_n[:] = n if rows is None else np.where(rows, n, state.intel_n)
+
+
+def variance(model: CompiledModel, state: BatchState, actor: int | None = None) -> np.ndarray:
+    """The error variance of the estimates: [B, A, N] (or [B, N] for one ``actor``), 0 where seen exactly.
+
+    It is the filter's own: ``scale² × intel_var_table[updates]``, the same as carrying the Kalman
+    variance turn by turn, since every noise is a share of the value's scale."""
     obs, slot = model.intel_pair_obs, model.intel_pair_slot
-    y, r = _readings(model, state)
-    m0 = state.est[:, obs, slot]
-    p0 = state.est_var[:, obs, slot]
-    q = model.intel_pair_drift[None, :] * state.intel_scale[:, slot]
-    pp = p0 + q * q
-    if model.intel_gain is None:
-        k = pp / (pp + r)
-        p1 = (1.0 - k) * pp
-    else:
-        k = np.full_like(pp, model.intel_gain)
-        p1 = (1.0 - k) * (1.0 - k) * pp + k * k * r
-    m1 = np.clip(m0 + k * (y - m0), model.lo[slot], model.hi[slot])
-    if rows is not None and not rows.all():
-        m1 = np.where(rows[:, None], m1, m0)
-        p1 = np.where(rows[:, None], p1, p0)
-    state.est[:, obs, slot] = m1
-    state.est_var[:, obs, slot] = p1
+    n = np.minimum(state.intel_n, model.intel_var_table.shape[0] - 1)
+    pv = model.intel_var_table[n] * state.intel_scale[:, slot] ** 2  # [B, P]
+    if actor is None:
+        out = np.zeros(state.est.shape)
+        out[:, obs, slot] = pv
+        return out
+    out = np.zeros(state.values.shape)
+    mine = obs == actor
+    out[:, slot[mine]] = pv[:, mine]
+    return out
 
 
 # -- reading an observation --------------------------------------------------------------------------
@@ -122,9 +144,12 @@ def estimates(model: CompiledModel, state: BatchState, actor: int,
         vals[:, skip] = np.nan
         spread[:, skip] = np.nan
         hidden = np.intersect1d(hidden, only)
-    if hidden.size:
+    if hidden.size and not model.intel_observers[actor]:
+        vals[:, hidden] = np.nan  # an actor that neither moves nor is played keeps no estimates
+        spread[:, hidden] = np.nan
+    elif hidden.size:
         vals[:, hidden] = state.est[:, actor, hidden]
-        spread[:, hidden] = np.sqrt(state.est_var[:, actor, hidden])
+        spread[:, hidden] = np.sqrt(variance(model, state, actor)[:, hidden])
     return vals, spread, exact
 
 

@@ -15,9 +15,9 @@ from endgame_game.engine import rng
 ARRAYS = (
     "values", "flags", "params", "taken", "fired", "crossed", "armed", "pending", "answers", "agreed",
     "ending", "end_turn", "scores", "games",
-    "est", "est_var", "intel_scale",
+    "est", "intel_scale", "intel_n",
 )
-INTEL_ARRAYS = ("est", "est_var", "intel_scale")
+INTEL_ARRAYS = ("est", "intel_scale", "intel_n")
 """The intelligence estimates' state (``engine.observe``); saves written before it existed lack them."""
 CHECKSUM_ARRAYS = tuple(n for n in ARRAYS if n not in INTEL_ARRAYS)
 """What a turn's checksum covers: the game itself. The estimates are left out because they are a pure
@@ -55,8 +55,8 @@ class BatchState:
     scores: np.ndarray  # [B, A] float64
     games: np.ndarray  # [B] uint64: each game's global index (keys its random draws)
     est: np.ndarray  # [B, A, N] float64: each observer's filtered estimate of each value (0 where seen exactly)
-    est_var: np.ndarray  # [B, A, N] float64: the variance of that estimate's error (0 where seen exactly)
     intel_scale: np.ndarray  # [B, N] float64: the scale each value's intelligence noise is a share of
+    intel_n: np.ndarray  # [B] int32: readings folded into the estimates since the first (their variance follows)
 
     def __init__(self, seed: int, turn: int, builtins: tuple[float, float, float, float], **arrays: np.ndarray):
         self.seed = int(seed)

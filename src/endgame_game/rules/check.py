@@ -543,8 +543,8 @@ class _Checker:
         noisy = {f"{o}.{rid}" for rid, r in self.rs.resources.items() for o in r.owners if r.intel_noise > 0}
         for i, r in enumerate(it.rules):
             path = f"intel.rules[{i}]"
-            if r.observer != "*":
-                self.ref(f"{path}.observer", r.observer, actors, "actor")
+            if r.observer != "*" and self.ref(f"{path}.observer", r.observer, actors, "actor"):
+                self._observer_warning(f"{path}.observer", r.observer)
             if r.of != "*" and r.of not in self.rs.actors:
                 if r.of in self.symbols.values:
                     if r.of not in noisy:
@@ -563,11 +563,16 @@ class _Checker:
             self.source(f"{path}.source", r.source)
         flows = [f.id for f in self.rs.flows if f.id]
         for fid, who in it.flows.items():
-            if self.ref(f"intel.flows.{fid}", fid, flows, "flow"):
-                self.ref(f"intel.flows.{fid}", who, actors, "actor")
+            if self.ref(f"intel.flows.{fid}", fid, flows, "flow") and self.ref(f"intel.flows.{fid}", who, actors, "actor"):
+                self._observer_warning(f"intel.flows.{fid}", who)
         sources = [*flows, *(m.id for m in self.rs.moves)]
         for i, sid in enumerate(it.exact_effects):
             self.ref(f"intel.exact_effects[{i}]", sid, sources, "move or flow")
+
+    def _observer_warning(self, path: str, actor: str) -> None:
+        a = self.rs.actors[actor]
+        if not a.playable and not any(m.actor == actor for m in self.rs.moves):
+            self.warn(path, f"{actor} has no moves and is not playable: it keeps no estimates and gets no reports")
 
 
 def _children(n: Node) -> tuple[Node, ...]:

@@ -511,8 +511,8 @@ def decode_state(data: SaveData, template: Any, model: Any = None) -> Any:
         key = f"state.{name}"
         if name in INTEL_ARRAYS and old_save:
             # A save written before estimates were kept in the state: they are a function of the
-            # record, so the replay fills them in (``saves.replay``); NaN marks them as not stored.
-            arrays[name] = np.full(shape, np.nan)
+            # record, so the replay fills them in (``saves.replay``); NaN (or -1) marks them as not stored.
+            arrays[name] = np.full(shape, np.nan if t.dtype.kind == "f" else -1, dtype=t.dtype)
             continue
         if name not in st:
             raise v.fail(key, "required key is missing")
