@@ -83,7 +83,8 @@ def normal_sites(seed: int, games: np.ndarray, turn: int, sites: list[int]) -> n
     # as summing them in floating point, in a third of the passes.
     total = (z & _M16) + ((z >> _S16) & _M16) + ((z >> _S32) & _M16) + (z >> _S48)
     # Each quarter is uniform on {0, ..., 65535}: mean 32767.5, variance (65536² - 1) / 12.
-    return (total.astype(np.float64) - 4 * 32767.5) / (2.0 * float(np.sqrt((65536.0**2 - 1) / 12.0)))
+    out: np.ndarray = (total.astype(np.float64) - 4 * 32767.5) / (2.0 * float(np.sqrt((65536.0**2 - 1) / 12.0)))
+    return out
 
 
 def derive_seed(seed: int, *parts: int) -> int:
