@@ -102,7 +102,8 @@ class Game:
         self.history: list[np.ndarray] = [self.state.values.copy()] if history else []
         self.intel_history: list[tuple[np.ndarray, np.ndarray]] = (
             [(self.state.est.copy(), variance(model, self.state))] if history else [])
-        """Every observer's estimates and their variance at the start of each turn (``engine.intel``)."""
+        """([B, P] estimates, [B, P] their variance) of every (observer, value) pair at the start of each
+        turn (``engine.intel.estimate_history`` reads them)."""
         self._turns: list[TurnRecord] = []
         self._branches: tuple[Branch, ...] = ()
         self._orders = np.zeros((n, len(model.moves)), dtype=bool)

@@ -27,7 +27,7 @@ import numpy as np
 
 from endgame_game.engine import rng
 from endgame_game.engine.log import EffectApplied, EstimatedEffect, Record, UmpireAction
-from endgame_game.engine.observe import variance
+from endgame_game.engine.observe import estimate_of, variance
 from endgame_game.errors import EndgameError
 from endgame_game.rules.compile import site_key
 
@@ -96,10 +96,14 @@ def _actor(g: Game, actor: str) -> int:
 
 def _estimate(g: Game, a: int, j: int, turn: int, values: np.ndarray, est: np.ndarray, var: np.ndarray,
               game: int) -> Estimate:
+    """Observer ``a``'s estimate of value ``j`` from ([B, N] true values, [B, P] estimates, [B, P] variance)."""
     m = g.model
     exact = bool(m.intel_exact[a, j])
-    v = float(values[game, j]) if exact else float(est[game, a, j])
-    sd = 0.0 if exact else float(np.sqrt(var[game, a, j]))
+    if exact:
+        v, sd = float(values[game, j]), 0.0
+    else:
+        e, s = estimate_of(m, est[game:game + 1], var[game:game + 1], a, j)
+        v, sd = float(e[0]), float(s[0])
     lo, hi = float(m.lo[j]), float(m.hi[j])
     return Estimate(m.symbols.values[j], m.symbols.value_owner[j], turn, v, sd, exact,
                     max(lo, v - 2 * sd), min(hi, v + 2 * sd))
@@ -162,7 +166,8 @@ def _after(g: Game, a: int, j: int, turn: int, game: int) -> tuple[float, float]
         return float("nan"), float("nan")
     if m.intel_exact[a, j]:
         return float(vals[game, j]), 0.0
-    return float(est[game, a, j]), float(np.sqrt(var[game, a, j]))
+    e, s = estimate_of(m, est[game:game + 1], var[game:game + 1], a, j)
+    return float(e[0]), float(s[0])
 
 
 def consequences(g: Game, actor: str, turn: int | None = None, game: int = 0) -> list[Consequence]:

@@ -313,6 +313,9 @@ class CompiledModel:
         self.intel_pair_obs = pobs.astype(np.intp)
         self.intel_pair_slot = pslot.astype(np.intp)
         """The hidden (observer, value) pairs, observer-major: what the filter updates each turn."""
+        self.intel_pair_index = np.full((n_a, n), -1, dtype=np.intp)
+        self.intel_pair_index[pobs, pslot] = np.arange(len(pobs))
+        """[A, N]: the pair index of (observer, value) in ``BatchState.est``, -1 where it keeps no estimate."""
         self.intel_pair_sites = [int(self.intel_sites[a, j]) for a, j in zip(pobs, pslot, strict=True)]
         self.intel_pair_rel = rel[pobs, pslot]
         self.intel_pair_drift = drift[pobs, pslot]
@@ -439,7 +442,7 @@ class CompiledModel:
             end_turn=np.zeros(batch, dtype=np.int32),
             scores=np.zeros((batch, n_a)),
             games=games.copy(),
-            est=np.zeros((batch, n_a, len(sy.values))),
+            est=np.zeros((batch, len(self.intel_pair_sites))),
             intel_scale=np.ones((batch, len(sy.values))),
             intel_n=np.zeros(batch, dtype=np.int32),
         )

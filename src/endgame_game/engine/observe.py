@@ -13,7 +13,7 @@ by about ``drift · scale`` a turn, so
 (with a fixed ``[intel] gain`` K instead, ``P ← (1 − K)² P⁻ + K² sd²``). Every term is a share of
 ``scale²``, so ``P / scale²`` and ``K`` depend only on how many readings were folded in: the model
 holds them as tables (``intel_var_table``, ``intel_gain_table``) and the state carries the estimates
-``est`` ([B, observers, values]), ``intel_scale`` and the count ``intel_n``, so saves, replays and
+``est`` ([B, P], one column per hidden (observer, value) pair), ``intel_scale`` and the count ``intel_n``, so saves, replays and
 rewinds reproduce them bit for bit. The spread shown is ``√P`` (``variance``), the filter's own
 standard deviation of the estimate's error, not a share of the estimate.
 """
@@ -72,9 +72,9 @@ def first_reading(model: CompiledModel, state: BatchState) -> None:
     state.intel_n[:] = 0
     if not model.intel_pair_sites:
         return
-    obs, slot = model.intel_pair_obs, model.intel_pair_slot
+    slot = model.intel_pair_slot
     y, _ = _readings(model, state)
-    state.est[:, obs, slot] = np.clip(y, model.lo[slot], model.hi[slot])
+    state.est[:] = np.clip(y, model.lo[slot], model.hi[slot])
 
 
 def update_estimates(model: CompiledModel, state: BatchState, rows: np.ndarray | None = None) -> None:
@@ -88,9 +88,9 @@ def update_estimates(model: CompiledModel, state: BatchState, rows: np.ndarray |
         return
     n = np.minimum(state.intel_n + 1, model.intel_gain_table.shape[0] - 1)
     if model.intel_pair_sites:
-        obs, slot = model.intel_pair_obs, model.intel_pair_slot
+        slot = model.intel_pair_slot
         y, _ = _readings(model, state)
-        m0 = state.est[:, obs, slot]
+        m0 = state.est
         # The gain depends only on how many readings a game has folded in: one row for the whole batch
         # when they agree (they do, but for games that ended), else one row per game.
         k = model.intel_gain_table[n[0]][None, :] if (n == n[0]).all() else model.intel_gain_table[n]
@@ -102,26 +102,27 @@ def update_estimates(model: CompiledModel, state: BatchState, rows: np.ndarray |
         np.minimum(m1, model.hi[slot], out=m1)
         if rows is not None and not rows.all():
             m1 = np.where(rows[:, None], m1, m0)
-        state.est[:, obs, slot] = m1
+        state.est = m1
     state.intel_n[:] = n if rows is None else np.where(rows, n, state.intel_n)
 
 
-def variance(model: CompiledModel, state: BatchState, actor: int | None = None) -> np.ndarray:
-    """The error variance of the estimates: [B, A, N] (or [B, N] for one ``actor``), 0 where seen exactly.
+def variance(model: CompiledModel, state: BatchState) -> np.ndarray:
+    """[B, P] the error variance of each pair's estimate (``est``'s columns).
 
     It is the filter's own: ``scale² × intel_var_table[updates]``, the same as carrying the Kalman
     variance turn by turn, since every noise is a share of the value's scale."""
-    obs, slot = model.intel_pair_obs, model.intel_pair_slot
     n = np.minimum(state.intel_n, model.intel_var_table.shape[0] - 1)
-    pv = model.intel_var_table[n] * state.intel_scale[:, slot] ** 2  # [B, P]
-    if actor is None:
-        out = np.zeros(state.est.shape)
-        out[:, obs, slot] = pv
-        return out
-    out = np.zeros(state.values.shape)
-    mine = obs == actor
-    out[:, slot[mine]] = pv[:, mine]
+    out: np.ndarray = model.intel_var_table[n] * state.intel_scale[:, model.intel_pair_slot] ** 2
     return out
+
+
+def estimate_of(model: CompiledModel, est: np.ndarray, var: np.ndarray, actor: int, slot: int) -> tuple[np.ndarray, np.ndarray]:
+    """([B] estimate, [B] spread) of one value by one observer from pair arrays (``est``, ``variance``)."""
+    k = int(model.intel_pair_index[actor, slot])
+    if k < 0:
+        nan = np.full(est.shape[0], np.nan)
+        return nan, nan
+    return est[:, k], np.sqrt(var[:, k])
 
 
 # -- reading an observation --------------------------------------------------------------------------
@@ -148,8 +149,9 @@ def estimates(model: CompiledModel, state: BatchState, actor: int,
         vals[:, hidden] = np.nan  # an actor that neither moves nor is played keeps no estimates
         spread[:, hidden] = np.nan
     elif hidden.size:
-        vals[:, hidden] = state.est[:, actor, hidden]
-        spread[:, hidden] = np.sqrt(variance(model, state, actor)[:, hidden])
+        ks = model.intel_pair_index[actor, hidden]
+        vals[:, hidden] = state.est[:, ks]
+        spread[:, hidden] = np.sqrt(variance(model, state)[:, ks])
     return vals, spread, exact
 
 

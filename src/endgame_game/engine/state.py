@@ -54,7 +54,7 @@ class BatchState:
     end_turn: np.ndarray  # [B] int32: the turn the game ended, 0 while running
     scores: np.ndarray  # [B, A] float64
     games: np.ndarray  # [B] uint64: each game's global index (keys its random draws)
-    est: np.ndarray  # [B, A, N] float64: each observer's filtered estimate of each value (0 where seen exactly)
+    est: np.ndarray  # [B, P] float64: the estimate of each hidden (observer, value) pair (model.intel_pair_obs/slot)
     intel_scale: np.ndarray  # [B, N] float64: the scale each value's intelligence noise is a share of
     intel_n: np.ndarray  # [B] int32: readings folded into the estimates since the first (their variance follows)
 
