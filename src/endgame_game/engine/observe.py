@@ -151,7 +151,8 @@ def estimates(model: CompiledModel, state: BatchState, actor: int,
     elif hidden.size:
         ks = model.intel_pair_index[actor, hidden]
         vals[:, hidden] = state.est[:, ks]
-        spread[:, hidden] = np.sqrt(variance(model, state)[:, ks])
+        n = np.minimum(state.intel_n, model.intel_var_table.shape[0] - 1)  # ``variance``, these columns only
+        spread[:, hidden] = np.sqrt(model.intel_var_table[n][:, ks] * state.intel_scale[:, hidden] ** 2)
     return vals, spread, exact
 
 
