@@ -56,11 +56,13 @@ def test_the_spread_is_the_true_one(eg: CompiledModel) -> None:
     assert not worst, worst
 
 
-def test_a_random_walk_is_tracked_at_its_stated_spread(tmp_path: Path) -> None:
+@pytest.mark.parametrize("gain", [None, 0.5])
+def test_a_random_walk_is_tracked_at_its_stated_spread(tmp_path: Path, gain: float | None) -> None:
     """Where a value really moves as the filter assumes (a random walk of drift·scale a turn), the
-    spread is exactly calibrated: the 2-sd band holds 95 % ± 1.5 % of the time, the 1-sd band 68 % ± 3 %."""
+    spread is exactly calibrated: the 2-sd band holds 95 % ± 1.5 % of the time, the 1-sd band 68 % ± 3 %
+    (with the Kalman gain, and with a fixed ``[intel] gain``, whose variance follows the Joseph form)."""
     rs = tmp_path / "walk.toml"
-    rs.write_text(_WALK)
+    rs.write_text(_WALK if gain is None else _WALK.replace("[intel]\n", f"[intel]\ngain = {gain}\n"))
     m = CompiledModel.load(rs)
     j = m.value_index["b.x"]
     a = m.actor_index["a"]
@@ -74,7 +76,8 @@ def test_a_random_walk_is_tracked_at_its_stated_spread(tmp_path: Path) -> None:
         err = np.abs(s.est[:, k] - s.values[:, j])
         sd = np.sqrt(variance(m, s)[:, k])
         assert sd == pytest.approx(np.full(s.batch, np.sqrt(p)), rel=1e-12)
-        p = (1 - (p + q2) / (p + q2 + r2)) * (p + q2)
+        kg = (p + q2) / (p + q2 + r2) if gain is None else gain
+        p = (1 - kg) * (1 - kg) * (p + q2) + kg * kg * r2
         inside2 += int((err <= 2 * sd).sum())
         inside1 += int((err <= sd).sum())
         total += s.batch
@@ -398,3 +401,29 @@ quality = 0
     g = Game(m, seed=1)
     g.step()
     assert g.observe("a").values[0, j] == g.value("b.x") and g.observe("a").spread[0, j] == 0
+
+
+def test_a_variant_adds_its_intel_rules_after_the_base(tmp_path: Path) -> None:
+    (tmp_path / "walk.toml").write_text(_WALK + """
+[[intel.rules]]
+observer = "a"
+of = "b"
+quality = 0.5
+""")
+    (tmp_path / "walk-v.toml").write_text("""extends = "walk.toml"
+[ruleset]
+id = "walk-v"
+title = "A variant"
+[intel]
+drift = 0.2
+[[intel.rules]]
+observer = "b"
+of = "a.x"
+quality = 2
+""")
+    m = CompiledModel.load(tmp_path / "walk-v.toml")
+    a, b = m.actor_index["a"], m.actor_index["b"]
+    assert len(m.ruleset.intel.rules) == 2
+    assert m.intel_rel[a, m.value_index["b.x"]] == pytest.approx(0.1)  # the base's rule kept
+    assert m.intel_rel[b, m.value_index["a.x"]] == pytest.approx(0.4)  # the variant's added
+    assert m.intel_drift[a, m.value_index["b.x"]] == 0.2
