@@ -174,7 +174,7 @@ class LookaheadAgent:
                 orders[:, cols] = agent.act(_plain_observation(model, sim, a))[:, cols]
             if d == 0:
                 orders |= first
-            step(model, sim, orders)
+            step(model, sim, orders, intel=False)
         score = np.full(B * K, -np.inf)
         score[flat] = sim.scores[:, me].reshape(flat.size, S).mean(axis=1)
         return score.reshape(B, K)

@@ -120,7 +120,7 @@ class RolloutAgent:
                 step_orders[:, cols] = agent.act(_observe(model, sim, a))[:, cols]
             if d == 0:
                 step_orders[:, slots] = first[:, slots]
-            step(model, sim, step_orders)
+            step(model, sim, step_orders, intel=False)
         score = sim.scores[:, me].reshape(b, K, S).mean(axis=2)
         best = score.argmax(axis=1)  # ties: the policy's own order (k = 0)
         orders[rows] = cands[best, np.arange(b)]

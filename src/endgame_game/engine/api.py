@@ -25,7 +25,7 @@ import numpy as np
 from endgame_game.engine import orders as orders_mod
 from endgame_game.engine.log import EffectApplied, EventFired, Record, TurnLog, UmpireAction
 from endgame_game.engine.model import CompiledModel
-from endgame_game.engine.observe import Observation, observe
+from endgame_game.engine.observe import Observation, observe, variance
 from endgame_game.engine.record import (
     Adjust,
     Branch,
@@ -100,6 +100,10 @@ class Game:
         self.logs: list[TurnLog] = []
         self.keep_history = history
         self.history: list[np.ndarray] = [self.state.values.copy()] if history else []
+        self.intel_history: list[tuple[np.ndarray, np.ndarray]] = (
+            [(self.state.est.copy(), variance(model, self.state))] if history else [])
+        """([B, P] estimates, [B, P] their variance) of every (observer, value) pair at the start of each
+        turn (``engine.intel.estimate_history`` reads them)."""
         self._turns: list[TurnRecord] = []
         self._branches: tuple[Branch, ...] = ()
         self._orders = np.zeros((n, len(model.moves)), dtype=bool)
@@ -311,6 +315,7 @@ class Game:
         self.logs.append(tl)
         if self.keep_history:
             self.history.append(work.values.copy())
+            self.intel_history.append((work.est.copy(), variance(self.model, work)))
         self._umpire = []
         self._umpire_log = TurnLog(work.turn)
         self._orders[:] = False
@@ -462,6 +467,7 @@ class Game:
         new.keep_history = self.keep_history
         if not self.keep_history:
             new.history = []
+            new.intel_history = []
         from_turn = self.turn
         vars(self).update(vars(new))
         self.umpire(Rewind(reason or f"rewound from turn {from_turn} to turn {turn}"))

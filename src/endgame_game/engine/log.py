@@ -104,6 +104,29 @@ class UmpireAction(Record):
         return f"Umpire {self.action} {self.target}: {self.reason}"
 
 
+@attrs.frozen
+class EstimatedEffect(Record):
+    """What an actor learned of its own move's or flow's effect on a value it does not see exactly
+    (``engine.intel.visible_records``): the change as it assessed it, one sd of that assessment (0 where
+    the ruleset makes the effect visible to it), and its estimate of the value after the turn."""
+
+    source: str  # the actor's own move or flow
+    target: str
+    change: float
+    spread: float
+    after: float
+    after_spread: float
+
+    @property
+    def exact(self) -> bool:
+        return self.spread == 0
+
+    def describe(self) -> str:
+        if self.exact:
+            return f"{self.source}: {self.target} {self.change:+.4g}"
+        return f"{self.source}: {self.target} ≈ {self.change:+.3g} ± {self.spread:.2g}"
+
+
 @attrs.define
 class TurnLog:
     """Everything recorded while resolving one turn of a batch."""

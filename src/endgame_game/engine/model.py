@@ -269,6 +269,88 @@ class CompiledModel:
         self.intel_sites = np.array(
             [[site_key(f"intel/{obs}/{v}") for v in sy.values] for obs in self.actors], dtype=np.uint64
         ) if sy.values else np.zeros((len(self.actors), 0), dtype=np.uint64)
+        self._build_intel()
+
+    # --- intelligence ([intel]; see engine/observe.py) ----------------------------------------------
+    # (a separate block: the negotiation work edits the proposal parts above)
+
+    def _build_intel(self) -> None:
+        """Observer × value tables of the filtered estimates: the sd of one reading as a share of the
+        value's scale (0: seen exactly), the expected drift per turn, and the hidden (observer, value) pairs."""
+        rs, sy = self.ruleset, self.symbols
+        it = rs.intel
+        n_a, n = len(self.actors), len(sy.values)
+        owner = sy.value_owner
+        noisy = np.array([o != "" for o in owner], dtype=bool) & (self.intel_noise > 0)
+        rel = np.zeros((n_a, n))
+        drift = np.full((n_a, n), float(it.drift))
+        for a, me in enumerate(self.actors):
+            rel[a] = np.where(noisy & np.array([o != me for o in owner], dtype=bool), self.intel_noise, 0.0)
+        for r in it.rules:
+            obs = [a for a, name in enumerate(self.actors) if r.observer in ("*", name)]
+            cols = [j for j in range(n) if noisy[j] and (r.of == "*" or r.of == owner[j] or r.of == sy.values[j])]
+            for a in obs:
+                for j in cols:
+                    if owner[j] == self.actors[a]:
+                        continue  # an actor always sees its own values exactly
+                    if r.quality is not None:
+                        rel[a, j] = r.quality * self.intel_noise[j]
+                    if r.drift is not None:
+                        drift[a, j] = r.drift
+        self.intel_rel = rel
+        """[A, N]: one reading's sd as a share of the value's scale (``intel_scale``); 0 where seen exactly."""
+        self.intel_exact = rel == 0
+        """[A, N] bool: the values each observer sees exactly (its own, tracks, noiseless or declared visible)."""
+        self.intel_drift = drift
+        """[A, N]: how far each value is expected to move in a turn, as a share of its scale (process noise)."""
+        self.intel_gain = it.gain
+        """A fixed filter gain, or None for the Kalman gain."""
+        # Only actors that can act or be played observe: the others (events-only neighbours) keep no
+        # estimates, and their observation reads NaN for what they do not see exactly.
+        self.intel_observers = np.array([bool(self.moves_of[a]) or name in self.playable
+                                         for a, name in enumerate(self.actors)], dtype=bool)
+        pobs, pslot = np.nonzero(~self.intel_exact & self.intel_observers[:, None])
+        self.intel_pair_obs = pobs.astype(np.intp)
+        self.intel_pair_slot = pslot.astype(np.intp)
+        """The hidden (observer, value) pairs, observer-major: what the filter updates each turn."""
+        self.intel_pair_index = np.full((n_a, n), -1, dtype=np.intp)
+        self.intel_pair_index[pobs, pslot] = np.arange(len(pobs))
+        """[A, N]: the pair index of (observer, value) in ``BatchState.est``, -1 where it keeps no estimate."""
+        self.intel_pair_sites = [int(self.intel_sites[a, j]) for a, j in zip(pobs, pslot, strict=True)]
+        self.intel_pair_rel = rel[pobs, pslot]
+        self.intel_pair_drift = drift[pobs, pslot]
+        # The filter's variance and gain depend on nothing but the number of readings folded in (every
+        # noise is a share of the value's scale), so they are tables: row n is after n updates.
+        r2, q2 = self.intel_pair_rel ** 2, self.intel_pair_drift ** 2
+        var = np.zeros((self.max_turns + 2, len(pobs)))
+        gain = np.zeros_like(var)
+        var[0] = r2
+        for n in range(1, var.shape[0]):
+            pp = var[n - 1] + q2
+            if it.gain is None:
+                gain[n] = pp / (pp + r2)
+                var[n] = (1.0 - gain[n]) * pp
+            else:
+                gain[n] = it.gain
+                var[n] = (1.0 - it.gain) * (1.0 - it.gain) * pp + it.gain * it.gain * r2
+        self.intel_var_table = var
+        """[updates, P]: an estimate's error variance after n updates, as a share of its scale squared."""
+        self.intel_gain_table = gain
+        """[updates, P]: the gain of the n-th update."""
+        self.intel_flow_actor = {fid: self.actor_index[a] for fid, a in it.flows.items()}
+        """Flow id → the actor whose flow it is (its consequences are that actor's to learn)."""
+        self.intel_assessment = float(it.assessment)
+        """The sd of assessing one move's effect on a value, as a share of one reading's sd of it."""
+        self.intel_exact_effects = frozenset(it.exact_effects)
+        """Moves and flows whose effects on others their own actor knows exactly (deliveries)."""
+
+    def intel_scale(self, values: np.ndarray) -> np.ndarray:
+        """[B, N] the scale of each value that its intelligence noise is a share of: its initial value
+        (public at the start), or a tenth of its range where that is 0 (or 1 if unbounded)."""
+        span = np.where(np.isfinite(self.hi - self.lo), (self.hi - self.lo) / 10.0, 1.0)
+        span = np.where(span > 0, span, 1.0)
+        a = np.abs(values)
+        return np.where(a > 0, a, span[None, :])
 
     # -- outcomes --
     def outcomes(self, state: BatchState) -> dict[str, np.ndarray]:
@@ -360,6 +442,9 @@ class CompiledModel:
             end_turn=np.zeros(batch, dtype=np.int32),
             scores=np.zeros((batch, n_a)),
             games=games.copy(),
+            est=np.zeros((batch, len(self.intel_pair_sites))),
+            intel_scale=np.ones((batch, len(sy.values))),
+            intel_n=np.zeros(batch, dtype=np.int32),
         )
         with np.errstate(all="ignore"):
             for idx, fn in self.initial_values:
@@ -374,6 +459,9 @@ class CompiledModel:
                 st.armed[:, t.index] = ~np.broadcast_to(np.asarray(t.cond(st), dtype=bool), (batch,))
             for a, fn in self.scores.items():
                 st.scores[:, a] = np.broadcast_to(fn(st), (batch,))
+        from endgame_game.engine.observe import first_reading  # intelligence: the estimates at turn 1
+
+        first_reading(self, st)
         return st
 
 

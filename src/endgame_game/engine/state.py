@@ -15,7 +15,15 @@ from endgame_game.engine import rng
 ARRAYS = (
     "values", "flags", "params", "taken", "fired", "crossed", "armed", "pending", "answers", "agreed",
     "ending", "end_turn", "scores", "games",
+    "est", "intel_scale", "intel_n",
 )
+INTEL_ARRAYS = ("est", "intel_scale", "intel_n")
+"""The intelligence estimates' state (``engine.observe``); saves written before it existed lack them."""
+CHECKSUM_ARRAYS = tuple(n for n in ARRAYS if n not in INTEL_ARRAYS)
+"""What a turn's checksum covers: the game itself. The estimates are left out because they are a pure
+function of the seed and the history of these arrays (a replay that reproduces every checksum reproduces
+them bit for bit, see tests/test_intel.py), so the checksums of saves written before estimates existed
+still hold; ``equals`` and a save's stored state compare them too."""
 
 
 def _column_major(a: np.ndarray) -> np.ndarray:
@@ -46,6 +54,9 @@ class BatchState:
     end_turn: np.ndarray  # [B] int32: the turn the game ended, 0 while running
     scores: np.ndarray  # [B, A] float64
     games: np.ndarray  # [B] uint64: each game's global index (keys its random draws)
+    est: np.ndarray  # [B, P] float64: the estimate of each hidden (observer, value) pair (model.intel_pair_obs/slot)
+    intel_scale: np.ndarray  # [B, N] float64: the scale each value's intelligence noise is a share of
+    intel_n: np.ndarray  # [B] int32: readings folded into the estimates since the first (their variance follows)
 
     def __init__(self, seed: int, turn: int, builtins: tuple[float, float, float, float], **arrays: np.ndarray):
         self.seed = int(seed)
@@ -102,7 +113,7 @@ class BatchState:
         h = hashlib.sha256()
         h.update(f"turn={self.turn};seed={self.seed};".encode())
         sel = slice(None) if i is None else slice(i, i + 1)
-        for name in ARRAYS:
+        for name in CHECKSUM_ARRAYS:
             a = np.ascontiguousarray(getattr(self, name)[sel])
             h.update(name.encode())
             h.update(str(a.dtype.str).encode())

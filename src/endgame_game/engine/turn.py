@@ -22,6 +22,7 @@ from endgame_game.engine.log import (
     TurnLog,
 )
 from endgame_game.engine.model import CEffect, CompiledModel
+from endgame_game.engine.observe import update_estimates
 from endgame_game.engine.state import BatchState
 from endgame_game.errors import EvaluationError
 from endgame_game.rules.compile import Compiled, batch_array
@@ -114,7 +115,7 @@ class _Resolver:
         return out
 
 
-def step(model: CompiledModel, state: BatchState, orders: np.ndarray, log: bool = False) -> TurnLog:
+def step(model: CompiledModel, state: BatchState, orders: np.ndarray, log: bool = False, intel: bool = True) -> TurnLog:
     """Resolve one turn for every game of the batch, in place.
 
     Args:
@@ -122,6 +123,8 @@ def step(model: CompiledModel, state: BatchState, orders: np.ndarray, log: bool 
         state: the batch; mutated.
         orders: [B, M] bool over ``model.moves``; already validated (``orders.validate``).
         log: record typed entries (for interactive games and small batches).
+        intel: fold the new turn's intelligence readings into the estimates (a planner's rollout,
+            whose agents observe the simulated state exactly, switches it off: nothing reads them).
 
     Returns:
         The turn's log (empty when ``log`` is False).
@@ -142,6 +145,8 @@ def step(model: CompiledModel, state: BatchState, orders: np.ndarray, log: bool 
         _scores(r, active)
     st.turn = st.turn + 1
     st.builtins = model.builtins(st.turn)
+    if intel:
+        update_estimates(model, st, active)  # intelligence: each observer's reading of the new turn, filtered
     return tl
 
 

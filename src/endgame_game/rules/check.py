@@ -146,6 +146,7 @@ class _Checker:
         self.endings()
         self.scores()
         self.doctrines()
+        self.intel()  # intelligence block (below)
         self.semantics()
 
     def meta(self) -> None:
@@ -523,6 +524,55 @@ class _Checker:
                 name = f"{o}.{rid}"
                 if name not in self.value_changers:
                     self.warn(f"resources.{rid}", f"{name} is never changed by any flow, move or event")
+
+
+    # --- intelligence ([intel]) ---------------------------------------------------------------------
+    # (a separate block: the negotiation work edits the move/proposal checks above)
+
+    def intel(self) -> None:
+        """``[intel]``: observers and owners exist, qualities and drifts are sane, flows and moves named."""
+        it = self.rs.intel
+        actors = list(self.rs.actors)
+        if not 0 <= it.drift <= 10:
+            self.err("intel.drift", f"{it.drift} must be from 0 to 10 (a share of the value's scale per turn)")
+        if it.gain is not None and not 0 < it.gain <= 1:
+            self.err("intel.gain", f"{it.gain} must be above 0 and at most 1 (1: each estimate is the latest reading)")
+        if not 0 < it.assessment <= 10:
+            self.err("intel.assessment", f"{it.assessment} must be above 0 and at most 10 (a share of one reading's error)")
+        self.source("intel.source", it.source)
+        noisy = {f"{o}.{rid}" for rid, r in self.rs.resources.items() for o in r.owners if r.intel_noise > 0}
+        for i, r in enumerate(it.rules):
+            path = f"intel.rules[{i}]"
+            if r.observer != "*" and self.ref(f"{path}.observer", r.observer, actors, "actor"):
+                self._observer_warning(f"{path}.observer", r.observer)
+            if r.of != "*" and r.of not in self.rs.actors:
+                if r.of in self.symbols.values:
+                    if r.of not in noisy:
+                        self.warn(f"{path}.of", f"{r.of} has no intel_noise: every actor sees it exactly already")
+                else:
+                    self.err(f"{path}.of", f"unknown actor or value {r.of!r}",
+                             expr.did_you_mean(r.of, [*actors, *sorted(noisy)]))
+            if r.quality is None and r.drift is None:
+                self.err(path, "sets neither quality nor drift")
+            if r.quality is not None and not 0 <= r.quality <= 10:
+                self.err(f"{path}.quality", f"{r.quality} must be from 0 (seen exactly) to 10")
+            if r.drift is not None and not 0 <= r.drift <= 10:
+                self.err(f"{path}.drift", f"{r.drift} must be from 0 to 10")
+            if r.observer != "*" and r.observer == r.of:
+                self.warn(path, "an actor always sees its own values exactly; this rule changes nothing")
+            self.source(f"{path}.source", r.source)
+        flows = [f.id for f in self.rs.flows if f.id]
+        for fid, who in it.flows.items():
+            if self.ref(f"intel.flows.{fid}", fid, flows, "flow") and self.ref(f"intel.flows.{fid}", who, actors, "actor"):
+                self._observer_warning(f"intel.flows.{fid}", who)
+        sources = [*flows, *(m.id for m in self.rs.moves)]
+        for i, sid in enumerate(it.exact_effects):
+            self.ref(f"intel.exact_effects[{i}]", sid, sources, "move or flow")
+
+    def _observer_warning(self, path: str, actor: str) -> None:
+        a = self.rs.actors[actor]
+        if not a.playable and not any(m.actor == actor for m in self.rs.moves):
+            self.warn(path, f"{actor} has no moves and is not playable: it keeps no estimates and gets no reports")
 
 
 def _children(n: Node) -> tuple[Node, ...]:

@@ -135,6 +135,12 @@ def merge(base: dict[str, Any], child: dict[str, Any], file: str = "") -> dict[s
                 else:
                     items.append(copy.deepcopy(entry))
             out[key] = items
+        elif key == "intel" and isinstance(value, dict) and isinstance(out.get(key), dict):
+            # A variant's [[intel.rules]] come after its base's (later rules win), not instead of them.
+            rules = out[key].get("rules")
+            out[key] = _merge_tables(out[key], value)
+            if isinstance(rules, list) and isinstance(value.get("rules"), list):
+                out[key]["rules"] = [*copy.deepcopy(rules), *copy.deepcopy(value["rules"])]
         elif isinstance(value, dict) and isinstance(out.get(key), dict):
             out[key] = _merge_tables(out[key], value)
         else:

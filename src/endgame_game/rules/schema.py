@@ -208,6 +208,36 @@ class Remove:
     endings: tuple[str, ...] = ()
 
 
+# --- intelligence ([intel]): who sees whose values how well, and how estimates update -------------
+# (a separate block: the negotiation work edits the move/proposal classes above)
+
+
+@attrs.frozen
+class IntelRule:
+    """One ``[[intel.rules]]`` entry: how well ``observer`` sees ``of`` (later rules win)."""
+
+    observer: str  # an actor id, or "*" for every actor
+    of: str  # an actor id (every noisy value it owns), a value ("kyiv.manpower"), or "*"
+    quality: float | None = None  # multiplies the value's intel_noise: 0 sees it exactly, 0.5 half the noise
+    drift: float | None = None  # how far the value is expected to move in a turn (share of its scale)
+    source: str = ""
+    doc: str = ""
+
+
+@attrs.frozen
+class Intel:
+    """``[intel]``: intelligence estimates are filtered readings (see docs/ruleset-format.md)."""
+
+    drift: float = 0.1  # default expected move of a value per turn, as a share of its scale
+    gain: float | None = None  # a fixed filter gain in (0, 1]; default: the Kalman gain
+    rules: tuple[IntelRule, ...] = ()
+    flows: dict[str, str] = attrs.Factory(dict)  # flow id -> the actor whose flow it is (aid pipelines)
+    exact_effects: tuple[str, ...] = ()  # move/flow ids whose effects on others their actor knows exactly
+    assessment: float = 1.0  # the error of assessing one move's effect, as a share of one reading's error
+    source: str = ""
+    doc: str = ""
+
+
 @attrs.frozen
 class Ruleset:
     """A whole ruleset as declared (after ``extends`` merging and ``--set`` overrides)."""
@@ -229,3 +259,4 @@ class Ruleset:
     scores: dict[str, Score] = attrs.Factory(dict)
     doctrines: dict[str, dict[str, Doctrine]] = attrs.Factory(dict)
     remove: Remove = attrs.Factory(Remove)
+    intel: Intel = attrs.Factory(Intel)  # intelligence block (see Intel)

@@ -491,11 +491,12 @@ def decode_state(data: SaveData, template: Any, model: Any = None) -> Any:
     its row shapes and dtypes are read, so a batch of one will do; the body is checked against
     ``header.batch`` before any array is built). With ``model``, indices and counters are range-checked
     too (an ending index must name an ending), as a save from another platform is trusted as stored."""
-    from endgame_game.engine.state import ARRAYS, BatchState
+    from endgame_game.engine.state import ARRAYS, INTEL_ARRAYS, BatchState
 
     v = _V(data.path)
     st = data.state
     v.strict_keys(st, "state", ("seed", "turn", "builtins", *ARRAYS))
+    old_save = not any(n in st for n in INTEL_ARRAYS)  # written before estimates were kept: see below
     seed = dec_int(st.get("seed"), "state.seed", data.path) if "seed" in st else None
     if seed is None:
         raise v.fail("state.seed", "required key is missing")
@@ -508,6 +509,11 @@ def decode_state(data: SaveData, template: Any, model: Any = None) -> Any:
         t = getattr(template, name)
         shape = (B, *t.shape[1:])
         key = f"state.{name}"
+        if name in INTEL_ARRAYS and old_save:
+            # A save written before estimates were kept in the state: they are a function of the
+            # record, so the replay fills them in (``saves.replay``); NaN (or -1) marks them as not stored.
+            arrays[name] = np.full(shape, np.nan if t.dtype.kind == "f" else -1, dtype=t.dtype)
+            continue
         if name not in st:
             raise v.fail(key, "required key is missing")
         leaves: list[Any] = []

@@ -86,6 +86,16 @@ def _stored(data: SaveData, model: CompiledModel) -> BatchState:
     return state
 
 
+def _fill_estimates(data: SaveData, stored: BatchState, replayed: BatchState) -> None:
+    """A save written before intelligence estimates were kept in the state has none stored: take the
+    replay's (they are a function of the record, like everything the per-turn checksums cover)."""
+    from endgame_game.engine.state import INTEL_ARRAYS
+
+    if not any(n in data.state for n in INTEL_ARRAYS) and stored.batch == replayed.batch:
+        for n in INTEL_ARRAYS:
+            setattr(stored, n, getattr(replayed, n).copy(order="K"))
+
+
 def _replay(data: SaveData, model: CompiledModel, upto: int | None = None,
             state: BatchState | None = None) -> tuple[Game, int | None]:
     try:
@@ -108,6 +118,7 @@ def replay_save(path: str | Path, *, data: SaveData | None = None) -> ReplayResu
         model = _model(data)
         stored = _stored(data, model)
         game, diverged = _replay(data, model)
+        _fill_estimates(data, stored, game.state)
         diff = first_difference(game.state, stored, model)
         return ReplayResult(len(data.record.turns), diverged, not diff, diff, same_environment(data.header), game)
     except SaveError:
@@ -160,6 +171,7 @@ def _load(data: SaveData, path: Path, upto: int | None) -> LoadedGame:
         return LoadedGame(game, dict(data.agents), meta, path, dict(data.header), data.version, diverged is None)
 
     game, diverged = _replay(data, model)
+    _fill_estimates(data, stored, game.state)
     diff = first_difference(game.state, stored, model)
     if diverged is None and not diff:
         return LoadedGame(game, dict(data.agents), meta, path, dict(data.header), data.version)
