@@ -41,6 +41,11 @@ class Agent(Protocol):
         ...
 
 
+def orders_only(given: np.ndarray | tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+    """An agent's orders without the terms a bargaining agent may return with them (``ai.bargain``)."""
+    return given[0] if isinstance(given, tuple) else given
+
+
 def draw(obs: Observation, label: str, k: int = 0) -> np.ndarray:
     """A uniform [0, 1) per game, keyed by (seed, game, turn, agent label, k): replays exactly."""
     st = obs.state

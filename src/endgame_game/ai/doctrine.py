@@ -13,6 +13,7 @@ from __future__ import annotations
 import attrs
 import numpy as np
 
+from endgame_game.ai.bargain import Bargainer
 from endgame_game.ai.base import weighted_picks
 from endgame_game.ai.random_agent import RandomAgent
 from endgame_game.engine import rng
@@ -45,16 +46,25 @@ class DoctrineAgent:
         paths = [k for k in model.checked.trees if k.startswith(f"doctrines.{actor}.{doctrine}.rules[")]
         paths += [k for i, m in enumerate(model.ruleset.moves) if m.id in own
                   for k in model.checked.trees if k.startswith(f"moves[{i}].cost.")]
+        # Negotiations with terms: it bargains (``ai.bargain``), conceding what its doctrine says.
+        self.bargainer: Bargainer | None = None
+        if any(self.actor in n.answerers for n in model.negotiation):
+            d = model.ruleset.doctrines[actor][doctrine]
+            self.bargainer = Bargainer(model, actor, d.concede, d.firm)
+            paths += self.bargainer.reads()
         self.reads = model.reads(paths)
 
-    def act(self, obs: Observation) -> np.ndarray:
+    def act(self, obs: Observation) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
         B = obs.legal.shape[0]
         cands = []
         with np.errstate(all="ignore"):
             for r in self.rules:
                 ok = np.ones(B, dtype=bool) if r.when is None else batch_array(r.when(obs.state), B, bool)
                 cands.append((r.move, ok, r.weight))
-        return weighted_picks(self.model, obs, self.actor, cands, f"doctrine/{self.name}")
+        orders = weighted_picks(self.model, obs, self.actor, cands, f"doctrine/{self.name}")
+        if self.bargainer is not None:
+            return self.bargainer.decide(obs, orders)
+        return orders
 
 
 class MixedDoctrineAgent:
@@ -99,9 +109,10 @@ class MixedDoctrineAgent:
         """[B] the name of the doctrine each game plays."""
         return np.asarray(self.doctrines, dtype=object)[self.pick(state)]
 
-    def act(self, obs: Observation) -> np.ndarray:
+    def act(self, obs: Observation) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
         pick = self.pick(obs.state)
         orders = np.zeros_like(obs.legal)
+        terms: np.ndarray | None = None
         for i, agent in enumerate(self.agents):
             mine = pick == i
             if mine.all():
@@ -110,5 +121,11 @@ class MixedDoctrineAgent:
                 # The whole batch with the other games' moves masked out: cheaper than copying a
                 # sub-batch, and each game's picks depend on its own row only.
                 masked = attrs.evolve(obs, legal=obs.legal & mine[:, None])
-                orders[mine] = agent.act(masked)[mine]
-        return orders
+                got = agent.act(masked)
+                if isinstance(got, tuple):
+                    got, t = got
+                    if terms is None:
+                        terms = np.full(t.shape, np.nan)
+                    terms[mine] = t[mine]
+                orders[mine] = got[mine]
+        return orders if terms is None else (orders, terms)

@@ -257,6 +257,9 @@ class CompiledModel:
         self.ending_conds: list[Compiled | None] = [self._opt(f"endings[{i}].when") for i in range(len(rs.endings))]
         self.fallback = next(i for i, e in enumerate(rs.endings) if e.fallback)
         self.scores: dict[int, Compiled] = {self.actor_index[a]: self._c(f"scores.{a}.value") for a in rs.scores}
+        self.outlooks: dict[int, Compiled] = {self.actor_index[a]: self._c(f"scores.{a}.outlook")
+                                               for a, s in rs.scores.items() if s.outlook is not None}
+        """Role → its ``outlook`` (what the bargaining AI adds to going on), where declared."""
         self.outcome_rules: dict[str, tuple[Compiled | None, Compiled | None]] = {
             a: (self._opt(f"scores.{a}.win"), self._opt(f"scores.{a}.lose"))
             for a, s in rs.scores.items() if s.win is not None or s.lose is not None

@@ -337,12 +337,17 @@ def unlockers(model: object, condition: str) -> list[str]:
             continue
         want = "false" if neg else "true"
         for m in rs.moves:
-            for e in m.effects:
+            for e in (*m.effects, *(x for t in m.terms for o in t.options for x in o.effects), *m.on_accept):
                 if e.target == name and (e.set or "").strip() == want:
                     who = rs.actors[m.actor].name if m.actor in rs.actors else m.actor
                     text = f"{m.label} ({who})"
                     if text not in out:
                         out.append(text)
+        for ev in rs.events:
+            if any(e.target == name and (e.set or "").strip() == want for e in ev.effects):
+                text = f"{ev.label or ev.id} (event{', when ' + ev.when if ev.when else ''})"
+                if text not in out:
+                    out.append(text)
     return out
 
 

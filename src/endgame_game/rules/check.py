@@ -571,6 +571,7 @@ class _Checker:
                 self.expression(f"scores.{aid}.value", s.value, NUM, allow_random=False)
                 self.expression(f"scores.{aid}.win", s.win, BOOL, allow_random=False)
                 self.expression(f"scores.{aid}.lose", s.lose, BOOL, allow_random=False)
+                self.expression(f"scores.{aid}.outlook", s.outlook, NUM, allow_random=False)
         for aid, a in self.rs.actors.items():
             if a.playable and aid not in self.rs.scores:
                 self.err("scores", f"playable actor {aid!r} has no score")

@@ -215,6 +215,7 @@ class Score:
     win: Expr | None = None  # when the game has ended: a win for this role if this holds (and `lose` does not)
     lose: Expr | None = None  # a loss if this holds; neither: a draw
     stakes: str = ""  # what this role wants and fears, and its win/draw/loss rule in words (shown to players)
+    outlook: Expr | None = None  # bargaining AI: added to its score with the fallback ending when it values going on
 
 
 @attrs.frozen

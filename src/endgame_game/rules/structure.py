@@ -58,7 +58,7 @@ def _normalise_exprs(data: dict[str, Any]) -> None:
     for d in values("derived"):
         fix(d, "value")
     for sc in values("scores"):
-        fix(sc, "value", "win", "lose")
+        fix(sc, "value", "win", "lose", "outlook")
     for m in items("moves"):
         fix(m, "requires", "accept_requires")
         fix_values(m, "cost")
