@@ -119,6 +119,11 @@ class Bargainer:
                 ending[hit] = i
         sim.ending = np.where(ending < 0, self.fallback, ending).astype(np.int32)
         v = self._score(sim, who)
+        fn = m.outlooks.get(who)
+        if fn is not None and (ending < 0).any():  # no ending: the game goes on after the agreement
+            with np.errstate(all="ignore"):
+                look = np.nan_to_num(batch_array(fn(sim), sim.batch, np.float64), nan=0.0)
+            v = v + np.where(ending < 0, look, 0.0)
         return v + self.appeal(state, neg, offer, who)
 
     def appeal(self, state: BatchState, neg: nego.CNegotiation, offer: np.ndarray, who: int) -> np.ndarray:
@@ -316,3 +321,32 @@ class Bargainer:
                 terms[:, m.offer_slot[ps], : len(neg.terms)] = np.where(want[:, None], offer, np.nan)
                 self._note_made(st, neg, offer, want)
         return orders, terms
+
+
+def views(model: CompiledModel, obs: Observation, neg: nego.CNegotiation, offer: np.ndarray,
+          game: int = 0) -> list[tuple[str, float]]:
+    """How each other party is likely to view an offer ([T] stored values), as the observer estimates it
+    from its own observation (intelligence noise applies; never the true values): (actor, margin), the
+    margin being the deal's value to that party less going on. Parties without a score are left out."""
+    st = obs.state.take([game])
+    b = Bargainer(model, obs.actor)
+    row = np.asarray(offer, dtype=np.float64).reshape(1, -1)
+    asked = set(neg.principals) | set(neg.guarantors)
+    asked |= {o.guarantor for j, t in enumerate(neg.terms) for o in t.options
+              if o.guarantor >= 0 and j < row.shape[1] and row[0, j] == o.index}
+    out = []
+    for a in neg.answerers:
+        if model.actors[a] == obs.actor or a not in model.scores or a not in asked:
+            continue
+        margin = b.deal_value(st, neg, row, a) - b.going_on(st, a)
+        out.append((model.actors[a], float(margin[0])))
+    return out
+
+
+def view_words(margin: float) -> str:
+    """A party's estimated margin in words."""
+    if margin >= SETTLE_MARGIN:
+        return "likely to accept"
+    if margin >= -5:
+        return "might accept, or counter"
+    return "likely to refuse"

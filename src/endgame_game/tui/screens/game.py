@@ -43,6 +43,7 @@ class GameScreen(Screen[None]):
         Binding("b", "briefing", "Briefing"),
         Binding("s", "app.save", "Save"),
         Binding("u", "app.umpire", "Umpire"),
+        Binding("c", "offer", "Offer"),
     ]
 
     def __init__(self, session: Session) -> None:
@@ -211,3 +212,41 @@ class GameScreen(Screen[None]):
         if self.is_mounted:
             self.query_one(TabbedContent).active = "tab-orders"
             self.query_one(MoveList).focus()
+
+    # -- negotiation (docs/negotiation.md) --
+    def action_offer(self) -> None:
+        """Compose an offer: for the highlighted proposal or answer, else the first negotiation open to
+        this role (an offer to counter first, then a proposal it may make)."""
+        from endgame_game.tui.screens.offer import offer_target
+
+        ml = self.query_one(MoveList)
+        hi = ml.highlighted_option.id if ml.highlighted_option is not None else None
+        target, why = offer_target(self.session.game, self.role, hi)
+        if target is None:
+            self.notify(why, title="No offer to make", severity="warning")
+            return
+        self.open_offer(target)
+
+    def open_offer(self, move_id: str) -> None:
+        """Open the compose screen for ``move_id`` (a proposal with terms, or ``counter_<id>``); the offer
+        composed replaces any earlier one for the same negotiation in this turn's orders."""
+        from endgame_game.tui.screens.offer import OfferScreen, replace_offer
+
+        s = self.session
+        name = view.actor_name(s.model, self.role)
+
+        def note(text: str) -> None:
+            s.game.note(f"{name}, on {s.model.labels.get(move_id, move_id)}: {text}")
+
+        def done(order: str | None) -> None:
+            if order is None:
+                return
+            try:
+                s.game.set_orders(self.role, replace_offer(s.model, self.queue, order))
+            except OrderError as e:
+                typed = e.refusal if isinstance(e.refusal, Refusal) else None
+                self.notify(view.readable_refusal(s.model, typed) or e.reason, title="Not available", severity="error")
+                return
+            self.refresh_view()
+
+        self.app.push_screen(OfferScreen(s.game, self.role, move_id, hotseat=s.hotseat, note=note), done)
