@@ -23,6 +23,12 @@ from endgame_game.engine.observe import Observation
 from endgame_game.engine.state import BatchState
 from endgame_game.rules.compile import batch_array
 
+PREFER = 5.0
+"""What a doctrine adds to an option it ``prefer``s (score points)."""
+
+OWN_WEIGHT = 0.25
+"""When no offer looks acceptable to the others: how much its own value counts against theirs in the offer it makes."""
+
 SETTLE_MARGIN = 2.0
 """How much better than going on an offer must look to the other side before it is proposed."""
 
@@ -54,14 +60,19 @@ class Bargainer:
         actor: the role.
         concede: score points it gives up for a deal against going on (a doctrine's ``concede``).
         firm: term ids it never moves towards the other side in a counter (a doctrine's ``firm``).
+        prefer: options (``<proposal>.<term>.<option>``) it values ``PREFER`` points more than its role
+            does (a doctrine's ``prefer``); ``avoid``: options it values ``PREFER`` points less.
     """
 
-    def __init__(self, model: CompiledModel, actor: str, concede: float = 0.0, firm: Sequence[str] = ()):
+    def __init__(self, model: CompiledModel, actor: str, concede: float = 0.0, firm: Sequence[str] = (),
+                 prefer: Sequence[str] = (), avoid: Sequence[str] = ()):
         self.model = model
         self.role = actor
         self.actor = model.actor_index[actor]
         self.concede = float(concede)
         self.firm = frozenset(firm)
+        self.prefer = frozenset(prefer)
+        self.avoid = frozenset(avoid)
         self.mine = [n for n in model.negotiation if self.actor in n.answerers]
         self.fallback = model.fallback
         self.made: dict[tuple[int, int], dict[tuple[float, ...], bytes]] = {}  # (game, negotiation) → offer → situation
@@ -135,6 +146,11 @@ class Bargainer:
                         for a, fn in o.appeal:
                             if a == who:
                                 out += np.where(offer[:, j] == o.index, batch_array(fn(state), state.batch, np.float64), 0.0)
+                        if who == self.actor:
+                            path = f"{neg.move}.{t.id}.{o.id}"
+                            bias = PREFER * ((path in self.prefer) - (path in self.avoid))
+                            if bias:
+                                out += np.where(offer[:, j] == o.index, bias, 0.0)
                 else:
                     span = (t.hi - t.lo) or 1.0
                     for a, fn in t.appeal:
@@ -223,9 +239,10 @@ class Bargainer:
             best = np.where(take[:, None], c, best)
             best_v = np.where(take, mine, best_v)
             found |= good
-            soft = ok & (mine >= cont_me) & (margin > fallback_m)
+            rank = margin + OWN_WEIGHT * mine  # what they like most, its own wishes breaking near-ties
+            soft = ok & (mine >= cont_me) & (rank > fallback_m)
             fallback = np.where(soft[:, None], c, fallback)
-            fallback_m = np.where(soft, margin, fallback_m)
+            fallback_m = np.where(soft, rank, fallback_m)
         use_fb = ~found & np.isfinite(fallback_m)
         best = np.where(use_fb[:, None], fallback, best)
         return best, found | use_fb

@@ -50,7 +50,7 @@ class DoctrineAgent:
         self.bargainer: Bargainer | None = None
         if any(self.actor in n.answerers for n in model.negotiation):
             d = model.ruleset.doctrines[actor][doctrine]
-            self.bargainer = Bargainer(model, actor, d.concede, d.firm)
+            self.bargainer = Bargainer(model, actor, d.concede, d.firm, d.prefer, d.avoid)
             paths += self.bargainer.reads()
         self.reads = model.reads(paths)
 

@@ -593,6 +593,14 @@ class _Checker:
                     self.expression(f"{path}.when", r.when, BOOL)
                 if d.concede < 0:
                     self.err(f"doctrines.{aid}.{name}.concede", "must be 0 or more (score points it gives up for a deal)")
+                options = {f"{m.id}.{t.id}.{o.id}" for m in self.rs.moves if m.kind == "proposal"
+                           for t in m.terms for o in t.options}
+                for key, opts in (("prefer", d.prefer), ("avoid", d.avoid)):
+                    for j, opt in enumerate(opts):
+                        if opt not in options:
+                            self.err(f"doctrines.{aid}.{name}.{key}[{j}]",
+                                     f"no option {opt!r} (write <proposal>.<term>.<option>)",
+                                     expr.did_you_mean(opt, options))
                 terms = {t.id for m in self.rs.moves if m.kind == "proposal" for t in m.terms}
                 for j, tid in enumerate(d.firm):
                     if tid not in terms:

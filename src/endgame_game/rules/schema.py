@@ -232,6 +232,8 @@ class Doctrine:
     doc: str = ""
     concede: float = 0.0  # bargaining: the score points it gives up for a deal, against continuing (ai.bargain)
     firm: tuple[str, ...] = ()  # bargaining: term ids it never moves towards the other side in a counter
+    prefer: tuple[str, ...] = ()  # bargaining: options ("<proposal>.<term>.<option>") it values more than its role does
+    avoid: tuple[str, ...] = ()  # bargaining: options it values less than its role does
 
 
 @attrs.frozen
