@@ -281,10 +281,12 @@ class Bargainer:
             self.last[key] = row
 
     # -- deciding --
-    def decide(self, obs: Observation, orders: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def decide(self, obs: Observation, orders: np.ndarray,
+               allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Rewrite a doctrine's orders for the negotiations this role is in: answers (accept, counter,
         reject) by value, the terms of its own proposals, or no proposal where nothing it would offer
-        could be accepted. Returns (orders, [B, J, T] terms)."""
+        could be accepted. ``allowed``: [B, M] the answers its doctrine permits (default: all).
+        Returns (orders, [B, J, T] terms)."""
         m = self.model
         st = obs.state
         B = st.batch
@@ -301,7 +303,7 @@ class Bargainer:
             for s in (acc, rej, cnt, wd):
                 if s is not None:
                     orders[:, s] = False
-            legal = obs.legal
+            legal = obs.legal if allowed is None else obs.legal & allowed
             can_acc = legal[:, acc] if acc is not None else np.zeros(B, bool)
             can_rej = legal[:, rej] if rej is not None else np.zeros(B, bool)
             can_cnt = legal[:, cnt] if cnt is not None else np.zeros(B, bool)

@@ -52,6 +52,14 @@ class DoctrineAgent:
             d = model.ruleset.doctrines[actor][doctrine]
             self.bargainer = Bargainer(model, actor, d.concede, d.firm, d.prefer, d.avoid)
             paths += self.bargainer.reads()
+        # Answer slots of negotiations its rules name: slot → the indices of the rules (weight > 0) for it.
+        self._answer_rules: dict[int, list[int]] = {}
+        for i, r in enumerate(self.rules):
+            mv = model.moves[r.move]
+            if mv.kind == "response" and mv.proposal in model.negotiation_of:
+                self._answer_rules.setdefault(r.move, [])
+                if r.weight > 0:
+                    self._answer_rules[r.move].append(i)
         self.reads = model.reads(paths)
 
     def act(self, obs: Observation) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
@@ -63,7 +71,14 @@ class DoctrineAgent:
                 cands.append((r.move, ok, r.weight))
         orders = weighted_picks(self.model, obs, self.actor, cands, f"doctrine/{self.name}")
         if self.bargainer is not None:
-            return self.bargainer.decide(obs, orders)
+            # The doctrine's own answer rules still bind: where it has rules for an answer, the
+            # bargainer may give that answer only where one of them holds.
+            allowed = np.ones((B, len(self.model.moves)), dtype=bool)
+            for s, conds in self._answer_rules.items():
+                allowed[:, s] = False
+                for i in conds:
+                    allowed[:, s] |= cands[i][1]
+            return self.bargainer.decide(obs, orders, allowed)
         return orders
 
 
