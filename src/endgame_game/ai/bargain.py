@@ -269,7 +269,7 @@ class Bargainer:
             ref = self.refused.get((int(st.games[g]), neg.n))
             if ref:
                 sit = ref.get(tuple(float(x) for x in offer[g]))
-                if sit is not None and sit == situation(st, g, self.flags):
+                if sit is not None and sit == situation(st, int(g), self.flags):
                     ok[g] = False
         return ok
 
@@ -277,7 +277,7 @@ class Bargainer:
         for g in np.nonzero(where)[0]:
             key = (int(st.games[g]), neg.n)
             row = tuple(float(x) for x in offer[g])
-            self.made.setdefault(key, {})[row] = situation(st, g, self.flags)
+            self.made.setdefault(key, {})[row] = situation(st, int(g), self.flags)
             self.last[key] = row
 
     # -- deciding --

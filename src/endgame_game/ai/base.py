@@ -36,8 +36,9 @@ from endgame_game.rules.compile import site_key
 class Agent(Protocol):
     """Chooses one actor's orders for a whole batch."""
 
-    def act(self, obs: Observation) -> np.ndarray:
-        """Return [B, M] bool orders (only this actor's columns may be True)."""
+    def act(self, obs: Observation) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
+        """Return [B, M] bool orders (only this actor's columns may be True), or (orders, [B, J, T]
+        terms of the offers among them) for an agent that bargains (``ai.bargain``)."""
         ...
 
 

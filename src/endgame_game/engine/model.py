@@ -226,9 +226,9 @@ class CompiledModel:
         self.offer_slot: dict[int, int] = {}
         """Move slot → row of an order's terms buffer, for moves that put an offer on the table (a
         proposal with terms and its counters)."""
-        for m in self.moves:
-            if m.proposal in self.negotiation_of and (m.kind == "proposal" or m.answer == 3):
-                self.offer_slot[m.slot] = len(self.offer_slot)
+        for cm in self.moves:
+            if cm.proposal in self.negotiation_of and (cm.kind == "proposal" or cm.answer == 3):
+                self.offer_slot[cm.slot] = len(self.offer_slot)
         self.move_ids = tuple(m.id for m in self.moves)
         self.moves_of: dict[int, list[int]] = {a: [m.slot for m in self.moves if m.actor == a] for a in range(len(self.actors))}
         self.move_actor = np.array([m.actor for m in self.moves], dtype=np.int32)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from typing import Any
 
 import attrs
 import numpy as np
@@ -37,7 +38,7 @@ class COption:
     accept_requires: Compiled | None
     accept_requires_text: str
     guarantor: int  # an actor who must then accept too, or -1
-    effects: tuple[object, ...]  # CEffect, applied when a deal with this option is agreed
+    effects: tuple[Any, ...]  # CEffect, applied when a deal with this option is agreed
 
 
 @attrs.frozen
@@ -133,11 +134,11 @@ def _num(v: float) -> str:
     return str(int(v)) if float(v).is_integer() else f"{v:g}"
 
 
-def build(model: object, compile_opt: object, effects: object) -> tuple[list[CNegotiation], np.ndarray]:
+def build(model: Any, compile_opt: Any, effects: Any) -> tuple[list[CNegotiation], np.ndarray]:
     """The negotiations of a model (called by ``CompiledModel._build``): returns them and the default
     [K] row of ``state.terms``."""
-    rs: schema.Ruleset = model.ruleset  # type: ignore[attr-defined]
-    idx: Mapping[str, int] = model.actor_index  # type: ignore[attr-defined]
+    rs: schema.Ruleset = model.ruleset
+    idx: Mapping[str, int] = model.actor_index
     out: list[CNegotiation] = []
     defaults: list[float] = []
     k = 0
@@ -157,11 +158,11 @@ def build(model: object, compile_opt: object, effects: object) -> tuple[list[CNe
                 op = f"{tp}.options[{o}]"
                 opts.append(COption(
                     o, opt.id, opt.label or opt.id,
-                    tuple((idx[a], compile_opt(f"{op}.appeal.{a}")) for a in opt.appeal),  # type: ignore[operator]
-                    compile_opt(f"{op}.requires"), opt.requires or "",  # type: ignore[operator]
-                    compile_opt(f"{op}.accept_requires"), opt.accept_requires or "",  # type: ignore[operator]
+                    tuple((idx[a], compile_opt(f"{op}.appeal.{a}")) for a in opt.appeal),
+                    compile_opt(f"{op}.requires"), opt.requires or "",
+                    compile_opt(f"{op}.accept_requires"), opt.accept_requires or "",
                     idx[opt.guarantor] if opt.guarantor else -1,
-                    effects(f"{op}.effects", opt.effects, m.label),  # type: ignore[operator]
+                    effects(f"{op}.effects", opt.effects, m.label),
                 ))
             if opts:
                 ids = [o.id for o in opts]
@@ -172,7 +173,7 @@ def build(model: object, compile_opt: object, effects: object) -> tuple[list[CNe
                 step = float(t.step) if t.step else (hi - lo if hi > lo else 1.0)
                 default = float(t.default) if t.default else lo
             terms.append(CTerm(k, t.id, t.label or t.id, tuple(opts), lo, hi, step, t.unit, default,
-                               tuple((idx[a], compile_opt(f"{tp}.appeal.{a}")) for a in t.appeal)))  # type: ignore[operator]
+                               tuple((idx[a], compile_opt(f"{tp}.appeal.{a}")) for a in t.appeal)))
             defaults.append(default)
             k += 1
         out.append(CNegotiation(
@@ -230,11 +231,11 @@ def parse_terms(neg: CNegotiation, terms: Mapping[str, str], where: str) -> np.n
 # --- who must answer, and why an answer cannot be given --------------------------------------------
 
 
-def needed(model: object, state: object, neg: CNegotiation) -> np.ndarray:
+def needed(model: Any, state: Any, neg: CNegotiation) -> np.ndarray:
     """[B, A] bool: who must accept the offer on the table (everybody asked, minus the offerer)."""
     st = state
-    B = st.batch  # type: ignore[attr-defined]
-    A = len(model.actors)  # type: ignore[attr-defined]
+    B = st.batch
+    A = len(model.actors)
     need = np.zeros((B, A), dtype=bool)
     need[:, list(neg.principals)] = True
     if neg.guarantors:
@@ -242,29 +243,30 @@ def needed(model: object, state: object, neg: CNegotiation) -> np.ndarray:
     for t in neg.terms:
         for o in t.options:
             if o.guarantor >= 0:
-                need[:, o.guarantor] |= st.terms[:, t.k] == o.index  # type: ignore[attr-defined]
-    by = st.offer_by[:, neg.n]  # type: ignore[attr-defined]
+                need[:, o.guarantor] |= st.terms[:, t.k] == o.index
+    by = st.offer_by[:, neg.n]
     need[np.arange(B), np.clip(by, 0, A - 1)] &= by < 0
     return need
 
 
-def _holds(fn: Compiled | None, state: object, B: int) -> np.ndarray:
+def _holds(fn: Compiled | None, state: Any, B: int) -> np.ndarray:
     if fn is None:
         return np.ones(B, dtype=bool)
     with np.errstate(all="ignore"):
-        return np.broadcast_to(np.asarray(fn(state), dtype=bool), (B,))
+        out: np.ndarray = np.broadcast_to(np.asarray(fn(state), dtype=np.bool_), (B,))
+    return out
 
 
-def options_accept(neg: CNegotiation, state: object) -> tuple[np.ndarray, list[tuple[CTerm, COption, np.ndarray]]]:
+def options_accept(neg: CNegotiation, state: Any) -> tuple[np.ndarray, list[tuple[CTerm, COption, np.ndarray]]]:
     """[B] bool: every chosen option's ``accept_requires`` holds; and the (term, option, [B] failing) list."""
-    B = state.batch  # type: ignore[attr-defined]
+    B = state.batch
     ok = np.ones(B, dtype=bool)
     failing = []
     for t in neg.terms:
         for o in t.options:
             if o.accept_requires is None:
                 continue
-            chosen = state.terms[:, t.k] == o.index  # type: ignore[attr-defined]
+            chosen = state.terms[:, t.k] == o.index
             if not chosen.any():
                 continue
             bad = chosen & ~_holds(o.accept_requires, state, B)
@@ -274,29 +276,32 @@ def options_accept(neg: CNegotiation, state: object) -> tuple[np.ndarray, list[t
     return ok, failing
 
 
-def response_legal(model: object, state: object, neg: CNegotiation, actor: int, answer: int,
+def response_legal(model: Any, state: Any, neg: CNegotiation, actor: int, answer: int,
                    accept_requires: Compiled | None) -> np.ndarray:
     """[B] bool: a generated answer of a negotiable proposal is legal on its own."""
     st = state
-    B = st.batch  # type: ignore[attr-defined]
+    B = st.batch
     q = neg.q
-    ok = ~st.ended & (st.pending[:, q] >= 0) & (st.pending[:, q] < st.turn)  # type: ignore[attr-defined]
-    ok &= st.answers[:, q, actor] == 0  # type: ignore[attr-defined]
-    by = st.offer_by[:, neg.n]  # type: ignore[attr-defined]
+    ok = ~st.ended & (st.pending[:, q] >= 0) & (st.pending[:, q] < st.turn)
+    ok &= st.answers[:, q, actor] == 0
+    by = st.offer_by[:, neg.n]
     if answer == WITHDRAW:
-        return ok & (by == actor)
+        out: np.ndarray = ok & (by == actor)
+        return out
     if answer == COUNTER:
-        return ok & (by != actor) & bool(neg.counter) & (actor in neg.principals)
+        out = ok & (by != actor) & bool(neg.counter) & (actor in neg.principals)
+        return out
     ok &= needed(model, st, neg)[:, actor]
     if answer == ACCEPT:
         ok &= _holds(accept_requires, st, B)
         ok &= options_accept(neg, st)[0]
-    return ok
+    res: np.ndarray = ok
+    return res
 
 
-def offer_ok(neg: CNegotiation, state: object, row: np.ndarray) -> list[tuple[CTerm, COption, np.ndarray]]:
+def offer_ok(neg: CNegotiation, state: Any, row: np.ndarray) -> list[tuple[CTerm, COption, np.ndarray]]:
     """The options of an offer ([B, T] stored values) whose ``requires`` fails, with the [B] games where."""
-    B = state.batch  # type: ignore[attr-defined]
+    B = state.batch
     out = []
     for j, t in enumerate(neg.terms):
         for o in t.options:
@@ -310,11 +315,11 @@ def offer_ok(neg: CNegotiation, state: object, row: np.ndarray) -> list[tuple[CT
     return out
 
 
-def resolved_row(neg: CNegotiation, state: object, row: np.ndarray | None, counter: bool) -> np.ndarray:
+def resolved_row(neg: CNegotiation, state: Any, row: np.ndarray | None, counter: bool) -> np.ndarray:
     """[B, T] stored values an order puts on the table: given terms, else the default (a proposal) or
     the offer answered (a counter)."""
-    B = state.batch  # type: ignore[attr-defined]
-    base = (state.terms[:, neg.cols] if counter  # type: ignore[attr-defined]
+    B = state.batch
+    base = (state.terms[:, neg.cols] if counter
             else np.tile(np.array([t.default for t in neg.terms]), (B, 1)))
     if row is None:
         return np.array(base, dtype=np.float64)
@@ -325,10 +330,10 @@ def resolved_row(neg: CNegotiation, state: object, row: np.ndarray | None, count
 # --- what unlocks a condition ------------------------------------------------------------------------
 
 
-def unlockers(model: object, condition: str) -> list[str]:
+def unlockers(model: Any, condition: str) -> list[str]:
     """Moves (by label and actor) that set a flag the condition needs to the value it needs:
     ``["Lift the ban on talks with Putin (Kyiv)"]``. Only the top-level ``and`` of flag tests is read."""
-    rs: schema.Ruleset = model.ruleset  # type: ignore[attr-defined]
+    rs: schema.Ruleset = model.ruleset
     out: list[str] = []
     for part in _conjuncts(condition):
         neg = part.startswith("not ")
@@ -370,41 +375,42 @@ def _conjuncts(text: str) -> list[str]:
     return [p[1:-1].strip() if p.startswith("(") and p.endswith(")") else p for p in parts if p]
 
 
-def failing_parts(condition: str, fn_of: Iterable[tuple[str, Compiled]], state: object) -> list[str]:
+def failing_parts(condition: str, fn_of: Iterable[tuple[str, Compiled]], state: Any) -> list[str]:
     """The conjuncts of ``condition`` that do not hold (given their compiled forms)."""
-    B = state.batch  # type: ignore[attr-defined]
+    B = state.batch
     return [text for text, fn in fn_of if not bool(_holds(fn, state, B)[0])]
 
 
-def offer_text(neg: CNegotiation, state: object, game: int) -> str:
+def offer_text(neg: CNegotiation, state: Any, game: int) -> str:
     """The offer on the table (or the last one) in one game, in words: ``The line: current line; NATO: deferred``."""
-    return "; ".join(f"{t.label}: {t.label_of(float(state.terms[game, t.k]))}" for t in neg.terms)  # type: ignore[attr-defined]
+    return "; ".join(f"{t.label}: {t.label_of(float(state.terms[game, t.k]))}" for t in neg.terms)
 
 
 # --- a move-detail pane --------------------------------------------------------------------------------
 
 
-def negotiation_of(model: object, move_id: str) -> CNegotiation | None:
+def negotiation_of(model: Any, move_id: str) -> CNegotiation | None:
     """The negotiation a move makes or answers (a proposal with terms, or one of its generated moves)."""
     base, _ = split_order(move_id) if "{" in move_id else (move_id, {})
-    for neg in model.negotiation:  # type: ignore[attr-defined]
+    negs: list[CNegotiation] = model.negotiation
+    for neg in negs:
         if base == neg.move or base.endswith("_" + neg.move) and base.split("_", 1)[0] in (
                 "accept", "reject", "counter", "withdraw"):
             return neg
     return None
 
 
-def term_lines(model: object, move_id: str, state: object | None = None, game: int = 0) -> list[tuple[str, str]]:
+def term_lines(model: Any, move_id: str, state: Any = None, game: int = 0) -> list[tuple[str, str]]:
     """(term label, options in words) rows for a move-detail pane; with ``state`` and an offer on the
     table (or a deal settled), the option that offer chose. Empty for a move without terms."""
     neg = negotiation_of(model, move_id)
     if neg is None:
         return []
-    live = state is not None and int(state.offer_by[game, neg.n]) >= 0  # type: ignore[attr-defined]
+    live = state is not None and int(state.offer_by[game, neg.n]) >= 0
     rows = []
     for t in neg.terms:
         if live:
-            rows.append((t.label, t.label_of(float(state.terms[game, t.k]))))  # type: ignore[union-attr]
+            rows.append((t.label, t.label_of(float(state.terms[game, t.k]))))
         elif t.options:
             rows.append((t.label, " | ".join(o.label for o in t.options)))
         else:

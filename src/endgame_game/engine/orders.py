@@ -39,8 +39,9 @@ def base_legal(model: CompiledModel, state: BatchState, m: CMove) -> np.ndarray:
     with np.errstate(all="ignore"):
         if m.kind == "response" and m.proposal in model.negotiation_of:
             prop = model.proposals[m.proposal]
-            return ok & nego.response_legal(model, state, model.negotiation_of[m.proposal], m.actor, m.answer,
-                                            prop.accept_requires)
+            legal: np.ndarray = ok & nego.response_legal(model, state, model.negotiation_of[m.proposal], m.actor,
+                                                         m.answer, prop.accept_requires)
+            return legal
         if m.kind == "response":
             q = m.proposal
             ok = ok & (state.pending[:, q] >= 0) & (state.pending[:, q] < state.turn)

@@ -22,6 +22,7 @@ from endgame_game.engine.log import (
     TurnLog,
 )
 from endgame_game.engine.model import CEffect, CompiledModel
+from endgame_game.engine.negotiation import CNegotiation
 from endgame_game.engine.state import BatchState
 from endgame_game.errors import EvaluationError
 from endgame_game.rules.compile import Compiled, batch_array
@@ -316,14 +317,15 @@ def _event_site(index: int) -> int:
     return _EVENT_SITES[index]
 
 
-def _offer_row(r: _Resolver, slot: int, neg: object, counter: bool) -> np.ndarray:
+def _offer_row(r: _Resolver, slot: int, neg: CNegotiation, counter: bool) -> np.ndarray:
     """[B, T] the stored term values an offer move puts on the table."""
     from endgame_game.engine.negotiation import resolved_row
 
     given = None
     if r.terms is not None:
-        given = r.terms[:, r.model.offer_slot[slot], : len(neg.terms)]  # type: ignore[attr-defined]
-    return resolved_row(neg, r.st, given, counter)  # type: ignore[arg-type]
+        j = r.model.offer_slot[slot]
+        given = r.terms[:, j, : len(neg.terms)]
+    return resolved_row(neg, r.st, given, counter)
 
 
 def _settle_negotiation(model: CompiledModel, r: _Resolver, q: int, active: np.ndarray) -> None:
@@ -375,12 +377,12 @@ def _settle_negotiation(model: CompiledModel, r: _Resolver, q: int, active: np.n
         if r.log is not None:
             for g in r._rows(mask):
                 r.log.records.append(ProposalRecord(st.turn, g, prop.move, prop.label, status))
-        r.apply(effects, mask, prop.move)  # type: ignore[arg-type]
+        r.apply(effects, mask, prop.move)
         if status == "accepted":
             for t in neg.terms:
                 for o in t.options:
                     if o.effects:
-                        r.apply(o.effects, mask & (st.terms[:, t.k] == o.index), prop.move)  # type: ignore[arg-type]
+                        r.apply(o.effects, mask & (st.terms[:, t.k] == o.index), prop.move)
 
 
 def _settle(model: CompiledModel, r: _Resolver, q: int, active: np.ndarray) -> None:

@@ -177,13 +177,13 @@ def build_symbols(rs: schema.Ruleset, derived_types: dict[str, Type] | None = No
     for i, e in enumerate(endings):
         add(f"ending.{e}", "ending", i, BOOL)
     k = 0
-    for m in rs.moves:
-        if m.kind != "proposal" or not m.terms:
+    for mv in rs.moves:
+        if mv.kind != "proposal" or not mv.terms:
             continue
-        for t in m.terms:
-            add(f"terms.{m.id}.{t.id}", "term", k, NUM)
-            for o, opt in enumerate(t.options[:MAX_OPTIONS]):
-                add(f"terms.{m.id}.{t.id}.{opt.id}", "term_option", k * MAX_OPTIONS + o, BOOL)
+        for term in mv.terms:
+            add(f"terms.{mv.id}.{term.id}", "term", k, NUM)
+            for o, opt in enumerate(term.options[:MAX_OPTIONS]):
+                add(f"terms.{mv.id}.{term.id}.{opt.id}", "term_option", k * MAX_OPTIONS + o, BOOL)
             k += 1
     derived = tuple(rs.derived)
     for i, d in enumerate(derived):
