@@ -43,7 +43,7 @@ class GameScreen(Screen[None]):
         Binding("b", "briefing", "Briefing"),
         Binding("s", "app.save", "Save"),
         Binding("u", "app.umpire", "Umpire"),
-        Binding("c", "offer", "Offer"),
+        Binding("c", "offer", "Offer", show=False),  # named in the inbox ("c: compose")
     ]
 
     def __init__(self, session: Session) -> None:
