@@ -130,7 +130,7 @@ class GameScreen(Screen[None]):
         ml = self.query_one(MoveList)
         hi = ml.highlighted_option.id if ml.highlighted_option is not None else None
         self.query_one(MoveDetail).show(self._moves.get(hi or ""))
-        labels = [self._moves[q].label if q in self._moves else q for q in self.queue]
+        labels = [self.order_label(q) for q in self.queue]
         self.query_one(OrderQueue).show(labels, left, ap_total)
         box = view.inbox(game, role)
         self.query_one(InboxPanel).show(box)
@@ -156,7 +156,7 @@ class GameScreen(Screen[None]):
             self.notify("Already in this turn's orders (⌫ removes the last one).", severity="warning")
             return False
         label = self._moves[move_id].label if move_id in self._moves else move_id
-        why = view.readable_refusal(self.session.model, game.refusal(move_id))
+        why = view.readable_refusal(self.session.model, game.refusal(move_id, actor=self.role))
         if why is not None:
             self.notify(f"{label}: {why}", title="Not available", severity="error")
             return False
@@ -183,7 +183,7 @@ class GameScreen(Screen[None]):
         self.refresh_view()
 
     def action_end_turn(self) -> None:
-        labels = [self._moves[q].label if q in self._moves else q for q in self.queue]
+        labels = [self.order_label(q) for q in self.queue]
         left = view.ap_left(self.session.game, self.role, self.queue)
         body = ("Orders:\n" + "\n".join(f"  • {x}" for x in labels)) if labels else "No orders: you pass this turn."
         if left > 0:
@@ -214,6 +214,14 @@ class GameScreen(Screen[None]):
             self.query_one(MoveList).focus()
 
     # -- negotiation (docs/negotiation.md) --
+    def order_label(self, order: str) -> str:
+        """An order in words: the move's label, and an offer's terms (``Counter: … [line=current]``)."""
+        from endgame_game.engine.negotiation import split_order
+
+        mid, terms = split_order(order)
+        label = self._moves[mid].label if mid in self._moves else mid
+        return label + (f" [{', '.join(f'{k}={v}' for k, v in terms.items())}]" if terms else "")
+
     def action_offer(self) -> None:
         """Compose an offer: for the highlighted proposal or answer, else the first negotiation open to
         this role (an offer to counter first, then a proposal it may make)."""

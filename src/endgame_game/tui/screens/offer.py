@@ -14,7 +14,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.events import Click
+from textual.events import Click, Key
 from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
@@ -222,8 +222,10 @@ class OfferScreen(ModalScreen[str | None]):
                 self.on_note(text)
         self.dismiss(self.order())
 
-    def key_enter(self) -> None:
+    def key_enter(self, event: Key) -> None:
         if not isinstance(self.focused, Input | Button):
+            event.stop()
+            event.prevent_default()  # the Enter is this screen's: it must not reach the orders list below
             self._submit()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
