@@ -215,12 +215,12 @@ class GameScreen(Screen[None]):
 
     # -- negotiation (docs/negotiation.md) --
     def order_label(self, order: str) -> str:
-        """An order in words: the move's label, and an offer's terms (``Counter: … [line=current]``)."""
+        """An order in words: the move's label, and an offer's terms (``Counter: … — line=current``)."""
         from endgame_game.engine.negotiation import split_order
 
         mid, terms = split_order(order)
         label = self._moves[mid].label if mid in self._moves else mid
-        return label + (f" [{', '.join(f'{k}={v}' for k, v in terms.items())}]" if terms else "")
+        return label + (f" — {', '.join(f'{k}={v}' for k, v in terms.items())}" if terms else "")
 
     def action_offer(self) -> None:
         """Compose an offer: for the highlighted proposal or answer, else the first negotiation open to
