@@ -53,13 +53,16 @@ class DoctrineAgent:
             self.bargainer = Bargainer(model, actor, d.concede, d.firm, d.prefer, d.avoid)
             paths += self.bargainer.reads()
         # Answer slots of negotiations its rules name: slot → the indices of the rules (weight > 0) for it.
+        # A doctrine that names an accept or a reject of a negotiation answers it only as its rules say:
+        # an answer it names nowhere (say, accept where it has only reject rules) it never gives.
+        # Counters and withdrawals are the bargainer's own.
         self._answer_rules: dict[int, list[int]] = {}
-        for i, r in enumerate(self.rules):
-            mv = model.moves[r.move]
-            if mv.kind == "response" and mv.proposal in model.negotiation_of:
-                self._answer_rules.setdefault(r.move, [])
-                if r.weight > 0:
-                    self._answer_rules[r.move].append(i)
+        named = {model.moves[r.move].proposal for r in self.rules
+                 if model.moves[r.move].kind == "response" and model.moves[r.move].proposal in model.negotiation_of}
+        for s in model.moves_of[self.actor]:
+            mv = model.moves[s]
+            if mv.kind == "response" and mv.proposal in named and mv.answer in (1, 2):
+                self._answer_rules[s] = [i for i, r in enumerate(self.rules) if r.move == s and r.weight > 0]
         self.reads = model.reads(paths)
 
     def act(self, obs: Observation) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
