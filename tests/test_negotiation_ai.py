@@ -117,3 +117,17 @@ def test_no_refused_offer_is_repeated_in_an_unchanged_situation() -> None:
                 on_table.pop(r.proposal, None)
     assert offers > 100 and refusals > 20  # the sample bargains
     assert repeats == 0
+
+
+def test_each_game_bargains_the_same_alone_or_in_a_batch() -> None:
+    m = CompiledModel.load("endgame-2024")
+    games = np.arange(12, dtype=np.uint64)
+    whole = Game(m, seed=9, games=games, log=False, history=False)
+    whole.play(make_agents(m, {}, default="mixed"), validate=False)
+    for part in (games[:5], games[5:]):
+        g = Game(m, seed=9, games=part, log=False, history=False)
+        g.play(make_agents(m, {}, default="mixed"), validate=False)
+        rows = [int(i) for i in part]
+        assert g.state.equals(whole.state.take(rows)) or np.array_equal(g.state.terms, whole.state.terms[rows])
+        assert np.array_equal(g.state.ending, whole.state.ending[rows])
+        assert np.array_equal(g.state.scores, whole.state.scores[rows])

@@ -222,9 +222,9 @@ class Bargainer:
         firm = [j for j, t in enumerate(neg.terms) if t.id in self.firm]
         own_base = self.deal_value(st, neg, base, me)
         for c in cands:
-            if counter and np.array_equal(c, base):
-                continue
             ok = where & self._offerable(obs, neg, c)
+            if counter:  # a counter changes something (row by row: game i must not depend on the batch)
+                ok &= ~np.all(c == base, axis=1)
             mine = self.deal_value(st, neg, c, me)
             if firm and counter:
                 for j in firm:  # never towards the other side on a firm term
