@@ -36,9 +36,15 @@ from endgame_game.rules.compile import site_key
 class Agent(Protocol):
     """Chooses one actor's orders for a whole batch."""
 
-    def act(self, obs: Observation) -> np.ndarray:
-        """Return [B, M] bool orders (only this actor's columns may be True)."""
+    def act(self, obs: Observation) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
+        """Return [B, M] bool orders (only this actor's columns may be True), or (orders, [B, J, T]
+        terms of the offers among them) for an agent that bargains (``ai.bargain``)."""
         ...
+
+
+def orders_only(given: np.ndarray | tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+    """An agent's orders without the terms a bargaining agent may return with them (``ai.bargain``)."""
+    return given[0] if isinstance(given, tuple) else given
 
 
 def draw(obs: Observation, label: str, k: int = 0) -> np.ndarray:

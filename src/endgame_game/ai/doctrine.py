@@ -13,6 +13,7 @@ from __future__ import annotations
 import attrs
 import numpy as np
 
+from endgame_game.ai.bargain import Bargainer
 from endgame_game.ai.base import weighted_picks
 from endgame_game.ai.random_agent import RandomAgent
 from endgame_game.engine import rng
@@ -45,16 +46,43 @@ class DoctrineAgent:
         paths = [k for k in model.checked.trees if k.startswith(f"doctrines.{actor}.{doctrine}.rules[")]
         paths += [k for i, m in enumerate(model.ruleset.moves) if m.id in own
                   for k in model.checked.trees if k.startswith(f"moves[{i}].cost.")]
+        # Negotiations with terms: it bargains (``ai.bargain``), conceding what its doctrine says.
+        self.bargainer: Bargainer | None = None
+        if any(self.actor in n.answerers for n in model.negotiation):
+            d = model.ruleset.doctrines[actor][doctrine]
+            self.bargainer = Bargainer(model, actor, d.concede, d.firm, d.prefer, d.avoid)
+            paths += self.bargainer.reads()
+        # Answer slots of negotiations its rules name: slot → the indices of the rules (weight > 0) for it.
+        # A doctrine that names an accept or a reject of a negotiation answers it only as its rules say:
+        # an answer it names nowhere (say, accept where it has only reject rules) it never gives.
+        # Counters and withdrawals are the bargainer's own.
+        self._answer_rules: dict[int, list[int]] = {}
+        named = {model.moves[r.move].proposal for r in self.rules
+                 if model.moves[r.move].kind == "response" and model.moves[r.move].proposal in model.negotiation_of}
+        for s in model.moves_of[self.actor]:
+            mv = model.moves[s]
+            if mv.kind == "response" and mv.proposal in named and mv.answer in (1, 2):
+                self._answer_rules[s] = [i for i, r in enumerate(self.rules) if r.move == s and r.weight > 0]
         self.reads = model.reads(paths)
 
-    def act(self, obs: Observation) -> np.ndarray:
+    def act(self, obs: Observation) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
         B = obs.legal.shape[0]
         cands = []
         with np.errstate(all="ignore"):
             for r in self.rules:
                 ok = np.ones(B, dtype=bool) if r.when is None else batch_array(r.when(obs.state), B, bool)
                 cands.append((r.move, ok, r.weight))
-        return weighted_picks(self.model, obs, self.actor, cands, f"doctrine/{self.name}")
+        orders = weighted_picks(self.model, obs, self.actor, cands, f"doctrine/{self.name}")
+        if self.bargainer is not None:
+            # The doctrine's own answer rules still bind: where it has rules for an answer, the
+            # bargainer may give that answer only where one of them holds.
+            allowed = np.ones((B, len(self.model.moves)), dtype=bool)
+            for s, conds in self._answer_rules.items():
+                allowed[:, s] = False
+                for i in conds:
+                    allowed[:, s] |= cands[i][1]
+            return self.bargainer.decide(obs, orders, allowed)
+        return orders
 
 
 class MixedDoctrineAgent:
@@ -99,9 +127,10 @@ class MixedDoctrineAgent:
         """[B] the name of the doctrine each game plays."""
         return np.asarray(self.doctrines, dtype=object)[self.pick(state)]
 
-    def act(self, obs: Observation) -> np.ndarray:
+    def act(self, obs: Observation) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
         pick = self.pick(obs.state)
         orders = np.zeros_like(obs.legal)
+        terms: np.ndarray | None = None
         for i, agent in enumerate(self.agents):
             mine = pick == i
             if mine.all():
@@ -110,5 +139,11 @@ class MixedDoctrineAgent:
                 # The whole batch with the other games' moves masked out: cheaper than copying a
                 # sub-batch, and each game's picks depend on its own row only.
                 masked = attrs.evolve(obs, legal=obs.legal & mine[:, None])
-                orders[mine] = agent.act(masked)[mine]
-        return orders
+                got = agent.act(masked)
+                if isinstance(got, tuple):
+                    got, t = got
+                    if terms is None:
+                        terms = np.full(t.shape, np.nan)
+                    terms[mine] = t[mine]
+                orders[mine] = got[mine]
+        return orders if terms is None else (orders, terms)

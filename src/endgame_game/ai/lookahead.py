@@ -25,7 +25,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from endgame_game.ai.base import Agent
+from endgame_game.ai.base import Agent, orders_only
 from endgame_game.engine import rng
 from endgame_game.engine.model import CompiledModel
 from endgame_game.engine.observe import Observation
@@ -171,7 +171,7 @@ class LookaheadAgent:
                 if d == 0 and a == me:
                     continue
                 cols = model.moves_of[a]
-                orders[:, cols] = agent.act(_plain_observation(model, sim, a))[:, cols]
+                orders[:, cols] = orders_only(agent.act(_plain_observation(model, sim, a)))[:, cols]
             if d == 0:
                 orders |= first
             step(model, sim, orders, intel=False)

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from endgame_game.ai.base import Agent
+from endgame_game.ai.base import Agent, orders_only
 from endgame_game.ai.doctrine import DoctrineAgent
 from endgame_game.ai.tuned import TunedAgent, has_policy
 from endgame_game.engine import rng
@@ -96,7 +96,7 @@ class RolloutAgent:
             return orders
         sub = st.take(rows)
         sub_obs = Observation(obs.actor, obs.values[rows], obs.spread[rows], obs.exact, obs.legal[rows], sub)
-        cands = np.stack([d.act(sub_obs) for d in self.draws])  # [K, b, M]
+        cands = np.stack([orders_only(d.act(sub_obs)) for d in self.draws])  # [K, b, M]
         K, b, S = cands.shape[0], rows.size, self.samples
         if K == 1:
             orders[rows] = cands[0]
@@ -117,7 +117,7 @@ class RolloutAgent:
                 if d == 0 and a == me:
                     continue
                 cols = model.moves_of[a]
-                step_orders[:, cols] = agent.act(_observe(model, sim, a))[:, cols]
+                step_orders[:, cols] = orders_only(agent.act(_observe(model, sim, a)))[:, cols]
             if d == 0:
                 step_orders[:, slots] = first[:, slots]
             step(model, sim, step_orders, intel=False)

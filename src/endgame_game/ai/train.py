@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from endgame_game.ai.base import Agent
+from endgame_game.ai.base import Agent, orders_only
 from endgame_game.ai.doctrine import DoctrineAgent
 from endgame_game.ai.loading import make_agents
 from endgame_game.ai.play import run_games
@@ -101,7 +101,7 @@ class _Blocks:
         for b, agent in enumerate(self.agents):
             sl = slice(b * self.n, (b + 1) * self.n)
             sub = Observation(obs.actor, obs.values[sl], obs.spread[sl], obs.exact, obs.legal[sl], obs.state.take(sl))
-            orders[sl] = agent.act(sub)
+            orders[sl] = orders_only(agent.act(sub))
         return orders
 
 

@@ -61,7 +61,7 @@ class ReplayError(EndgameError):
 class OrderGiver(Protocol):
     """What ``Game.play`` asks of an agent (``ai.base.Agent`` is one)."""
 
-    def act(self, obs: Observation) -> np.ndarray: ...
+    def act(self, obs: Observation) -> np.ndarray | tuple[np.ndarray, np.ndarray]: ...
 
 
 BeforeTurn = Callable[["Game"], None]
@@ -107,6 +107,7 @@ class Game:
         self._turns: list[TurnRecord] = []
         self._branches: tuple[Branch, ...] = ()
         self._orders = np.zeros((n, len(model.moves)), dtype=bool)
+        self._terms = self._no_terms(n)  # [B, J, T] the terms of this turn's offers (NaN: not given)
         self._given: dict[str, tuple[tuple[str, ...], ...]] = {}  # actor → per game, ids in the order given
         self._umpire: list[UmpireAct] = []
         self._umpire_log = TurnLog(self.state.turn)
@@ -166,13 +167,16 @@ class Game:
         mask = self.legal_mask(actor)[game]
         return [self.model.moves[s].id for s in np.nonzero(mask)[0]]
 
-    def refusal(self, move_id: str, game: int = 0) -> orders_mod.Refusal | None:
-        """Why a move is not legal now, as a typed reason (None if it is legal on its own)."""
-        return orders_mod.refusal(self.model, self.state, move_id, game)
+    def refusal(self, move_id: str, game: int = 0, actor: str | None = None) -> orders_mod.Refusal | None:
+        """Why a move is not legal now, as a typed reason (None if it is legal on its own); ``actor``:
+        whose move, where several share a generated answer's id (``accept_<proposal>``)."""
+        a = None if actor is None else self.actor_index(actor)
+        return orders_mod.refusal(self.model, self.state, move_id, game, a)
 
-    def reason(self, move_id: str, game: int = 0) -> str | None:
+    def reason(self, move_id: str, game: int = 0, actor: str | None = None) -> str | None:
         """Why a move is not legal now, in words (None if it is)."""
-        return orders_mod.reason(self.model, self.state, move_id, game)
+        a = None if actor is None else self.actor_index(actor)
+        return orders_mod.reason(self.model, self.state, move_id, game, a)
 
     def observe(self, actor: str, only: np.ndarray | None = None) -> Observation:
         """What ``actor`` observes; ``only``: the value slots to estimate (see ``observe.estimates``)."""
@@ -189,23 +193,59 @@ class Game:
         return [self.model.moves[s].id for s in self.model.moves_of[a] if self._orders[game, s]]
 
     # -- ordering --
-    def _mask_from_ids(self, actor: int, ids: Iterable[str]) -> np.ndarray:
+    def _no_terms(self, n: int) -> np.ndarray:
+        return np.full((n, len(self.model.offer_slot), self.model.max_terms), np.nan)
+
+    def _mask_from_ids(self, actor: int, ids: Iterable[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Orders as text → ([B, M] mask, [B, J, T] terms); an offer's terms are parsed and checked."""
+        from endgame_game.engine.negotiation import parse_terms, split_order
+
         mask = np.zeros((self.batch, len(self.model.moves)), dtype=bool)
+        terms = self._no_terms(self.batch)
         own = {self.model.moves[s].id: s for s in self.model.moves_of[actor]}
-        for mid in ids:
+        for text in ids:
+            mid, given = split_order(text)
             if mid not in own:
                 raise OrderError(mid, f"{self.model.actors[actor]} has no such move" + _hint(mid, own))
-            mask[:, own[mid]] = True
-        return mask
+            s = own[mid]
+            mask[:, s] = True
+            if given:
+                j = self.model.offer_slot.get(s)
+                if j is None:
+                    raise OrderError(mid, "takes no terms (only an offer with terms or a counter-offer does)")
+                neg = self.model.negotiation_of[self.model.moves[s].proposal]
+                terms[:, j, : len(neg.terms)] = parse_terms(neg, given, mid)
+        return mask, terms
 
-    def set_orders(self, actor: str, moves: Sequence[str] | np.ndarray, *, validate: bool = True) -> None:
+    def _canonical(self, actor: int, ids: Sequence[str], terms: np.ndarray, game: int = 0) -> tuple[str, ...]:
+        """Orders as recorded: each offer written with the terms given, in the ruleset's order."""
+        from endgame_game.engine.negotiation import format_order, split_order
+
+        out = []
+        for text in ids:
+            mid = split_order(text)[0]
+            s = self.model.move_ids.index(mid) if mid in self.model.move_ids else -1
+            own = [x for x in self.model.moves_of[actor] if self.model.moves[x].id == mid]
+            s = own[0] if own else s
+            j = self.model.offer_slot.get(s)
+            if j is None:
+                out.append(mid)
+            else:
+                neg = self.model.negotiation_of[self.model.moves[s].proposal]
+                out.append(format_order(mid, neg, terms[game, j, : len(neg.terms)]))
+        return tuple(out)
+
+    def set_orders(self, actor: str, moves: Sequence[str] | np.ndarray, *, validate: bool = True,
+                   terms: np.ndarray | None = None) -> None:
         """Set an actor's orders for this turn, replacing earlier ones (``[]``: it passes).
 
         Args:
             actor: the actor id.
             moves: move ids in the order given (the same for every game of the batch), or a [B, M] bool mask.
+                An offer with terms is written ``move{term=option,term=value}`` (docs/negotiation.md).
             validate: check legality, action points and combined costs (built-in agents only pick legal
                 moves that fit, so a batch run may switch it off for speed).
+            terms: with a mask: [B, J, T] the terms of the offers in it (``model.offer_slot``; NaN: not given).
 
         Raises:
             OrderError: naming the move and why it is refused; nothing is changed then.
@@ -213,13 +253,21 @@ class Game:
         a = self.actor_index(actor)
         if isinstance(moves, np.ndarray):
             mask, given = moves, None
+            if terms is None:
+                terms = self._no_terms(self.batch)
         else:
             ids = tuple(dict.fromkeys(moves))
-            mask, given = self._mask_from_ids(a, ids), (ids,) * self.batch
+            mask, terms = self._mask_from_ids(a, ids)
+            given = (self._canonical(a, ids, terms),) * self.batch
         if validate:
             orders_mod.validate(self.model, self.state, a, mask)
+            if self.model.offer_slot:
+                orders_mod.validate_terms(self.model, self.state, np.asarray(mask, dtype=bool), terms)
         cols = self.model.moves_of[a]
         self._orders[:, cols] = np.asarray(mask, dtype=bool)[:, cols]
+        for s, j in self.model.offer_slot.items():
+            if self.model.moves[s].actor == a:
+                self._terms[:, j] = terms[:, j]
         if given is None:
             self._given.pop(actor, None)
         else:
@@ -236,21 +284,37 @@ class Game:
             if given is not None:
                 out[actor] = given
             else:
-                out[actor] = tuple(tuple(self.model.moves[cols[j]].id for j in np.nonzero(row)[0])
-                                   for row in self._orders[:, cols])
+                out[actor] = tuple(self._canonical(i, [self.model.moves[cols[j]].id for j in np.nonzero(row)[0]],
+                                                   self._terms, g)
+                                   for g, row in enumerate(self._orders[:, cols]))
         return out
 
     def _put_orders(self, actor: str, rows: Sequence[Sequence[str]], key: str) -> None:
         """Orders from a record: per game, ids in the order given (not validated: as they were given)."""
+        from endgame_game.engine.negotiation import parse_terms, split_order
+
         a = self.actor_index(actor)
         own = {self.model.moves[s].id: s for s in self.model.moves_of[a]}
         cols = self.model.moves_of[a]
         mask = np.zeros((self.batch, len(self.model.moves)), dtype=bool)
         for i, ids in enumerate(rows):
-            for mid in ids:
+            for text in ids:
+                try:
+                    mid, given = split_order(text)
+                except OrderError as e:
+                    raise ReplayError(self.turn, f"{key}[{i}]", f"{actor}: {e.reason}") from None
                 if mid not in own:
                     raise ReplayError(self.turn, f"{key}[{i}]", f"{actor} has no move {mid!r}" + _hint(mid, own))
                 mask[i, own[mid]] = True
+                j = self.model.offer_slot.get(own[mid])
+                if given and j is None:
+                    raise ReplayError(self.turn, f"{key}[{i}]", f"{mid!r} takes no terms")
+                if given and j is not None:
+                    neg = self.model.negotiation_of[self.model.moves[own[mid]].proposal]
+                    try:
+                        self._terms[i, j, : len(neg.terms)] = parse_terms(neg, given, mid)
+                    except OrderError as e:
+                        raise ReplayError(self.turn, f"{key}[{i}]", f"{actor}: {e.reason}") from None
         self._orders[:, cols] = mask[:, cols]
         self._given[actor] = tuple(tuple(r) for r in rows)
 
@@ -303,7 +367,8 @@ class Game:
             raise EndgameError("every game of this batch has ended")
         work = self.state.copy() if self.log_enabled else self.state
         try:
-            tl = step(self.model, work, self._orders, log=self.log_enabled)
+            tl = step(self.model, work, self._orders, log=self.log_enabled,
+                      terms=self._terms if self.model.offer_slot else None)
         except Exception as e:
             if work is self.state:
                 self._failed = str(e) or type(e).__name__
@@ -319,6 +384,7 @@ class Game:
         self._umpire = []
         self._umpire_log = TurnLog(work.turn)
         self._orders[:] = False
+        self._terms[:] = np.nan
         self._given = {}
         return tl
 
@@ -349,7 +415,11 @@ class Game:
                 obs = self.observe(actor, getattr(agent, "reads", None))
                 if observed is not None:
                     observed(actor, obs)
-                self.set_orders(actor, agent.act(obs), validate=validate)
+                given = agent.act(obs)
+                if isinstance(given, tuple):  # (mask, terms): an agent that bargains (``ai.bargain``)
+                    self.set_orders(actor, given[0], validate=validate, terms=given[1])
+                else:
+                    self.set_orders(actor, given, validate=validate)
             out.append(self.step())
             if after_turn is not None:
                 after_turn(self, out[-1])

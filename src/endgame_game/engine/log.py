@@ -74,12 +74,13 @@ class EventFired(Record):
 class ProposalRecord(Record):
     proposal: str
     label: str
-    status: str  # "made" | "accepted" | "rejected" | "lapsed"
+    status: str  # "made" | "countered" | "accepted" | "rejected" | "lapsed" | "withdrawn"
     actor: str = ""
+    terms: str = ""  # an offer with terms: the terms in words ("The line: current line; NATO: deferred")
 
     def describe(self) -> str:
         who = f" by {self.actor}" if self.actor else ""
-        return f"Proposal {self.status}{who}: {self.label}"
+        return f"Proposal {self.status}{who}: {self.label}" + (f" [{self.terms}]" if self.terms else "")
 
 
 @attrs.frozen

@@ -210,11 +210,25 @@ class CompiledModel:
                 ))
             else:
                 prop = self.proposals[ms.responds_to]
-                verb = "Accept" if ms.answer == 1 else "Reject"
+                verb = {1: "Accept", 2: "Reject", 3: "Counter", 4: "Withdraw"}[ms.answer]
                 self.moves.append(CMove(
                     slot, ms.id, self.actor_index[ms.actor], f"{verb}: {prop.label}", "response", 0, False, prop.phase,
                     None, "", (), (), proposal=ms.responds_to, answer=ms.answer,
                 ))
+        from endgame_game.engine import negotiation as nego
+
+        negs, self.term_defaults = nego.build(self, self._opt, self._effects)
+        self.negotiation: list[nego.CNegotiation] = negs
+        """Proposals with terms (``engine.negotiation``), in the order of the state's offer arrays."""
+        self.negotiation_of: dict[int, nego.CNegotiation] = {n.q: n for n in negs}
+        """Proposal index → its negotiation (proposals with terms only)."""
+        self.max_terms = max((len(n.terms) for n in negs), default=0)
+        self.offer_slot: dict[int, int] = {}
+        """Move slot → row of an order's terms buffer, for moves that put an offer on the table (a
+        proposal with terms and its counters)."""
+        for cm in self.moves:
+            if cm.proposal in self.negotiation_of and (cm.kind == "proposal" or cm.answer == 3):
+                self.offer_slot[cm.slot] = len(self.offer_slot)
         self.move_ids = tuple(m.id for m in self.moves)
         self.moves_of: dict[int, list[int]] = {a: [m.slot for m in self.moves if m.actor == a] for a in range(len(self.actors))}
         self.move_actor = np.array([m.actor for m in self.moves], dtype=np.int32)
@@ -243,6 +257,9 @@ class CompiledModel:
         self.ending_conds: list[Compiled | None] = [self._opt(f"endings[{i}].when") for i in range(len(rs.endings))]
         self.fallback = next(i for i, e in enumerate(rs.endings) if e.fallback)
         self.scores: dict[int, Compiled] = {self.actor_index[a]: self._c(f"scores.{a}.value") for a in rs.scores}
+        self.outlooks: dict[int, Compiled] = {self.actor_index[a]: self._c(f"scores.{a}.outlook")
+                                               for a, s in rs.scores.items() if s.outlook is not None}
+        """Role → its ``outlook`` (what the bargaining AI adds to going on), where declared."""
         self.outcome_rules: dict[str, tuple[Compiled | None, Compiled | None]] = {
             a: (self._opt(f"scores.{a}.win"), self._opt(f"scores.{a}.lose"))
             for a, s in rs.scores.items() if s.win is not None or s.lose is not None
@@ -442,6 +459,11 @@ class CompiledModel:
             end_turn=np.zeros(batch, dtype=np.int32),
             scores=np.zeros((batch, n_a)),
             games=games.copy(),
+            terms=np.tile(self.term_defaults, (batch, 1)),
+            offer_by=np.full((batch, len(self.negotiation)), -1, dtype=np.int32),
+            opened=np.full((batch, len(self.negotiation)), -1, dtype=np.int32),
+            rounds=np.zeros((batch, len(self.negotiation)), dtype=np.int32),
+            status=np.zeros((batch, len(self.negotiation)), dtype=np.int8),
             est=np.zeros((batch, len(self.intel_pair_sites))),
             intel_scale=np.ones((batch, len(sy.values))),
             intel_n=np.zeros(batch, dtype=np.int32),

@@ -10,6 +10,7 @@ from __future__ import annotations
 import attrs
 import numpy as np
 
+from endgame_game.engine import negotiation as nego
 from endgame_game.engine.model import CMove, CompiledModel
 from endgame_game.engine.state import BatchState
 from endgame_game.errors import OrderError
@@ -36,6 +37,11 @@ def base_legal(model: CompiledModel, state: BatchState, m: CMove) -> np.ndarray:
     if m.ap > model.action_points[m.actor]:
         return np.zeros(B, dtype=bool)
     with np.errstate(all="ignore"):
+        if m.kind == "response" and m.proposal in model.negotiation_of:
+            prop = model.proposals[m.proposal]
+            legal: np.ndarray = ok & nego.response_legal(model, state, model.negotiation_of[m.proposal], m.actor,
+                                                         m.answer, prop.accept_requires)
+            return legal
         if m.kind == "response":
             q = m.proposal
             ok = ok & (state.pending[:, q] >= 0) & (state.pending[:, q] < state.turn)
@@ -84,6 +90,8 @@ class Refusal:
     need: float = 0.0
     have: float = 0.0
     game: int | None = None
+    unlock: tuple[str, ...] = ()  # what would unlock it: moves (by label and actor) that make it hold
+    term: str = ""  # the term and option that cannot be offered or accepted (``line=2022``)
 
     @property
     def text(self) -> str:
@@ -102,21 +110,33 @@ class Refusal:
             "no_points_left": "not enough action points left for it",
             "answered_this_turn": "already answered this proposal",
             "not_affordable_together": "not affordable together with this turn's other orders",
+            "not_asked": "this offer does not ask for your answer",
+            "own_offer": "this is your own offer: others answer it (you may withdraw it)",
+            "not_offerer": "only the party whose offer is on the table can withdraw it",
+            "no_counter": "this proposal cannot be countered, only accepted or rejected",
+            "term_cannot_accept": f"cannot accept {self.term} while this does not hold: {self.condition}",
+            "term_requires": f"cannot offer {self.term} while this does not hold: {self.condition}",
         }[self.kind]
+        if self.unlock:
+            t += "; needs: " + "; ".join(self.unlock)
         return t + (f" (game {self.game})" if self.game is not None else "")
 
 
 REFUSALS = ("unknown_move", "ended", "action_points", "no_proposal", "too_early", "answered", "cannot_accept",
             "once", "proposal_waiting", "requires", "cost", "no_points_left", "answered_this_turn",
-            "not_affordable_together")
+            "not_affordable_together", "not_asked", "own_offer", "not_offerer", "no_counter", "term_cannot_accept",
+            "term_requires")
 
 
-def refusal(model: CompiledModel, state: BatchState, move_id: str, game: int = 0) -> Refusal | None:
-    """Why a move is not legal in one game (None when it is legal on its own)."""
-    try:
-        m = model.moves[model.move_ids.index(move_id)]
-    except ValueError:
+def refusal(model: CompiledModel, state: BatchState, move_id: str, game: int = 0,
+            actor: int | None = None) -> Refusal | None:
+    """Why a move is not legal in one game (None when it is legal on its own). ``actor``: whose move,
+    where several actors share a generated answer's id (``accept_<proposal>``); default the first."""
+    slots = [s for s, mid in enumerate(model.move_ids) if mid == move_id
+             and (actor is None or model.moves[s].actor == actor)]
+    if not slots:
         return Refusal("unknown_move", move_id)
+    m = model.moves[slots[0]]
     g = state.game(game)
     if g.ended[0]:
         return Refusal("ended", move_id)
@@ -132,8 +152,11 @@ def refusal(model: CompiledModel, state: BatchState, move_id: str, game: int = 0
         if g.answers[0, q, m.actor] != 0:
             return Refusal("answered", move_id)
         prop = model.proposals[q]
+        if q in model.negotiation_of:
+            return _negotiation_refusal(model, g, m, move_id)
         if m.answer == 1 and prop.accept_requires is not None and not bool(_b(prop.accept_requires(g), 1)[0]):
-            return Refusal("cannot_accept", move_id, condition=prop.accept_requires_text)
+            return Refusal("cannot_accept", move_id, condition=prop.accept_requires_text,
+                           unlock=tuple(nego.unlockers(model, prop.accept_requires_text)))
         return None
     if m.once and g.taken[0, m.slot] > 0:
         return Refusal("once", move_id)
@@ -142,7 +165,8 @@ def refusal(model: CompiledModel, state: BatchState, move_id: str, game: int = 0
     if m.requires is not None:
         with np.errstate(all="ignore"):
             if not bool(_b(m.requires(g), 1)[0]):
-                return Refusal("requires", move_id, condition=m.requires_text)
+                return Refusal("requires", move_id, condition=m.requires_text,
+                               unlock=tuple(nego.unlockers(model, m.requires_text)))
     for idx, cost in move_cost(model, g, m):
         have = g.values[0, idx]
         if have - cost[0] < model.lo[idx]:
@@ -151,9 +175,70 @@ def refusal(model: CompiledModel, state: BatchState, move_id: str, game: int = 0
     return None
 
 
-def reason(model: CompiledModel, state: BatchState, move_id: str, game: int = 0) -> str | None:
+def _negotiation_refusal(model: CompiledModel, g: BatchState, m: CMove, move_id: str) -> Refusal | None:
+    """Why an answer to a negotiable proposal is refused in one game (already pending, answerable, unanswered)."""
+    neg = model.negotiation_of[m.proposal]
+    prop = model.proposals[m.proposal]
+    by = int(g.offer_by[0, neg.n])
+    if m.answer == nego.WITHDRAW:
+        return None if by == m.actor else Refusal("not_offerer", move_id)
+    if by == m.actor:
+        return Refusal("own_offer", move_id)
+    if m.answer == nego.COUNTER:
+        return None if neg.counter and m.actor in neg.principals else Refusal("no_counter", move_id)
+    if not nego.needed(model, g, neg)[0, m.actor]:
+        return Refusal("not_asked", move_id)
+    if m.answer == nego.ACCEPT:
+        if prop.accept_requires is not None and not bool(_b(prop.accept_requires(g), 1)[0]):
+            return Refusal("cannot_accept", move_id, condition=prop.accept_requires_text,
+                           unlock=tuple(nego.unlockers(model, prop.accept_requires_text)))
+        _ok, failing = nego.options_accept(neg, g)
+        if failing:
+            t, o, _bad = failing[0]
+            return Refusal("term_cannot_accept", move_id, condition=o.accept_requires_text, term=f"{t.label}: {o.label}",
+                           unlock=tuple(nego.unlockers(model, o.accept_requires_text)))
+    return None
+
+
+def offer_refusal(model: CompiledModel, state: BatchState, move_id: str, terms: np.ndarray, game: int = 0) -> Refusal | None:
+    """Why an offer with these terms ([T] stored values, NaN: not given) cannot be made or countered in one
+    game: an option's ``requires`` fails (None when the terms may be offered)."""
+    s = model.move_ids.index(move_id)
+    m = model.moves[s]
+    neg = model.negotiation_of[m.proposal]
+    g = state.game(game)
+    row = nego.resolved_row(neg, g, np.asarray(terms, dtype=np.float64)[None, :], counter=m.kind == "response")
+    bad = nego.offer_ok(neg, g, row)
+    if bad:
+        t, o, _ = bad[0]
+        return Refusal("term_requires", move_id, condition=o.requires_text, term=f"{t.label}: {o.label}",
+                       unlock=tuple(nego.unlockers(model, o.requires_text)))
+    return None
+
+
+def validate_terms(model: CompiledModel, state: BatchState, orders: np.ndarray, terms: np.ndarray) -> None:
+    """Check the terms of the offers among ``orders`` ([B, J, T] buffer, see ``CompiledModel.offer_slot``):
+    every option chosen may be offered; raise ``OrderError`` naming the move, term and condition."""
+    for s, j in model.offer_slot.items():
+        col = orders[:, s]
+        if not col.any():
+            continue
+        m = model.moves[s]
+        neg = model.negotiation_of[m.proposal]
+        row = nego.resolved_row(neg, state, terms[:, j, : len(neg.terms)], counter=m.kind == "response")
+        for t, o, bad in nego.offer_ok(neg, state, row):
+            bad = bad & col
+            if bad.any():
+                gi = int(np.nonzero(bad)[0][0])
+                why = Refusal("term_requires", m.id, condition=o.requires_text, term=f"{t.label}: {o.label}",
+                              unlock=tuple(nego.unlockers(model, o.requires_text)),
+                              game=gi if state.batch > 1 else None)
+                raise OrderError(m.id, why.text, refusal=why)
+
+
+def reason(model: CompiledModel, state: BatchState, move_id: str, game: int = 0, actor: int | None = None) -> str | None:
     """``refusal`` in words."""
-    r = refusal(model, state, move_id, game)
+    r = refusal(model, state, move_id, game, actor)
     return None if r is None else r.text
 
 
@@ -220,7 +305,7 @@ def validate(model: CompiledModel, state: BatchState, actor: int, orders: np.nda
         if bad.any():
             g = int(np.nonzero(bad)[0][0])
             m = model.moves[s]
-            why = refusal(model, state, m.id, g) or Refusal(
+            why = refusal(model, state, m.id, g, actor) or Refusal(
                 "no_points_left" if budget.ap[g] < m.ap
                 else "answered_this_turn" if m.kind == "response" and budget.answered[g, m.proposal]
                 else "not_affordable_together", m.id)

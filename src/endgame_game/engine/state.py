@@ -14,9 +14,12 @@ from endgame_game.engine import rng
 
 ARRAYS = (
     "values", "flags", "params", "taken", "fired", "crossed", "armed", "pending", "answers", "agreed",
-    "ending", "end_turn", "scores", "games",
+    "ending", "end_turn", "scores", "games", "terms", "offer_by", "opened", "rounds", "status",
     "est", "intel_scale", "intel_n",
 )
+NEGOTIATION = ("terms", "offer_by", "opened", "rounds", "status")
+"""The arrays of negotiations with terms (docs/negotiation.md). A ruleset without terms has them zero
+wide; they are then left out of checksums and saves, so such a game's checksums are those it always had."""
 INTEL_ARRAYS = ("est", "intel_scale", "intel_n")
 """The intelligence estimates' state (``engine.observe``); saves written before it existed lack them."""
 CHECKSUM_ARRAYS = tuple(n for n in ARRAYS if n not in INTEL_ARRAYS)
@@ -54,6 +57,12 @@ class BatchState:
     end_turn: np.ndarray  # [B] int32: the turn the game ended, 0 while running
     scores: np.ndarray  # [B, A] float64
     games: np.ndarray  # [B] uint64: each game's global index (keys its random draws)
+    terms: np.ndarray  # [B, K] float64: per term of a negotiable proposal, the value (range) or option index
+    #                    of its latest offer (kept after it settles: the deal agreed, or the offer refused)
+    offer_by: np.ndarray  # [B, N] int32: per negotiable proposal, the actor whose offer it is, or -1
+    opened: np.ndarray  # [B, N] int32: the turn its first offer was made (the deadline counts from it)
+    rounds: np.ndarray  # [B, N] int32: counter-offers so far in this negotiation
+    status: np.ndarray  # [B, N] int8: how the latest offer ended: 0 open/none, 1 agreed, 2 rejected, 3 lapsed, 4 withdrawn
     est: np.ndarray  # [B, P] float64: the estimate of each hidden (observer, value) pair (model.intel_pair_obs/slot)
     intel_scale: np.ndarray  # [B, N] float64: the scale each value's intelligence noise is a share of
     intel_n: np.ndarray  # [B] int32: readings folded into the estimates since the first (their variance follows)
@@ -115,6 +124,8 @@ class BatchState:
         sel = slice(None) if i is None else slice(i, i + 1)
         for name in CHECKSUM_ARRAYS:
             a = np.ascontiguousarray(getattr(self, name)[sel])
+            if name in NEGOTIATION and a.shape[1] == 0:
+                continue
             h.update(name.encode())
             h.update(str(a.dtype.str).encode())
             h.update(str(a.shape[1:]).encode())

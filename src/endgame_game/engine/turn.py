@@ -22,6 +22,7 @@ from endgame_game.engine.log import (
     TurnLog,
 )
 from endgame_game.engine.model import CEffect, CompiledModel
+from endgame_game.engine.negotiation import CNegotiation
 from endgame_game.engine.observe import update_estimates
 from endgame_game.engine.state import BatchState
 from endgame_game.errors import EvaluationError
@@ -32,11 +33,13 @@ SPARSE = 4
 
 
 class _Resolver:
-    def __init__(self, model: CompiledModel, state: BatchState, log: TurnLog | None):
+    def __init__(self, model: CompiledModel, state: BatchState, log: TurnLog | None, terms: np.ndarray | None = None):
         self.model = model
         self.st = state
         self.log = log
         self.B = state.batch
+        self.terms = terms  # [B, J, T] the terms of this turn's offers (NaN: not given), or None
+        self.counters: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # negotiation → (counterer [B], terms [B, T])
 
     def _rows(self, mask: np.ndarray) -> Sequence[int]:
         return [int(i) for i in np.nonzero(mask)[0]]
@@ -115,7 +118,8 @@ class _Resolver:
         return out
 
 
-def step(model: CompiledModel, state: BatchState, orders: np.ndarray, log: bool = False, intel: bool = True) -> TurnLog:
+def step(model: CompiledModel, state: BatchState, orders: np.ndarray, log: bool = False,
+         terms: np.ndarray | None = None, intel: bool = True) -> TurnLog:
     """Resolve one turn for every game of the batch, in place.
 
     Args:
@@ -123,6 +127,8 @@ def step(model: CompiledModel, state: BatchState, orders: np.ndarray, log: bool 
         state: the batch; mutated.
         orders: [B, M] bool over ``model.moves``; already validated (``orders.validate``).
         log: record typed entries (for interactive games and small batches).
+        terms: [B, J, T] the terms of offers made or countered (``model.offer_slot``; NaN: not given,
+            i.e. the term's default or, in a counter, the offer answered); None: none given.
         intel: fold the new turn's intelligence readings into the estimates (a planner's rollout,
             whose agents observe the simulated state exactly, switches it off: nothing reads them).
 
@@ -134,7 +140,7 @@ def step(model: CompiledModel, state: BatchState, orders: np.ndarray, log: bool 
     """
     st = state
     tl = TurnLog(st.turn)
-    r = _Resolver(model, st, tl if log else None)
+    r = _Resolver(model, st, tl if log else None, terms)
     active = ~st.ended
     orders = np.asarray(orders, dtype=bool) & active[:, None]
     with np.errstate(all="ignore"):
@@ -180,6 +186,12 @@ def _pay_orders(r: _Resolver, orders: np.ndarray) -> None:
         st.taken[:, m.slot] += col
         if m.kind == "response":
             st.answers[:, m.proposal, m.actor] = np.where(col, m.answer, st.answers[:, m.proposal, m.actor])
+            if m.answer == 3:  # a counter: the first one given (in move-table order) is the one on the table
+                neg = model.negotiation_of[m.proposal]
+                row = _offer_row(r, m.slot, neg, counter=True)
+                who, prev = r.counters.get(neg.n, (np.full(r.B, -1, dtype=np.int32), row))
+                first = col & (who < 0)
+                r.counters[neg.n] = (np.where(first, m.actor, who).astype(np.int32), np.where(first[:, None], row, prev))
 
 
 def _phase(r: _Resolver, p: int, orders: np.ndarray, active: np.ndarray) -> None:
@@ -207,11 +219,24 @@ def _moves(r: _Resolver, p: int, orders: np.ndarray) -> None:
             continue
         r.apply(m.effects, col, m.id)
         if m.kind == "proposal":
+            neg = model.negotiation_of.get(m.proposal)
+            if neg is not None:
+                row = _offer_row(r, m.slot, neg, counter=False)
+                cols = neg.cols
+                st.terms[:, cols] = np.where(col[:, None], row, st.terms[:, cols])
+                n = neg.n
+                st.offer_by[:, n] = np.where(col, m.actor, st.offer_by[:, n])
+                st.opened[:, n] = np.where(col, st.turn, st.opened[:, n])
+                st.rounds[:, n] = np.where(col, 0, st.rounds[:, n])
+                st.status[:, n] = np.where(col, 0, st.status[:, n])
             st.pending[:, m.proposal] = np.where(col, st.turn, st.pending[:, m.proposal])
             st.answers[:, m.proposal, :] = np.where(col[:, None], 0, st.answers[:, m.proposal, :])
             if tl is not None:
+                from endgame_game.engine.negotiation import offer_text
+
                 for g in r._rows(col):
-                    tl.records.append(ProposalRecord(st.turn, g, m.id, m.label, "made", model.actors[m.actor]))
+                    tl.records.append(ProposalRecord(st.turn, g, m.id, m.label, "made", model.actors[m.actor],
+                                                     offer_text(neg, st, g) if neg is not None else ""))
 
 
 def _thresholds(r: _Resolver, p: int, active: np.ndarray) -> None:
@@ -297,8 +322,79 @@ def _event_site(index: int) -> int:
     return _EVENT_SITES[index]
 
 
+def _offer_row(r: _Resolver, slot: int, neg: CNegotiation, counter: bool) -> np.ndarray:
+    """[B, T] the stored term values an offer move puts on the table."""
+    from endgame_game.engine.negotiation import resolved_row
+
+    given = None
+    if r.terms is not None:
+        j = r.model.offer_slot[slot]
+        given = r.terms[:, j, : len(neg.terms)]
+    return resolved_row(neg, r.st, given, counter)
+
+
+def _settle_negotiation(model: CompiledModel, r: _Resolver, q: int, active: np.ndarray) -> None:
+    """Settle a negotiable proposal's offer made before this turn: withdrawn, rejected, countered (the
+    counter goes on the table, answerable next turn), agreed, or lapsed (its own ``expires``, or the
+    negotiation's ``deadline``)."""
+    from endgame_game.engine.negotiation import needed, offer_text
+
+    st = r.st
+    prop = model.proposals[q]
+    neg = model.negotiation_of[q]
+    n = neg.n
+    waiting = active & (st.pending[:, q] >= 0) & (st.pending[:, q] < st.turn)
+    if not waiting.any():
+        return
+    ans = st.answers[:, q, :]
+    by = st.offer_by[:, n]
+    rows = np.arange(r.B)
+    withdrawn = waiting & (by >= 0) & (ans[rows, np.clip(by, 0, None)] == 4)
+    need = needed(model, st, neg)
+    rejected = waiting & ~withdrawn & ((ans == 2) & need).any(axis=1)
+    late = (neg.deadline > 0) & (st.turn >= st.opened[:, n] + neg.deadline)
+    countered = waiting & ~withdrawn & ~rejected & (ans == 3).any(axis=1)
+    lapsed_counter = countered & late
+    countered &= ~late
+    accepted = waiting & ~withdrawn & ~rejected & ~countered & ~lapsed_counter & ((ans == 1) | ~need).all(axis=1)
+    lapsed = waiting & ~withdrawn & ~rejected & ~countered & ~accepted & (
+        lapsed_counter | (st.turn >= st.pending[:, q] + prop.expires) | late)
+    if countered.any():
+        who, row = r.counters[n]
+        cols = neg.cols
+        st.terms[:, cols] = np.where(countered[:, None], row, st.terms[:, cols])
+        st.offer_by[:, n] = np.where(countered, who, by)
+        st.rounds[:, n] += countered
+        st.pending[:, q] = np.where(countered, st.turn, st.pending[:, q])
+        st.answers[:, q, :] = np.where(countered[:, None], 0, st.answers[:, q, :])
+        if r.log is not None:
+            for g in r._rows(countered):
+                r.log.records.append(ProposalRecord(st.turn, g, prop.move, prop.label, "countered",
+                                                    model.actors[int(who[g])], offer_text(neg, st, g)))
+    for mask, effects, status, code in ((withdrawn, (), "withdrawn", 4), (rejected, prop.on_reject, "rejected", 2),
+                                        (accepted, prop.on_accept, "accepted", 1), (lapsed, prop.on_lapse, "lapsed", 3)):
+        if not mask.any():
+            continue
+        if status == "accepted":
+            st.agreed[:, q] |= mask
+        st.pending[:, q] = np.where(mask, -1, st.pending[:, q])
+        st.status[:, n] = np.where(mask, code, st.status[:, n])
+        if r.log is not None:
+            for g in r._rows(mask):
+                r.log.records.append(ProposalRecord(st.turn, g, prop.move, prop.label, status))
+        r.apply(effects, mask, prop.move)
+        if status == "accepted":
+            for t in neg.terms:
+                for o in t.options:
+                    if o.effects:
+                        r.apply(o.effects, mask & (st.terms[:, t.k] == o.index), prop.move)
+
+
 def _settle(model: CompiledModel, r: _Resolver, q: int, active: np.ndarray) -> None:
     """Settle proposal ``q`` where it was made before this turn: rejected, agreed, or lapsed."""
+    if q in model.negotiation_of:
+        _settle_negotiation(model, r, q, active)
+        return
     st = r.st
     prop = model.proposals[q]
     waiting = active & (st.pending[:, q] >= 0) & (st.pending[:, q] < st.turn)

@@ -16,7 +16,7 @@ from endgame_game.rules import expr, schema
 from endgame_game.rules.expr import BOOL, NUM, Node, Type
 from endgame_game.rules.lines import locate
 from endgame_game.rules.loader import RawRuleset
-from endgame_game.rules.symbols import Symbols, build_symbols, response_ids
+from endgame_game.rules.symbols import MAX_OPTIONS, Symbols, build_symbols, negotiation_ids, response_ids
 
 ID_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 RULESET_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
@@ -420,17 +420,102 @@ class _Checker:
                             self.warn(f"{path}.to[{j}]", f"{party} is not playable; only AI agents will answer")
                 if m.expires < 1 or m.expires > MAX_EXPIRES:
                     self.err(f"{path}.expires", f"must be from 1 to {MAX_EXPIRES} turns")
-                for gen in response_ids(m.id):
+                for gen in (*response_ids(m.id), *(negotiation_ids(m.id) if m.terms else ())):
                     if gen in ids:
                         self.err(f"{path}.id", f"the generated response {gen!r} clashes with a move of that id")
+                self.terms(path, m)
                 self.expression(f"{path}.accept_requires", m.accept_requires, BOOL)
                 self.effect_list(f"{path}.on_accept", m.on_accept)
                 self.effect_list(f"{path}.on_reject", m.on_reject)
                 self.effect_list(f"{path}.on_lapse", m.on_lapse)
             else:
-                for key in ("to", "accept_requires", "on_accept", "on_reject", "on_lapse"):
+                for key in ("to", "accept_requires", "on_accept", "on_reject", "on_lapse", "terms", "guarantors",
+                            "deadline"):
                     if getattr(m, key):
                         self.err(f"{path}.{key}", "only proposals (kind = \"proposal\") take this key")
+
+    def terms(self, path: str, m: schema.Move) -> None:
+        """A proposal's negotiable terms, guarantors and deadline (docs/negotiation.md)."""
+        actors = list(self.rs.actors)
+        for j, g in enumerate(m.guarantors):
+            if self.ref(f"{path}.guarantors[{j}]", g, actors, "actor"):
+                if g == m.actor or g in m.to:
+                    self.err(f"{path}.guarantors[{j}]", f"{g} is already a party to this proposal")
+        if m.deadline < 0 or m.deadline > MAX_EXPIRES:
+            self.err(f"{path}.deadline", f"must be from 0 (none) to {MAX_EXPIRES} turns")
+        if not m.terms:
+            if m.guarantors or m.deadline:
+                self.err(f"{path}.terms", "guarantors and a deadline need negotiable terms ([[moves.terms]])")
+            return
+        seen: set[str] = set()
+        roles = list(self.rs.actors)
+        for j, t in enumerate(m.terms):
+            tp = f"{path}.terms[{j}]"
+            if not ID_RE.match(t.id):
+                self.err(f"{tp}.id", f"{t.id!r} is not a valid id" + _ID_RULE)
+            if t.id in seen:
+                self.err(f"{tp}.id", f"duplicate term {t.id!r}")
+            seen.add(t.id)
+            ranged = t.min is not None or t.max is not None or t.step is not None
+            if t.options and ranged:
+                self.err(tp, "a term has options or a range (min, max, step), not both")
+                continue
+            if not t.options and not ranged:
+                self.err(tp, "a term needs options ([[moves.terms.options]]) or a range (min, max, step)")
+                continue
+            for a, text in t.appeal.items():
+                if self.ref(f"{tp}.appeal.{a}", a, roles, "actor"):
+                    self.expression(f"{tp}.appeal.{a}", text, NUM)
+            if ranged:
+                if t.min is None or t.max is None:
+                    self.err(f"{tp}.min" if t.min is None else f"{tp}.max", "a range needs both min and max")
+                    continue
+                if t.max < t.min:
+                    self.err(f"{tp}.max", f"must be at least min ({t.min:g})")
+                    continue
+                if t.step is not None and t.step <= 0:
+                    self.err(f"{tp}.step", "must be more than 0")
+                    continue
+                step = t.step or (t.max - t.min or 1.0)
+                n = (t.max - t.min) / step
+                if abs(n - round(n)) > 1e-6:
+                    self.err(f"{tp}.step", f"must divide max - min ({t.max - t.min:g}) into whole steps")
+                elif n > 1000:
+                    self.err(f"{tp}.step", "gives more than 1000 values; take a larger step")
+                if t.default:
+                    try:
+                        d = float(t.default)
+                    except ValueError:
+                        self.err(f"{tp}.default", f"must be a number of the range, not {t.default!r}")
+                    else:
+                        k = (d - t.min) / step
+                        if not t.min <= d <= t.max or abs(k - round(k)) > 1e-6:
+                            self.err(f"{tp}.default", f"must be one of the range's values ({t.min:g} to {t.max:g} in "
+                                                      f"steps of {step:g})")
+                continue
+            if t.appeal:
+                self.err(f"{tp}.appeal", "a term with options takes appeal on each option")
+            if len(t.options) > MAX_OPTIONS:
+                self.err(f"{tp}.options", f"at most {MAX_OPTIONS} options")
+            oids: set[str] = set()
+            for o, opt in enumerate(t.options):
+                op = f"{tp}.options[{o}]"
+                if not ID_RE.match(opt.id):
+                    self.err(f"{op}.id", f"{opt.id!r} is not a valid id" + _ID_RULE)
+                if opt.id in oids:
+                    self.err(f"{op}.id", f"duplicate option {opt.id!r}")
+                oids.add(opt.id)
+                for a, text in opt.appeal.items():
+                    if self.ref(f"{op}.appeal.{a}", a, roles, "actor"):
+                        self.expression(f"{op}.appeal.{a}", text, NUM)
+                self.expression(f"{op}.requires", opt.requires, BOOL)
+                self.expression(f"{op}.accept_requires", opt.accept_requires, BOOL)
+                if opt.guarantor and self.ref(f"{op}.guarantor", opt.guarantor, actors, "actor"):
+                    if opt.guarantor in (m.actor, *m.to):
+                        self.err(f"{op}.guarantor", f"{opt.guarantor} is already a party to this proposal")
+                self.effect_list(f"{op}.effects", opt.effects)
+            if t.default and t.default not in oids:
+                self.err(f"{tp}.default", f"unknown option {t.default!r}", expr.did_you_mean(t.default, oids))
 
     def flows(self) -> None:
         self.unique("flows", self.rs.flows)
@@ -487,6 +572,7 @@ class _Checker:
                 self.expression(f"scores.{aid}.value", s.value, NUM, allow_random=False)
                 self.expression(f"scores.{aid}.win", s.win, BOOL, allow_random=False)
                 self.expression(f"scores.{aid}.lose", s.lose, BOOL, allow_random=False)
+                self.expression(f"scores.{aid}.outlook", s.outlook, NUM, allow_random=False)
         for aid, a in self.rs.actors.items():
             if a.playable and aid not in self.rs.scores:
                 self.err("scores", f"playable actor {aid!r} has no score")
@@ -506,6 +592,21 @@ class _Checker:
                     if r.weight < 0:
                         self.err(f"{path}.weight", "must be 0 or more")
                     self.expression(f"{path}.when", r.when, BOOL)
+                if d.concede < 0:
+                    self.err(f"doctrines.{aid}.{name}.concede", "must be 0 or more (score points it gives up for a deal)")
+                options = {f"{m.id}.{t.id}.{o.id}" for m in self.rs.moves if m.kind == "proposal"
+                           for t in m.terms for o in t.options}
+                for key, opts in (("prefer", d.prefer), ("avoid", d.avoid)):
+                    for j, opt in enumerate(opts):
+                        if opt not in options:
+                            self.err(f"doctrines.{aid}.{name}.{key}[{j}]",
+                                     f"no option {opt!r} (write <proposal>.<term>.<option>)",
+                                     expr.did_you_mean(opt, options))
+                terms = {t.id for m in self.rs.moves if m.kind == "proposal" for t in m.terms}
+                for j, tid in enumerate(d.firm):
+                    if tid not in terms:
+                        self.err(f"doctrines.{aid}.{name}.firm[{j}]", f"no proposal has a term {tid!r}",
+                                 expr.did_you_mean(tid, terms))
 
     def semantics(self) -> None:
         """Warnings about things that load but are probably mistakes."""

@@ -34,7 +34,7 @@ import numpy as np
 from endgame_game.errors import Issue, RulesetError
 from endgame_game.rules.expr import Bin as BinNode
 from endgame_game.rules.expr import BoolOp, Call, Compare, Const, IfExp, Name, Node, Unary, walk
-from endgame_game.rules.symbols import BUILTINS, Symbols
+from endgame_game.rules.symbols import BUILTINS, MAX_OPTIONS, Symbols
 
 Array = Any  # np.ndarray of shape [B], or a Python scalar that broadcasts
 Compiled = Callable[["Env"], Array]
@@ -55,6 +55,7 @@ class Env(Protocol):
     agreed: np.ndarray  # [B, Q] bool
     pending: np.ndarray  # [B, Q] int32, the turn proposed or -1
     ending: np.ndarray  # [B] int32, -1 while running
+    terms: np.ndarray  # [B, K] float64: each term's value (a range) or option index in the offer on the table
     builtins: tuple[float, float, float, float]  # turn, month, year, turns_left
 
     def uniform(self, site: int, k: int) -> np.ndarray: ...
@@ -166,6 +167,11 @@ def _leaf(kind: str, i: int) -> Step:
         return lambda env, r: env.pending[:, i] >= 0
     if kind == "ending":
         return lambda env, r: env.ending == i
+    if kind == "term":
+        return lambda env, r: env.terms[:, i]
+    if kind == "term_option":
+        k, o = divmod(i, MAX_OPTIONS)
+        return lambda env, r: env.terms[:, k] == o
     raise KeyError(kind)
 
 

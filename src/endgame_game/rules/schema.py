@@ -106,6 +106,34 @@ class Effect:
 
 
 @attrs.frozen
+class TermOption:
+    """One option of a negotiable term (``[[moves.terms.options]]``)."""
+
+    id: str
+    label: str = ""
+    appeal: dict[str, Expr] = attrs.Factory(dict)  # role → how that role views this option (higher: better)
+    requires: Expr | None = None  # it may be offered (proposed or countered) only while this holds
+    accept_requires: Expr | None = None  # a deal with it can be accepted only while this holds
+    guarantor: str = ""  # an actor who must then accept too (a guarantor named by this option)
+    effects: tuple[Effect, ...] = ()  # applied when a deal with this option is agreed
+
+
+@attrs.frozen
+class Term:
+    """A negotiable term of a proposal (``[[moves.terms]]``): options, or a numeric range."""
+
+    id: str
+    label: str = ""
+    options: tuple[TermOption, ...] = ()
+    min: float | None = None  # a range: min, min + step, ... max
+    max: float | None = None
+    step: float | None = None
+    unit: str = ""
+    default: str = ""  # an option id, or a value of the range (default: the first option, or min)
+    appeal: dict[str, Expr] = attrs.Factory(dict)  # ranges: each role's view at max (0 at min, linear between)
+
+
+@attrs.frozen
 class Move:
     id: str
     actor: str
@@ -125,6 +153,10 @@ class Move:
     on_accept: tuple[Effect, ...] = ()
     on_reject: tuple[Effect, ...] = ()
     on_lapse: tuple[Effect, ...] = ()
+    terms: tuple[Term, ...] = ()  # negotiable terms (see docs/negotiation.md)
+    guarantors: tuple[str, ...] = ()  # actors who must accept besides the parties (answer only)
+    deadline: int = 0  # turns from the first offer after which the negotiation lapses (0: none)
+    counter: bool = True  # with terms: the parties may counter-offer
 
 
 @attrs.frozen
@@ -183,6 +215,7 @@ class Score:
     win: Expr | None = None  # when the game has ended: a win for this role if this holds (and `lose` does not)
     lose: Expr | None = None  # a loss if this holds; neither: a draw
     stakes: str = ""  # what this role wants and fears, and its win/draw/loss rule in words (shown to players)
+    outlook: Expr | None = None  # bargaining AI: added to its score with the fallback ending when it values going on
 
 
 @attrs.frozen
@@ -197,6 +230,10 @@ class Doctrine:
     rules: tuple[DoctrineRule, ...]
     label: str = ""
     doc: str = ""
+    concede: float = 0.0  # bargaining: the score points it gives up for a deal, against continuing (ai.bargain)
+    firm: tuple[str, ...] = ()  # bargaining: term ids it never moves towards the other side in a counter
+    prefer: tuple[str, ...] = ()  # bargaining: options ("<proposal>.<term>.<option>") it values more than its role does
+    avoid: tuple[str, ...] = ()  # bargaining: options it values less than its role does
 
 
 @attrs.frozen

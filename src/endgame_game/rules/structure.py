@@ -58,11 +58,18 @@ def _normalise_exprs(data: dict[str, Any]) -> None:
     for d in values("derived"):
         fix(d, "value")
     for sc in values("scores"):
-        fix(sc, "value", "win", "lose")
+        fix(sc, "value", "win", "lose", "outlook")
     for m in items("moves"):
         fix(m, "requires", "accept_requires")
         fix_values(m, "cost")
         fix_effects(m, "effects", "on_accept", "on_reject", "on_lapse")
+        for t in m.get("terms", []) if isinstance(m, dict) and isinstance(m.get("terms"), list) else []:
+            fix_values(t, "appeal")
+            fix(t, "default")
+            for o in t.get("options", []) if isinstance(t, dict) and isinstance(t.get("options"), list) else []:
+                fix(o, "requires", "accept_requires")
+                fix_values(o, "appeal")
+                fix_effects(o, "effects")
     for f in items("flows"):
         fix(f, "add", "set", "when")
     for t in items("thresholds"):

@@ -16,8 +16,11 @@ from endgame_game.rules import schema
 from endgame_game.rules.expr import BOOL, NUM, Type
 
 Kind = Literal[
-    "value", "flag", "param", "builtin", "taken", "fired", "crossed", "agreed", "pending", "ending", "derived"
+    "value", "flag", "param", "builtin", "taken", "fired", "crossed", "agreed", "pending", "ending", "derived",
+    "term", "term_option",
 ]
+MAX_OPTIONS = 64
+"""The most options one term may have (``terms.<p>.<t>.<o>`` is stored as term * MAX_OPTIONS + option)."""
 BUILTINS = ("turn", "month", "year", "turns_left")
 
 
@@ -36,6 +39,30 @@ def response_ids(proposal_id: str) -> tuple[str, str]:
     return f"accept_{proposal_id}", f"reject_{proposal_id}"
 
 
+def negotiation_ids(proposal_id: str) -> tuple[str, str]:
+    """The generated move ids with which a party counters or withdraws an offer (proposals with terms)."""
+    return f"counter_{proposal_id}", f"withdraw_{proposal_id}"
+
+
+ACCEPT, REJECT, COUNTER, WITHDRAW = 1, 2, 3, 4
+"""The answer codes of generated moves (``answers`` in the state)."""
+
+
+def principals(m: schema.Move) -> tuple[str, ...]:
+    """The parties who make and counter offers: the proposer, then ``to``."""
+    return (m.actor, *(p for p in m.to if p != m.actor))
+
+
+def answerers(m: schema.Move) -> tuple[str, ...]:
+    """Everybody who may have to accept an offer of ``m``: principals, then guarantors (declared, then
+    named by options), each once."""
+    out = list(principals(m))
+    for g in (*m.guarantors, *(o.guarantor for t in m.terms for o in t.options if o.guarantor)):
+        if g not in out:
+            out.append(g)
+    return tuple(out)
+
+
 @attrs.frozen
 class MoveSlot:
     """One entry of the move table: a declared move, or a generated response to a proposal."""
@@ -44,7 +71,7 @@ class MoveSlot:
     actor: str
     move: schema.Move | None  # None for generated responses
     responds_to: int = -1  # index into proposals, for responses
-    answer: int = 0  # 1 accept, 2 reject (responses only)
+    answer: int = 0  # 1 accept, 2 reject, 3 counter, 4 withdraw (responses only)
     ap: int = 1
 
 
@@ -61,6 +88,8 @@ class Symbols:
     params: tuple[str, ...]
     moves: tuple[MoveSlot, ...]
     proposals: tuple[str, ...]  # move ids of proposals
+    negotiable: tuple[str, ...]  # move ids of proposals with terms (the state's offer arrays follow this order)
+    terms: tuple[str, ...]  # "<proposal>.<term>" of every term of every negotiable proposal, in order
     events: tuple[str, ...]
     thresholds: tuple[str, ...]
     endings: tuple[str, ...]
@@ -100,9 +129,22 @@ def build_symbols(rs: schema.Ruleset, derived_types: dict[str, Type] | None = No
     moves: list[MoveSlot] = [MoveSlot(m.id, m.actor, m, ap=m.ap) for m in rs.moves]
     for q, prop in enumerate(x for x in rs.moves if x.kind == "proposal"):
         acc, rej = response_ids(prop.id)
-        for party in prop.to:
-            moves.append(MoveSlot(acc, party, None, responds_to=q, answer=1, ap=0))
-            moves.append(MoveSlot(rej, party, None, responds_to=q, answer=2, ap=0))
+        if not prop.terms:
+            for party in prop.to:
+                moves.append(MoveSlot(acc, party, None, responds_to=q, answer=ACCEPT, ap=0))
+                moves.append(MoveSlot(rej, party, None, responds_to=q, answer=REJECT, ap=0))
+            continue
+        cnt, wd = negotiation_ids(prop.id)
+        mains = principals(prop)
+        for party in answerers(prop):
+            moves.append(MoveSlot(acc, party, None, responds_to=q, answer=ACCEPT, ap=0))
+            moves.append(MoveSlot(rej, party, None, responds_to=q, answer=REJECT, ap=0))
+            if party in mains:
+                if prop.counter:
+                    moves.append(MoveSlot(cnt, party, None, responds_to=q, answer=COUNTER, ap=0))
+                moves.append(MoveSlot(wd, party, None, responds_to=q, answer=WITHDRAW, ap=0))
+    negotiable = tuple(m.id for m in rs.moves if m.kind == "proposal" and m.terms)
+    terms = tuple(f"{m.id}.{t.id}" for m in rs.moves if m.kind == "proposal" and m.terms for t in m.terms)
     events = tuple(e.id for e in rs.events)
     thresholds = tuple(t.id for t in rs.thresholds)
     endings = tuple(e.id for e in rs.endings)
@@ -134,6 +176,15 @@ def build_symbols(rs: schema.Ruleset, derived_types: dict[str, Type] | None = No
         add(f"pending.{pid}", "pending", i, BOOL)
     for i, e in enumerate(endings):
         add(f"ending.{e}", "ending", i, BOOL)
+    k = 0
+    for mv in rs.moves:
+        if mv.kind != "proposal" or not mv.terms:
+            continue
+        for term in mv.terms:
+            add(f"terms.{mv.id}.{term.id}", "term", k, NUM)
+            for o, opt in enumerate(term.options[:MAX_OPTIONS]):
+                add(f"terms.{mv.id}.{term.id}.{opt.id}", "term_option", k * MAX_OPTIONS + o, BOOL)
+            k += 1
     derived = tuple(rs.derived)
     for i, d in enumerate(derived):
         add(d, "derived", i, (derived_types or {}).get(d, NUM))
@@ -148,6 +199,8 @@ def build_symbols(rs: schema.Ruleset, derived_types: dict[str, Type] | None = No
         params=params,
         moves=tuple(moves),
         proposals=proposals,
+        negotiable=negotiable,
+        terms=terms,
         events=events,
         thresholds=thresholds,
         endings=endings,

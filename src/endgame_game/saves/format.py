@@ -173,12 +173,14 @@ def plain(value: Any, key: str) -> Any:
 
 
 def _state_table(state: Any) -> dict[str, Any]:
-    from endgame_game.engine.state import ARRAYS
+    from endgame_game.engine.state import ARRAYS, NEGOTIATION
 
     out: dict[str, Any] = {"seed": enc_int(state.seed), "turn": int(state.turn),
                            "builtins": [float(x) for x in state.builtins]}
     for name in ARRAYS:
         a = getattr(state, name)
+        if name in NEGOTIATION and a.shape[1] == 0:
+            continue  # a ruleset without terms: saved as it always was
         if a.dtype == np.uint64:
             out[name] = _map_nested(a.tolist(), enc_int)
         elif a.dtype.kind == "f":
@@ -491,7 +493,7 @@ def decode_state(data: SaveData, template: Any, model: Any = None) -> Any:
     its row shapes and dtypes are read, so a batch of one will do; the body is checked against
     ``header.batch`` before any array is built). With ``model``, indices and counters are range-checked
     too (an ending index must name an ending), as a save from another platform is trusted as stored."""
-    from endgame_game.engine.state import ARRAYS, INTEL_ARRAYS, BatchState
+    from endgame_game.engine.state import ARRAYS, INTEL_ARRAYS, NEGOTIATION, BatchState
 
     v = _V(data.path)
     st = data.state
@@ -509,6 +511,9 @@ def decode_state(data: SaveData, template: Any, model: Any = None) -> Any:
         t = getattr(template, name)
         shape = (B, *t.shape[1:])
         key = f"state.{name}"
+        if name not in st and name in NEGOTIATION and t.shape[1] == 0:
+            arrays[name] = np.zeros(shape, dtype=t.dtype)
+            continue
         if name in INTEL_ARRAYS and old_save:
             # A save written before estimates were kept in the state: they are a function of the
             # record, so the replay fills them in (``saves.replay``); NaN (or -1) marks them as not stored.
@@ -549,7 +554,11 @@ def _check_ranges(v: _V, arrays: Mapping[str, np.ndarray], turn: int, n_endings:
         "ending": (-1, n_endings - 1, "an ending index (-1 while running)"),
         "end_turn": (0, turn, "the turn the game ended (0 while running)"),
         "pending": (-1, turn, "the turn a proposal was made (-1 for none)"),
-        "answers": (0, 2, "0 (none), 1 (accept) or 2 (reject)"),
+        "answers": (0, 4, "0 (none), 1 (accept), 2 (reject), 3 (counter) or 4 (withdraw)"),
+        "offer_by": (-1, INT32_MAX, "an actor index (-1 for none)"),
+        "opened": (-1, turn, "the turn a negotiation opened (-1 for none)"),
+        "rounds": (0, INT32_MAX, "a count (0 or more)"),
+        "status": (0, 4, "0 (open or none) to 4 (withdrawn)"),
         "taken": (0, INT32_MAX, "a count (0 or more)"),
         "fired": (0, INT32_MAX, "a count (0 or more)"),
         "crossed": (0, INT32_MAX, "a count (0 or more)"),

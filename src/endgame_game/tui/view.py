@@ -219,8 +219,11 @@ def moves(game: Game, actor: str, queued: Sequence[str] = ()) -> list[MoveView]:
     out = []
     for s in model.moves_of[a]:
         m = model.moves[s]
-        refused = game.refusal(m.id)
-        if m.kind == "response" and refused is not None and m.id not in queued:
+        refused = game.refusal(m.id, actor=actor)
+        # An answer to a proposal waiting for this actor stays listed with its reason when it cannot be
+        # given (an Accept whose condition fails): it does not silently disappear.
+        if m.kind == "response" and refused is not None and m.id not in queued and \
+                refused.kind not in ("cannot_accept", "term_cannot_accept"):
             continue
         if refused is None and queued and m.id not in queued:
             refused = _with_queue(game, a, [slots[q] for q in queued if q in slots] + [s])
@@ -256,10 +259,11 @@ def readable_refusal(model: CompiledModel, why: Refusal | None) -> str | None:
     """Why a move is refused, in the ruleset's labels (``costs 10 Ammo; only 4 available``)."""
     if why is None:
         return None
+    unlock = f"; needs: {'; '.join(why.unlock)}" if why.unlock else ""
     if why.kind == "requires":
-        return "requires " + readable_condition(model, why.condition)
+        return "requires " + readable_condition(model, why.condition) + unlock
     if why.kind == "cannot_accept":
-        return "cannot accept while this does not hold: " + readable_condition(model, why.condition)
+        return "cannot accept while this does not hold: " + readable_condition(model, why.condition) + unlock
     if why.kind == "cost":
         return f"costs {num(why.need)} {_res_label(model, why.target)[0]}; only {num(why.have)} available"
     if why.kind == "action_points":

@@ -43,6 +43,7 @@ class GameScreen(Screen[None]):
         Binding("b", "briefing", "Briefing"),
         Binding("s", "app.save", "Save"),
         Binding("u", "app.umpire", "Umpire"),
+        Binding("c", "offer", "Offer", show=False),  # named in the inbox ("c: compose")
     ]
 
     def __init__(self, session: Session) -> None:
@@ -129,7 +130,7 @@ class GameScreen(Screen[None]):
         ml = self.query_one(MoveList)
         hi = ml.highlighted_option.id if ml.highlighted_option is not None else None
         self.query_one(MoveDetail).show(self._moves.get(hi or ""))
-        labels = [self._moves[q].label if q in self._moves else q for q in self.queue]
+        labels = [self.order_label(q) for q in self.queue]
         self.query_one(OrderQueue).show(labels, left, ap_total)
         box = view.inbox(game, role)
         self.query_one(InboxPanel).show(box)
@@ -155,7 +156,7 @@ class GameScreen(Screen[None]):
             self.notify("Already in this turn's orders (⌫ removes the last one).", severity="warning")
             return False
         label = self._moves[move_id].label if move_id in self._moves else move_id
-        why = view.readable_refusal(self.session.model, game.refusal(move_id))
+        why = view.readable_refusal(self.session.model, game.refusal(move_id, actor=self.role))
         if why is not None:
             self.notify(f"{label}: {why}", title="Not available", severity="error")
             return False
@@ -182,7 +183,7 @@ class GameScreen(Screen[None]):
         self.refresh_view()
 
     def action_end_turn(self) -> None:
-        labels = [self._moves[q].label if q in self._moves else q for q in self.queue]
+        labels = [self.order_label(q) for q in self.queue]
         left = view.ap_left(self.session.game, self.role, self.queue)
         body = ("Orders:\n" + "\n".join(f"  • {x}" for x in labels)) if labels else "No orders: you pass this turn."
         if left > 0:
@@ -211,3 +212,49 @@ class GameScreen(Screen[None]):
         if self.is_mounted:
             self.query_one(TabbedContent).active = "tab-orders"
             self.query_one(MoveList).focus()
+
+    # -- negotiation (docs/negotiation.md) --
+    def order_label(self, order: str) -> str:
+        """An order in words: the move's label, and an offer's terms (``Counter: … — line=current``)."""
+        from endgame_game.engine.negotiation import split_order
+
+        mid, terms = split_order(order)
+        label = self._moves[mid].label if mid in self._moves else mid
+        return label + (f" — {', '.join(f'{k}={v}' for k, v in terms.items())}" if terms else "")
+
+    def action_offer(self) -> None:
+        """Compose an offer: for the highlighted proposal or answer, else the first negotiation open to
+        this role (an offer to counter first, then a proposal it may make)."""
+        from endgame_game.tui.screens.offer import offer_target
+
+        ml = self.query_one(MoveList)
+        hi = ml.highlighted_option.id if ml.highlighted_option is not None else None
+        target, why = offer_target(self.session.game, self.role, hi)
+        if target is None:
+            self.notify(why, title="No offer to make", severity="warning")
+            return
+        self.open_offer(target)
+
+    def open_offer(self, move_id: str) -> None:
+        """Open the compose screen for ``move_id`` (a proposal with terms, or ``counter_<id>``); the offer
+        composed replaces any earlier one for the same negotiation in this turn's orders."""
+        from endgame_game.tui.screens.offer import OfferScreen, replace_offer
+
+        s = self.session
+        name = view.actor_name(s.model, self.role)
+
+        def note(text: str) -> None:
+            s.game.note(f"{name}, on {s.model.labels.get(move_id, move_id)}: {text}")
+
+        def done(order: str | None) -> None:
+            if order is None:
+                return
+            try:
+                s.game.set_orders(self.role, replace_offer(s.model, self.queue, order))
+            except OrderError as e:
+                typed = e.refusal if isinstance(e.refusal, Refusal) else None
+                self.notify(view.readable_refusal(s.model, typed) or e.reason, title="Not available", severity="error")
+                return
+            self.refresh_view()
+
+        self.app.push_screen(OfferScreen(s.game, self.role, move_id, hotseat=s.hotseat, note=note), done)

@@ -1,0 +1,371 @@
+"""An AI that bargains over terms (docs/negotiation.md), used by the doctrine agents.
+
+It values a deal against its role's stakes: the role's score (``[scores.<role>]``) on the state the
+deal would make (the proposal agreed with these terms, and the ending that agreement reaches), plus
+the appeal the ruleset gives each chosen option for the role, against the score of going on to the
+horizon from where it stands. It accepts what beats going on (less what its doctrine ``concede``s),
+counters by moving the terms it cares about most, and never repeats an offer that was refused unless
+the situation changed (a flag or an agreement changed since it made it). Other parties' views are
+estimated on what it observes (``obs.state``: intelligence noise applies), never on true values.
+
+Everything but the memory of refused offers is vectorised over the batch; the memory is per game.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from endgame_game.engine import negotiation as nego
+from endgame_game.engine.model import CompiledModel
+from endgame_game.engine.observe import Observation
+from endgame_game.engine.state import BatchState
+from endgame_game.rules.compile import batch_array
+
+PREFER = 5.0
+"""What a doctrine adds to an option it ``prefer``s (score points)."""
+
+OWN_WEIGHT = 0.25
+"""When no offer looks acceptable to the others: how much its own value counts against theirs in the offer it makes."""
+
+SETTLE_MARGIN = 2.0
+"""How much better than going on an offer must look to the other side before it is proposed."""
+
+
+def situation_flags(model: CompiledModel) -> np.ndarray:
+    """The flags whose change makes a refused offer worth making again: those the negotiations'
+    conditions and the endings read (everybody sees flags exactly)."""
+    from endgame_game.rules.expr import names
+
+    keys = [k for k in model.checked.trees if k.startswith("endings[")]
+    for i, mv in enumerate(model.ruleset.moves):
+        if mv.kind == "proposal" and mv.terms:
+            keys += [k for k in model.checked.trees if k.startswith(f"moves[{i}].") and "requires" in k]
+    read = {n[6:] for k in keys for n in names(model.checked.trees[k]) if n.startswith("flags.")}
+    return np.array(sorted(model.flag_index[f] for f in read if f in model.flag_index), dtype=np.intp)
+
+
+def situation(state: BatchState, g: int, flags: np.ndarray) -> bytes:
+    """What has to change for a refused offer to be worth making again: the agreements in force and
+    the ``situation_flags``."""
+    return state.flags[g, flags].tobytes() + state.agreed[g].tobytes()
+
+
+class Bargainer:
+    """One role's bargaining, for a batch.
+
+    Args:
+        model: the compiled ruleset.
+        actor: the role.
+        concede: score points it gives up for a deal against going on (a doctrine's ``concede``).
+        firm: term ids it never moves towards the other side in a counter (a doctrine's ``firm``).
+        prefer: options (``<proposal>.<term>.<option>``) it values ``PREFER`` points more than its role
+            does (a doctrine's ``prefer``); ``avoid``: options it values ``PREFER`` points less.
+    """
+
+    def __init__(self, model: CompiledModel, actor: str, concede: float = 0.0, firm: Sequence[str] = (),
+                 prefer: Sequence[str] = (), avoid: Sequence[str] = ()):
+        self.model = model
+        self.role = actor
+        self.actor = model.actor_index[actor]
+        self.concede = float(concede)
+        self.firm = frozenset(firm)
+        self.prefer = frozenset(prefer)
+        self.avoid = frozenset(avoid)
+        self.mine = [n for n in model.negotiation if self.actor in n.answerers]
+        self.fallback = model.fallback
+        self.made: dict[tuple[int, int], dict[tuple[float, ...], bytes]] = {}  # (game, negotiation) → offer → situation
+        self.refused: dict[tuple[int, int], dict[tuple[float, ...], bytes]] = {}
+        self.last: dict[tuple[int, int], tuple[float, ...]] = {}  # (game, negotiation) → its offer on the table
+        self.flags = situation_flags(model)
+        self._slot = {(m.proposal, m.answer, m.actor): m.slot for m in model.moves if m.kind == "response"}
+        self._prop_slot = {m.proposal: m.slot for m in model.moves if m.kind == "proposal"}
+
+    def reads(self) -> list[str]:
+        """The expression paths it evaluates (for ``model.reads``)."""
+        paths = [k for k in self.model.checked.trees if k.startswith("scores.") and k.endswith((".value", ".outlook"))]
+        paths += [k for k in self.model.checked.trees if k.startswith("endings[")]
+        paths += [k for k in self.model.checked.trees if ".terms[" in k and ".appeal." in k]
+        paths += [k for k in self.model.checked.trees if ".accept_requires" in k or ".terms[" in k]
+        return paths
+
+    # -- values --
+    def _score(self, sim: BatchState, who: int) -> np.ndarray:
+        fn = self.model.scores.get(who)
+        if fn is None:
+            return np.zeros(sim.batch)
+        with np.errstate(all="ignore"):
+            v = batch_array(fn(sim), sim.batch, np.float64)
+        return np.nan_to_num(v, nan=0.0)
+
+    def going_on(self, state: BatchState, who: int) -> np.ndarray:
+        """[B] what going on to the horizon from here is worth to ``who``: its score with the fallback ending."""
+        sim = state.with_values(state.values)
+        sim.ending = np.full(state.batch, self.fallback, dtype=np.int32)
+        v = self._score(sim, who)
+        fn = self.model.outlooks.get(who)
+        if fn is not None:
+            with np.errstate(all="ignore"):
+                v = v + np.nan_to_num(batch_array(fn(state), state.batch, np.float64), nan=0.0)
+        return v
+
+    def deal_value(self, state: BatchState, neg: nego.CNegotiation, offer: np.ndarray, who: int) -> np.ndarray:
+        """[B] what the deal with ``offer`` ([B, T] stored values) is worth to ``who``: its score on the
+        state the agreement makes (with the ending it reaches), plus the appeal of each chosen option."""
+        m = self.model
+        sim = state.with_values(state.values)  # shares the arrays it does not change
+        sim.terms = state.terms.copy()
+        sim.terms[:, neg.cols] = offer
+        sim.agreed = state.agreed.copy()
+        sim.agreed[:, neg.q] = True
+        sim.pending = state.pending.copy()
+        sim.pending[:, neg.q] = -1
+        ending = np.full(state.batch, -1, dtype=np.int32)
+        with np.errstate(all="ignore"):
+            for i, cond in enumerate(m.ending_conds):
+                if cond is None:
+                    continue
+                hit = (ending < 0) & batch_array(cond(sim), sim.batch, bool)
+                ending[hit] = i
+        sim.ending = np.where(ending < 0, self.fallback, ending).astype(np.int32)
+        v = self._score(sim, who)
+        fn = m.outlooks.get(who)
+        if fn is not None and (ending < 0).any():  # no ending: the game goes on after the agreement
+            with np.errstate(all="ignore"):
+                look = np.nan_to_num(batch_array(fn(sim), sim.batch, np.float64), nan=0.0)
+            v = v + np.where(ending < 0, look, 0.0)
+        return v + self.appeal(state, neg, offer, who)
+
+    def appeal(self, state: BatchState, neg: nego.CNegotiation, offer: np.ndarray, who: int) -> np.ndarray:
+        out = np.zeros(state.batch)
+        with np.errstate(all="ignore"):
+            for j, t in enumerate(neg.terms):
+                if t.options:
+                    for o in t.options:
+                        for a, fn in o.appeal:
+                            if a == who:
+                                out += np.where(offer[:, j] == o.index, batch_array(fn(state), state.batch, np.float64), 0.0)
+                        if who == self.actor:
+                            path = f"{neg.move}.{t.id}.{o.id}"
+                            bias = PREFER * ((path in self.prefer) - (path in self.avoid))
+                            if bias:
+                                out += np.where(offer[:, j] == o.index, bias, 0.0)
+                else:
+                    span = (t.hi - t.lo) or 1.0
+                    for a, fn in t.appeal:
+                        if a == who:
+                            out += batch_array(fn(state), state.batch, np.float64) * (offer[:, j] - t.lo) / span
+        return np.nan_to_num(out, nan=0.0)
+
+    # -- candidates --
+    def _candidates(self, neg: nego.CNegotiation, base: np.ndarray, counter: bool) -> list[np.ndarray]:
+        """Offers one term away from ``base`` ([B, T]); a range moves one step or to either end."""
+        out = []
+        for j, t in enumerate(neg.terms):
+            if t.options:
+                values = [float(o.index) for o in t.options]
+            else:
+                values = sorted({t.lo, t.hi})
+            for v in values:
+                c = base.copy()
+                c[:, j] = v
+                out.append(c)
+            if not t.options:
+                for d in (-t.step, t.step):
+                    c = base.copy()
+                    c[:, j] = np.clip(base[:, j] + d, t.lo, t.hi)
+                    out.append(c)
+        return out
+
+    def _offerable(self, obs: Observation, neg: nego.CNegotiation, offer: np.ndarray) -> np.ndarray:
+        ok = np.ones(obs.state.batch, dtype=bool)
+        for _t, _o, bad in nego.offer_ok(neg, obs.state, offer):
+            ok &= ~bad
+        return ok
+
+    def _others(self, neg: nego.CNegotiation) -> list[int]:
+        return [a for a in neg.answerers if a != self.actor and a in self.model.scores]
+
+    def _acceptable_to_others(self, st: BatchState, neg: nego.CNegotiation, offer: np.ndarray,
+                              cont: dict[int, np.ndarray]) -> np.ndarray:
+        """[B] the smallest margin, over the other parties, by which the offer beats going on for them
+        (as this role estimates it)."""
+        margin = np.full(st.batch, np.inf)
+        for a in self._others(neg):
+            if a in neg.principals:
+                margin = np.minimum(margin, self.deal_value(st, neg, offer, a) - cont[a])
+        return np.where(np.isinf(margin), 0.0, margin)
+
+    def _best(self, obs: Observation, neg: nego.CNegotiation, base: np.ndarray, counter: bool,
+              where: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The offer it makes in each game of ``where``: the best for itself among those the others are
+        estimated to prefer to going on; else the one they like most that it still prefers to going on.
+        Returns ([B, T] offer, [B] bool: found one)."""
+        st = obs.state
+        me = self.actor
+        cont_me = self.going_on(st, me) - self.concede
+        cont = {a: self.going_on(st, a) for a in self._others(neg)}
+        cands = [base, *self._candidates(neg, base, counter)]
+        if not counter:  # a fresh proposal may also start from its own best single moves combined
+            greedy = base.copy()
+            for _ in range(2):
+                for c in self._candidates(neg, greedy, counter):
+                    better = self.deal_value(st, neg, c, me) > self.deal_value(st, neg, greedy, me)
+                    greedy = np.where(better[:, None], c, greedy)
+            cands.append(greedy)
+        best = base.copy()
+        best_v = np.full(st.batch, -np.inf)
+        found = np.zeros(st.batch, dtype=bool)
+        fallback = base.copy()
+        fallback_m = np.full(st.batch, -np.inf)
+        firm = [j for j, t in enumerate(neg.terms) if t.id in self.firm]
+        own_base = self.deal_value(st, neg, base, me)
+        for c in cands:
+            ok = where & self._offerable(obs, neg, c)
+            if counter:  # a counter changes something (row by row: game i must not depend on the batch)
+                ok &= ~np.all(c == base, axis=1)
+            mine = self.deal_value(st, neg, c, me)
+            if firm and counter:
+                for j in firm:  # never towards the other side on a firm term
+                    moved = c[:, j] != base[:, j]
+                    ok &= ~moved | (mine >= own_base)
+            ok &= self._not_refused(st, neg, c)
+            if not ok.any():
+                continue
+            margin = self._acceptable_to_others(st, neg, c, cont)
+            good = ok & (mine >= cont_me) & (margin >= SETTLE_MARGIN)
+            take = good & (mine > best_v)
+            best = np.where(take[:, None], c, best)
+            best_v = np.where(take, mine, best_v)
+            found |= good
+            rank = margin + OWN_WEIGHT * mine  # what they like most, its own wishes breaking near-ties
+            soft = ok & (mine >= cont_me) & (rank > fallback_m)
+            fallback = np.where(soft[:, None], c, fallback)
+            fallback_m = np.where(soft, rank, fallback_m)
+        use_fb = ~found & np.isfinite(fallback_m)
+        best = np.where(use_fb[:, None], fallback, best)
+        return best, found | use_fb
+
+    # -- memory --
+    def _remember(self, st: BatchState) -> None:
+        """Note which of its offers were refused: rejected, or answered with a counter-offer."""
+        if not self.last:
+            return
+        for neg in self.mine:
+            rejected = (st.status[:, neg.n] == 2) & (st.offer_by[:, neg.n] == self.actor) & (st.pending[:, neg.q] < 0)
+            countered = (st.offer_by[:, neg.n] >= 0) & (st.offer_by[:, neg.n] != self.actor)
+            for g in np.nonzero(rejected | countered)[0]:
+                key = (int(st.games[g]), neg.n)
+                offer = self.last.pop(key, None)
+                if offer is not None:
+                    self.refused.setdefault(key, {})[offer] = self.made[key][offer]
+
+    def _not_refused(self, st: BatchState, neg: nego.CNegotiation, offer: np.ndarray) -> np.ndarray:
+        ok = np.ones(st.batch, dtype=bool)
+        if not self.refused:
+            return ok
+        for g in range(st.batch):
+            ref = self.refused.get((int(st.games[g]), neg.n))
+            if ref:
+                sit = ref.get(tuple(float(x) for x in offer[g]))
+                if sit is not None and sit == situation(st, int(g), self.flags):
+                    ok[g] = False
+        return ok
+
+    def _note_made(self, st: BatchState, neg: nego.CNegotiation, offer: np.ndarray, where: np.ndarray) -> None:
+        for g in np.nonzero(where)[0]:
+            key = (int(st.games[g]), neg.n)
+            row = tuple(float(x) for x in offer[g])
+            self.made.setdefault(key, {})[row] = situation(st, int(g), self.flags)
+            self.last[key] = row
+
+    # -- deciding --
+    def decide(self, obs: Observation, orders: np.ndarray,
+               allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Rewrite a doctrine's orders for the negotiations this role is in: answers (accept, counter,
+        reject) by value, the terms of its own proposals, or no proposal where nothing it would offer
+        could be accepted. ``allowed``: [B, M] the answers its doctrine permits (default: all).
+        Returns (orders, [B, J, T] terms)."""
+        m = self.model
+        st = obs.state
+        B = st.batch
+        orders = orders.copy()
+        terms = np.full((B, len(m.offer_slot), m.max_terms), np.nan)
+        self._remember(st)
+        me = self.actor
+        for neg in self.mine:
+            q = neg.q
+            acc = self._slot.get((q, nego.ACCEPT, me))
+            rej = self._slot.get((q, nego.REJECT, me))
+            cnt = self._slot.get((q, nego.COUNTER, me))
+            wd = self._slot.get((q, nego.WITHDRAW, me))
+            for s in (acc, rej, cnt, wd):
+                if s is not None:
+                    orders[:, s] = False
+            legal = obs.legal if allowed is None else obs.legal & allowed
+            can_acc = legal[:, acc] if acc is not None else np.zeros(B, bool)
+            can_rej = legal[:, rej] if rej is not None else np.zeros(B, bool)
+            can_cnt = legal[:, cnt] if cnt is not None else np.zeros(B, bool)
+            answering = can_acc | can_rej | can_cnt
+            if answering.any():
+                table = st.terms[:, neg.cols]
+                value = self.deal_value(st, neg, table, me)
+                cont = self.going_on(st, me) - self.concede
+                yes = answering & can_acc & (value >= cont)
+                if acc is not None:
+                    orders[:, acc] = yes
+                left = answering & ~yes
+                if cnt is not None and left.any():
+                    offer, found = self._best(obs, neg, table, True, left & can_cnt)
+                    go = left & can_cnt & found & ~np.all(offer == table, axis=1)
+                    if go.any():
+                        orders[:, cnt] = go
+                        terms[:, m.offer_slot[cnt], : len(neg.terms)] = np.where(go[:, None], offer, np.nan)
+                        self._note_made(st, neg, offer, go)
+                    left &= ~go
+                if rej is not None:
+                    orders[:, rej] = left & can_rej
+            ps = self._prop_slot.get(q)
+            if ps is not None and m.moves[ps].actor == me and orders[:, ps].any():
+                want = orders[:, ps].copy()
+                prop = m.proposals[q]
+                if prop.accept_requires is not None:  # an offer nobody may accept now is not made
+                    with np.errstate(all="ignore"):
+                        want &= batch_array(prop.accept_requires(st), B, bool)
+                base = nego.resolved_row(neg, st, None, counter=False)
+                offer, found = self._best(obs, neg, base, False, want)
+                want &= found
+                orders[:, ps] = want
+                terms[:, m.offer_slot[ps], : len(neg.terms)] = np.where(want[:, None], offer, np.nan)
+                self._note_made(st, neg, offer, want)
+        return orders, terms
+
+
+def views(model: CompiledModel, obs: Observation, neg: nego.CNegotiation, offer: np.ndarray,
+          game: int = 0) -> list[tuple[str, float]]:
+    """How each other party is likely to view an offer ([T] stored values), as the observer estimates it
+    from its own observation (intelligence noise applies; never the true values): (actor, margin), the
+    margin being the deal's value to that party less going on. Parties without a score are left out."""
+    st = obs.state.take([game])
+    b = Bargainer(model, obs.actor)
+    row = np.asarray(offer, dtype=np.float64).reshape(1, -1)
+    asked = set(neg.principals) | set(neg.guarantors)
+    asked |= {o.guarantor for j, t in enumerate(neg.terms) for o in t.options
+              if o.guarantor >= 0 and j < row.shape[1] and row[0, j] == o.index}
+    out = []
+    for a in neg.answerers:
+        if model.actors[a] == obs.actor or a not in model.scores or a not in asked:
+            continue
+        margin = b.deal_value(st, neg, row, a) - b.going_on(st, a)
+        out.append((model.actors[a], float(margin[0])))
+    return out
+
+
+def view_words(margin: float) -> str:
+    """A party's estimated margin in words."""
+    if margin >= SETTLE_MARGIN:
+        return "likely to accept"
+    if margin >= -5:
+        return "might accept, or counter"
+    return "likely to refuse"

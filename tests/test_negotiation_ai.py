@@ -1,0 +1,133 @@
+"""The AI that bargains (ai/bargain.py): it accepts what beats going on, counters, concedes what its
+doctrine says, makes no offer nobody may accept, and never repeats a refused offer in an unchanged
+situation (counted over sampled AI games of the default scenario)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from endgame_game.ai import make_agents
+from endgame_game.ai.bargain import Bargainer, situation_flags, views
+from endgame_game.ai.doctrine import DoctrineAgent
+from endgame_game.engine import CompiledModel, Game
+from endgame_game.engine.log import ProposalRecord
+
+RS = Path(__file__).parent / "rulesets" / "negotiation.toml"
+
+
+@pytest.fixture(scope="module")
+def model() -> CompiledModel:
+    return CompiledModel.load(RS)
+
+
+def offered(model: CompiledModel, offer: str) -> Game:
+    g = Game(model, seed=2)
+    g.set_orders("blue", ["lift_ban"])
+    g.set_orders("red", [offer])
+    g.step()
+    return g
+
+
+def test_doctrines_differ_in_what_they_concede(model: CompiledModel) -> None:
+    # Blue counters Red's deal with a guarantee and the top cap; a tough Red (concede 2) will not take
+    # it, a soft Red (concede 8) will.
+    g = offered(model, "deal{cap=40}")
+    g.set_orders("blue", ["counter_deal{cap=100,guarantee=green}"])
+    g.step()
+    answers = {}
+    for doctrine in ("tough", "soft"):
+        agent = DoctrineAgent(model, "red", doctrine)
+        orders, _terms = agent.act(g.observe("red"))
+        answers[doctrine] = {model.moves[s].id for s in np.nonzero(orders[0])[0]}
+    assert "accept_deal" in answers["soft"] and "accept_deal" not in answers["tough"]
+    assert {"counter_deal", "reject_deal"} & answers["tough"]
+
+
+def test_it_accepts_what_beats_going_on_and_counters_otherwise(model: CompiledModel) -> None:
+    good = offered(model, "deal{cap=100,guarantee=green}")  # the best Blue can hope for
+    bad = offered(model, "deal{cap=40,guarantee=none}")
+    agent = DoctrineAgent(model, "blue", "firm")
+    got_good, _ = agent.act(good.observe("blue"))
+    got_bad, terms = agent.act(bad.observe("blue"))
+    ids = lambda o: {model.moves[s].id for s in np.nonzero(o[0])[0]}  # noqa: E731
+    assert "accept_deal" in ids(got_good)
+    assert "counter_deal" in ids(got_bad)
+    j = model.offer_slot[next(s for s in model.moves_of[model.actor_index["blue"]]
+                              if model.moves[s].id == "counter_deal")]
+    counter = terms[0, j, :3]
+    assert counter[1] > 40 or counter[2] == 1  # it moved a term it cares about (the cap or the guarantee)
+
+
+def test_it_makes_no_offer_nobody_may_accept(model: CompiledModel) -> None:
+    g = Game(model, seed=1)  # Blue's ban is in force: nobody may accept the deal yet
+    agent = DoctrineAgent(model, "red", "soft")
+    orders, _ = agent.act(g.observe("red"))
+    assert not orders[0, model.move_ids.index("deal")]
+
+
+def test_views_use_the_observation_not_the_true_values(model: CompiledModel) -> None:
+    g = offered(model, "deal{guarantee=green}")
+    obs = g.observe("red")
+    neg = model.negotiation[0]
+    names = [a for a, _ in views(model, obs, neg, g.state.terms[0, neg.cols])]
+    assert names == ["blue", "green"]  # the parties asked, not Red itself
+    b = Bargainer(model, "red")
+    assert b.going_on(obs.state, model.actor_index["blue"]).shape == (1,)
+
+
+def test_no_refused_offer_is_repeated_in_an_unchanged_situation() -> None:
+    m = CompiledModel.load("endgame-2024")
+    flags = situation_flags(m)
+    B = 60
+    g = Game(m, seed=4, batch=B, log=True, history=False)
+    sit: dict[int, list[bytes]] = defaultdict(list)  # turn → per game, the situation at its start
+
+    def before(game: Game) -> None:
+        st = game.state
+        sit[game.turn] = [st.flags[i, flags].tobytes() + st.agreed[i].tobytes() for i in range(game.batch)]
+
+    g.play(make_agents(m, {}, default="mixed"), before_turn=before)
+    negotiable = {n.move for n in m.negotiation}
+    offers = refusals = repeats = 0
+    for game_i in range(B):
+        on_table: dict[str, tuple[str, str, int]] = {}  # proposal → (offerer, terms, turn)
+        refused: dict[tuple[str, str, str], bytes] = {}  # (proposal, offerer, terms) → situation when made
+        for r in g.records(game_i):
+            if not isinstance(r, ProposalRecord) or r.proposal not in negotiable:
+                continue
+            if r.status in ("made", "countered"):
+                offers += 1
+                prev = on_table.get(r.proposal)
+                if r.status == "countered" and prev is not None:  # the offer answered was refused
+                    refused[(r.proposal, prev[0], prev[1])] = sit[prev[2]][game_i]
+                    refusals += 1
+                key = (r.proposal, r.actor, r.terms)
+                if key in refused and refused[key] == sit[r.turn][game_i]:
+                    repeats += 1
+                on_table[r.proposal] = (r.actor, r.terms, r.turn)
+            elif r.status == "rejected" and r.proposal in on_table:
+                actor, terms, turn = on_table.pop(r.proposal)
+                refused[(r.proposal, actor, terms)] = sit[turn][game_i]
+                refusals += 1
+            else:
+                on_table.pop(r.proposal, None)
+    assert offers > 100 and refusals > 20  # the sample bargains
+    assert repeats == 0
+
+
+def test_each_game_bargains_the_same_alone_or_in_a_batch() -> None:
+    m = CompiledModel.load("endgame-2024")
+    games = np.arange(12, dtype=np.uint64)
+    whole = Game(m, seed=9, games=games, log=False, history=False)
+    whole.play(make_agents(m, {}, default="mixed"), validate=False)
+    for part in (games[:5], games[5:]):
+        g = Game(m, seed=9, games=part, log=False, history=False)
+        g.play(make_agents(m, {}, default="mixed"), validate=False)
+        rows = [int(i) for i in part]
+        assert g.state.equals(whole.state.take(rows)) or np.array_equal(g.state.terms, whole.state.terms[rows])
+        assert np.array_equal(g.state.ending, whole.state.ending[rows])
+        assert np.array_equal(g.state.scores, whole.state.scores[rows])
