@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -43,6 +44,48 @@ class Change:
     @property
     def delta(self) -> float:
         return self.after - self.before
+
+
+CURRENCIES = {"EUR": "€", "USD": "$", "GBP": "£", "$": "$", "€": "€", "£": "£"}
+_BOUND = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*[-–]\s*(-?\d+(?:\.\d+)?)\s*(.*)$")
+_ALTS = re.compile(r"^(.*?)\s*\(([^()]*/[^()]*)\)\s*$")
+
+
+def unit_for(unit: str, owner: str, owners: Sequence[str]) -> str:
+    """A resource's unit as one owner reads it.
+
+    A unit that lists one alternative per owner in parentheses (``bn ($ / EUR)`` for owners
+    washington and brussels) gives each owner its own, currencies as symbols: ``$ bn``, ``€ bn``.
+    """
+    m = _ALTS.match(unit or "")
+    if not m or owner not in owners:
+        return unit
+    alts = [a.strip() for a in m.group(2).split("/")]
+    if len(alts) != len(owners):
+        return unit
+    alt = alts[list(owners).index(owner)]
+    base = m.group(1).strip()
+    if alt in CURRENCIES:
+        return f"{CURRENCIES[alt]} {base}".strip()
+    return f"{base} {alt}".strip()
+
+
+def bounded(text: str, unit: str) -> tuple[str, str]:
+    """A value on a range unit reads as a share of its top: (``58``, ``0-100``) → (``58/100``, ``""``),
+    (``50``, ``0-100 readiness``) → (``50/100``, ``readiness``); other units unchanged."""
+    m = _BOUND.match(unit or "")
+    if not m or float(m.group(1)) != 0:
+        return text, unit
+    return f"{text}/{_top(float(m.group(2)))}", m.group(3).strip()
+
+
+def _top(x: float) -> str:
+    return str(int(x)) if x.is_integer() else f"{x:g}"
+
+
+def plain_unit(unit: str) -> str:
+    """A unit without its range: ``0-100 readiness`` → ``readiness``, ``0-100`` → ``""``."""
+    return bounded("x", unit)[1]
 
 
 def target_label(model: CompiledModel, target: str) -> str:
@@ -125,9 +168,22 @@ def narrate(model: CompiledModel, records: list[Record], *, turn: int | None = N
             why += f", {len(rest)} more {sum(v for _, v in rest):+.3g}"
         lines.append(f"  {c.label}: {fmt_num(c.before)} → {fmt_num(c.after)} ({c.delta:+.3g}: {why})")
     for r in records:
+        if r.kind == "EstimatedEffect":  # an assessment of what one's own move did to a value seen noisily
+            lines.append("  " + estimated_effect(model, r))
+    for r in records:
         if isinstance(r, EndingReached):
             lines.append(f"  ENDING: {r.label}")
     return lines
+
+
+def estimated_effect(model: CompiledModel, r: Any) -> str:
+    """``Kyiv shell stocks ≈ +120 ± 25 (US deliveries; now ≈ 420 ± 40)``: a record with ``source``,
+    ``target``, ``change``, ``spread``, ``after`` and ``after_spread`` (an intelligence assessment)."""
+    change, spread = float(r.change), float(r.spread)
+    after, after_sd = float(r.after), float(r.after_spread)
+    pm = f" ± {_short(spread)}" if spread > 0 else ""
+    now = f"≈ {fmt_num(after)}" + (f" ± {_short(after_sd)}" if after_sd > 0 else "")
+    return f"{target_label(model, r.target)} ≈ {change:+.3g}{pm} ({source_label(model, r.source)}; now {now})"
 
 
 _PREC = {"or": 1, "and": 2, "not": 3, "cmp": 4, "+": 5, "-": 5, "*": 6, "/": 6, "//": 6, "%": 6, "neg": 7, "**": 8}

@@ -247,7 +247,7 @@ class EndgameApp(App[int]):
         if self.reported.get(role, 0) < done_turns:
             self.reported[role] = done_turns
             title = f"Turn report — {view.actor_name(s.model, role)}"
-            lines = view.turn_report(s.game, done_turns, role)
+            lines = view.role_turn_report(s.game, done_turns, role)
             note = s.autosave_error or (f"Autosaved to {s.last_autosave}" if s.last_autosave else "")
             steps.append(lambda k: self.push_screen(TurnReportScreen(title, lines, note), lambda _=None: k()))
         if role not in s.briefed:

@@ -17,6 +17,7 @@ from textual.widgets import Footer, Label, TabbedContent, TabPane
 
 from endgame_game.engine.orders import Refusal
 from endgame_game.errors import OrderError
+from endgame_game.report import stakes
 from endgame_game.tui import view
 from endgame_game.tui.messages import MoveChosen, MoveHighlighted, OrdersConfirmed
 from endgame_game.tui.screens.dialogs import ConfirmDialog
@@ -27,6 +28,7 @@ from endgame_game.tui.widgets.move_list import MoveDetail, MoveList
 from endgame_game.tui.widgets.news_feed import NewsFeed
 from endgame_game.tui.widgets.order_queue import OrderQueue
 from endgame_game.tui.widgets.resource_panel import IntelPanel, ResourcePanel
+from endgame_game.tui.widgets.stakes_panel import BreakingPoints
 from endgame_game.tui.widgets.track_ladder import TrackLadder
 
 
@@ -40,6 +42,9 @@ class GameScreen(Screen[None]):
         Binding("o", "tab('tab-orders')", "Orders", show=False),
         Binding("i", "tab('tab-inbox')", "Inbox"),
         Binding("n", "tab('tab-news')", "News"),
+        Binding("d", "details", "Details"),
+        Binding("g", "stakes", "Endings"),
+        Binding("h", "history", "History"),
         Binding("b", "briefing", "Briefing"),
         Binding("s", "app.save", "Save"),
         Binding("u", "app.umpire", "Umpire"),
@@ -55,6 +60,8 @@ class GameScreen(Screen[None]):
         yield CalendarBar(id="calendar")
         with Horizontal(id="main"):
             with VerticalScroll(id="left"):
+                yield Label("Breaking points (g: all endings)", classes="section", id="breaking-label")
+                yield BreakingPoints(id="breaking")
                 yield Label("Your resources", classes="section")
                 yield ResourcePanel(id="own")
                 yield TrackLadder(ladders=True, id="ladders")
@@ -68,7 +75,8 @@ class GameScreen(Screen[None]):
                 with TabPane("Orders", id="tab-orders"):
                     with Vertical(id="orders"):
                         yield MoveList(id="moves")
-                        yield MoveDetail(id="move-detail")
+                        with VerticalScroll(id="move-detail-scroll", can_focus=True):
+                            yield MoveDetail(id="move-detail")
                         yield OrderQueue(id="queue")
                 with TabPane("Inbox", id="tab-inbox"):
                     with VerticalScroll():
@@ -117,6 +125,8 @@ class GameScreen(Screen[None]):
         if s.hotseat:
             extra = (extra + " · " if extra else "") + "hot-seat"
         self.query_one(CalendarBar).show(view.calendar(game), name, model.meta.title, extra)
+        self.query_one(BreakingPoints).show(stakes.key_gauges(game, role), name)
+        self.query_one("#breaking-label").display = self.query_one(BreakingPoints).display
         self.query_one(ResourcePanel).show(view.own_rows(game, role))
         self.query_one(IntelPanel).show(view.intel_rows(game, role))
         tracks = view.tracks(game)
@@ -128,7 +138,7 @@ class GameScreen(Screen[None]):
         self.query_one(MoveList).show(mv)
         ml = self.query_one(MoveList)
         hi = ml.highlighted_option.id if ml.highlighted_option is not None else None
-        self.query_one(MoveDetail).show(self._moves.get(hi or ""))
+        self._show_detail(hi)
         labels = [self._moves[q].label if q in self._moves else q for q in self.queue]
         self.query_one(OrderQueue).show(labels, left, ap_total)
         box = view.inbox(game, role)
@@ -142,7 +152,43 @@ class GameScreen(Screen[None]):
     # -- orders --
     @on(MoveHighlighted)
     def _highlight(self, event: MoveHighlighted) -> None:
-        self.query_one(MoveDetail).show(self._moves.get(event.move_id or ""))
+        self._show_detail(event.move_id)
+
+    def _show_detail(self, move_id: str | None) -> None:
+        self.query_one(MoveDetail).show(self._moves.get(move_id or ""),
+                                        view.proposal_terms(self.session.game, move_id) if move_id else [])
+        self.query_one("#move-detail-scroll", VerticalScroll).scroll_home(animate=False)
+
+    def highlighted_move(self) -> str | None:
+        ml = self.query_one(MoveList)
+        return ml.highlighted_option.id if ml.highlighted_option is not None else None
+
+    def action_details(self) -> None:
+        """The highlighted move in full, on its own screen (o there orders it)."""
+        from endgame_game.tui.screens.details import MoveDetailsScreen
+
+        move_id = self.highlighted_move()
+        if move_id is None or move_id not in self._moves:
+            self.notify("No move highlighted.")
+            return
+
+        def done(order: bool | None) -> None:
+            if order:
+                self.add_order(move_id)
+            self.focus_moves()
+
+        self.app.push_screen(MoveDetailsScreen(self._moves[move_id], view.proposal_terms(self.session.game, move_id)),
+                             done)
+
+    def action_stakes(self) -> None:
+        from endgame_game.tui.screens.stakes import StakesScreen
+
+        self.app.push_screen(StakesScreen(self.session.game, self.role))
+
+    def action_history(self) -> None:
+        from endgame_game.tui.screens.history import HistoryScreen
+
+        self.app.push_screen(HistoryScreen(self.session.game, self.role))
 
     @on(MoveChosen)
     def _choose(self, event: MoveChosen) -> None:
