@@ -170,6 +170,11 @@ def _is_exact(model: CompiledModel, node: expr.Node, exact: np.ndarray) -> bool:
     return all(bool(exact[j]) for j in _slots(model, node))
 
 
+def _words(ident: str) -> str:
+    """``ua_floor`` → ``UA floor``: an id in words, two-letter prefixes (ua, ru, us, eu) as capitals."""
+    return " ".join(w.upper() if len(w) == 2 else w for w in ident.split("_"))
+
+
 def name_label(model: CompiledModel, name: str) -> str:
     """A name as a player reads it, without the unit (``kyiv.grid`` → ``Kyiv power generation``)."""
     rs = model.ruleset
@@ -178,15 +183,14 @@ def name_label(model: CompiledModel, name: str) -> str:
         return rs.tracks[name].label
     if kind == "params" and item in rs.params:
         p = rs.params[item]
-        return p.label or item.replace("_", " ")
+        return p.label or _words(item)
     if item and kind in rs.actors:
         r = rs.resources.get(item)
         if r:
             return f"{rs.actors[kind].name} {r.label[:1].lower() + r.label[1:] if not r.label[1:2].isupper() else r.label}"
     d = name.removeprefix("derived.")
     if d in rs.derived:
-        words = [w.upper() if len(w) == 2 else w for w in d.split("_")]
-        text = " ".join(words)
+        text = _words(d)
         return text[:1].upper() + text[1:]
     if name == "turns_left":
         return "Turns left"
@@ -319,17 +323,19 @@ def _terms(node: expr.Node, sign: int = 1) -> list[tuple[int, expr.Node]]:
     return [(sign, node)]
 
 
-def _ending_bonus(model: CompiledModel, node: expr.Node) -> tuple[float, str] | None:
-    """``(40 if ending.a or ending.b else 0)`` → (40, "“A” or “B”"); None for other terms."""
-    if not (isinstance(node, expr.IfExp) and isinstance(node.body, expr.Const) and isinstance(node.orelse, expr.Const)
-            and float(node.orelse.value) == 0):
+def _ending_bonus(model: CompiledModel, node: expr.Node) -> tuple[str, str] | None:
+    """``(40 if ending.a or ending.b else 0)`` → ("40", "“A” or “B”"); None for other terms."""
+    if not (isinstance(node, expr.IfExp) and isinstance(node.orelse, expr.Const) and float(node.orelse.value) == 0):
         return None
     names = expr.names(node.test)
     if not names or not all(n.startswith("ending.") for n in names):
         return None
     labels = {e.id: e.label for e in model.endings}
     ends = [f"“{labels.get(n[7:], n[7:])}”" for n in names]
-    return float(node.body.value), " or ".join(ends)
+    body = node.body
+    amount = f"{float(body.value):g}" if isinstance(body, expr.Const) else \
+        f"({show_expr(body, lambda n: name_label(model, n), _OPS)})"
+    return amount, " or ".join(ends)
 
 
 def score_terms(game: Game, role: str, viewer: str | None = None) -> tuple[str, float, list[Term]]:
@@ -350,7 +356,9 @@ def score_terms(game: Game, role: str, viewer: str | None = None) -> tuple[str, 
         value = sign * _value(model, node, state)
         if bonus is not None:
             amount, which = bonus
-            terms.append(Term(f"{sign * amount:+g} if the game ends {which}", value, True))
+            if amount.startswith("-"):
+                amount, sign = amount[1:], -sign
+            terms.append(Term(f"{'+' if sign > 0 else '−'}{amount} if the game ends {which}", value, True))
         else:
             text = show_expr(node, label, _OPS)
             terms.append(Term(f"{'+' if sign > 0 else '−'} {text}", value, False, _is_exact(model, node, exact)))

@@ -21,6 +21,7 @@ from textual.widgets import Footer
 
 from endgame_game.engine.model import CompiledModel
 from endgame_game.errors import EndgameError, RulesetError
+from endgame_game.report.debrief import AI_GAMES
 from endgame_game.rules.registry import RulesetInfo, list_rulesets
 from endgame_game.tui import view
 from endgame_game.tui.messages import (
@@ -592,38 +593,27 @@ class EndgameApp(App[int]):
             yield SystemCommand("Umpire controls", "True values, inject, adjust, pause, rewind", self.action_umpire_console)
 
 
-AI_GAMES_FOR_REPORT = 10_000
-"""AI games the after-action report compares a finished game with: every role on ``mixed`` (each game
-draws one of the role's doctrines), so the class is set against a spread of AI strategies, not one."""
+AI_GAMES_FOR_REPORT = AI_GAMES
+"""AI games the after-action report compares a finished game with (``report.debrief.AI_GAMES``: every
+role on ``mixed``, seed 0), the same games the ending screen and ``endgame report`` compare with."""
 
 
 def write_report(save: Path, model: CompiledModel | None = None) -> str:
-    """Write the after-action report of a save next to it (what ``endgame report SAVE --batch`` does),
-    set against a fresh batch of AI games of the same ruleset; returns a sentence saying where it went."""
+    """Write the after-action report of a save next to it (what ``endgame report SAVE`` does), set
+    against the AI games of the same ruleset; returns a sentence saying where it went."""
     try:
         from endgame_game.report.aar import write_report as aar_report
     except ImportError as e:
         return f"The after-action report is not available in this build ({e}); the game is saved at {save}."
     out = save.parent / f"{save.stem}-report"
-    batch: Path | None = None
-    if model is not None:
-        # Where this game sits among AI games: a quick in-process batch (a few seconds at most).
-        try:
-            from endgame_game.batch.runner import run as run_batch
-
-            out.mkdir(parents=True, exist_ok=True)
-            batch = out / "ai-games.csv"
-            run_batch(model, AI_GAMES_FOR_REPORT, seed=0, workers=1, out=batch, default_agent="mixed")
-        except Exception:  # noqa: BLE001 - the report is still useful without the comparison
-            batch = None
     try:
-        files = aar_report(save, out, batch=batch)
+        files = aar_report(save, out, ai_games=AI_GAMES_FOR_REPORT)
     except Exception as e:  # noqa: BLE001 - a failing report is a message, never a crash
         return f"The report failed: {e}"
     notes = list(getattr(files, "notes", []) or [])
     extra = f" ({'; '.join(notes)})" if notes else ""
-    versus = f", compared with {AI_GAMES_FOR_REPORT:,} AI games (mixed doctrines)" if batch is not None else ""
-    return f"After-action report written{versus}: {files.markdown} and {files.html}{extra}"
+    return (f"After-action report written, compared with {AI_GAMES_FOR_REPORT:,} AI games (mixed doctrines): "
+            f"{files.markdown} and {files.html}{extra}")
 
 
 def make_app(ruleset: str | Path | None = None, roles: Sequence[str] | str = (), *, agents: Mapping[str, str] | None = None,

@@ -39,10 +39,11 @@ class StakesScreen(Screen[None]):
 
     BINDINGS = [Binding("escape,g,enter", "close", "Back")]
 
-    def __init__(self, game: Game, role: str, viewer: str | None = None) -> None:
+    def __init__(self, game: Game, role: str, *, truth: bool = False) -> None:
+        """``truth``: read true values (the game is over, or the umpire looks), not the role's estimates."""
         super().__init__()
         self.game, self.role = game, role
-        self.viewer = role if viewer is None else viewer
+        self.viewer: str | None = None if truth else role
 
     def compose(self) -> ComposeResult:
         name = view.actor_name(self.game.model, self.role)
@@ -50,7 +51,7 @@ class StakesScreen(Screen[None]):
         with Vertical(id="stakes"):
             yield Label(f"What is at stake for {name} · {cal['date']}, turn {cal['turn']}", classes="screen-title")
             with VerticalScroll(id="stakes-body"):
-                yield Static(stakes_body(self.game, self.role, self.viewer or None), id="stakes-text")
+                yield Static(stakes_body(self.game, self.role, self.viewer), id="stakes-text")
         yield Footer()
 
     def on_mount(self) -> None:
