@@ -79,8 +79,10 @@ class EndgameApp(App[int]):
                  saves_dir: str | Path | None = SAVES_DIR, session: Session | None = None,
                  rulesets: list[RulesetInfo] | None = None, animate: bool = True, trust_agents: bool = False,
                  umpire_pass: str | None = None, turns: int | None = None, turn_timer: float = 0.0,
-                 briefing_timer: float = 0.0, clock: Callable[[], float] = time.monotonic) -> None:
+                 briefing_timer: float = 0.0, clock: Callable[[], float] = time.monotonic,
+                 guided: bool = False) -> None:
         super().__init__()
+        self.guided = guided
         # The umpire lock: only the salted hash is kept (and saved); ``_unlocked`` while the console is open.
         self.umpire_hash = hash_passphrase(umpire_pass) if umpire_pass else ""
         self._unlocked = False
@@ -118,8 +120,10 @@ class EndgameApp(App[int]):
                 return
             if self.ruleset and self.roles:
                 over = {"ruleset.max_turns": self.turns} if self.turns else None
-                self.start_session(Session.new(self.ruleset, self.roles, self.agent_specs, seed=self.seed,
-                                               umpire=self.umpire, saves_dir=self.saves_dir, overrides=over))
+                session = Session.new(self.ruleset, self.roles, self.agent_specs, seed=self.seed,
+                                      umpire=self.umpire, saves_dir=self.saves_dir, overrides=over)
+                session.guided = self.guided
+                self.start_session(session)
                 return
         except (EndgameError, OSError) as e:
             self.notify(error_text(e), title="Cannot start that game", severity="error", timeout=10)
@@ -166,6 +170,7 @@ class EndgameApp(App[int]):
         except (EndgameError, OSError) as e:
             self.notify(error_text(e), title="Cannot start", severity="error", timeout=10)
             return
+        session.guided = bool(getattr(msg, "guided", False))
         if timer is not None:
             self.turn_timer = float(timer)
         if passphrase:
@@ -508,10 +513,7 @@ class EndgameApp(App[int]):
                 if not getattr(info, "ok", True):
                     options.append(("__bad__" + path, f"✗ {Path(path).name}: {getattr(info, 'error', 'damaged')}"))
                     continue
-                title = getattr(info, "ruleset_title", "") or getattr(info, "ruleset_id", "")
-                state = f"ended: {info.ending}" if getattr(info, "done", False) else f"turn {getattr(info, 'turn', '?')}"
-                when = str(getattr(info, "saved_at", ""))[:16].replace("T", " ")
-                options.append((path, f"{Path(path).name} · {title} · {state} · {when}"))
+                options.append((path, view.save_line(info)))
         except ImportError:
             self.notify("Saves are not available in this build.", severity="error")
             return
@@ -621,7 +623,7 @@ def make_app(ruleset: str | Path | None = None, roles: Sequence[str] | str = (),
              saves_dir: str | Path | None = SAVES_DIR, rulesets: list[RulesetInfo] | None = None,
              animate: bool = True, umpire_pass: str | None = None, turns: int | None = None,
              turn_timer: float = 0.0, briefing_timer: float = 0.0,
-             clock: Callable[[], float] = time.monotonic) -> EndgameApp:
+             clock: Callable[[], float] = time.monotonic, guided: bool = False) -> EndgameApp:
     """Build the app.
 
     Args:
@@ -640,10 +642,11 @@ def make_app(ruleset: str | Path | None = None, roles: Sequence[str] | str = (),
         turn_timer: seconds each team has per turn (0: no timer); at zero its queued orders go.
         briefing_timer: seconds for each role's first briefing (0: no timer).
         clock: the timer's clock (tests inject one).
+        guided: a guided first game (the first turns annotated: ``view.guide``).
     """
     if isinstance(roles, str):
         roles = [r.strip() for r in roles.split(",") if r.strip()]
     return EndgameApp(ruleset=str(ruleset) if ruleset is not None else None, roles=roles, agents=agents, seed=seed,
                       load=str(load) if load is not None else None, turn=turn, umpire=umpire, saves_dir=saves_dir,
                       rulesets=rulesets, animate=animate, umpire_pass=umpire_pass, turns=turns,
-                      turn_timer=turn_timer, briefing_timer=briefing_timer, clock=clock)
+                      turn_timer=turn_timer, briefing_timer=briefing_timer, clock=clock, guided=guided)

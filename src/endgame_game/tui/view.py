@@ -451,3 +451,54 @@ def news(game: Game, viewer: str | None, turns: int = 3) -> list[str]:
 def scores(game: Game) -> list[tuple[str, float]]:
     model = game.model
     return [(actor_name(model, model.actors[a]), float(game.state.scores[0, a])) for a in model.scores]
+
+
+def save_line(info: Any) -> str:
+    """A load-list entry: ``name · scenario · you: Kyiv vs Moscow (hawk), … · turn 3 · saved 2026-12-02 05:00``."""
+    from pathlib import Path
+
+    roles = dict(getattr(info, "roles", {}) or {})
+
+    def nice(role: str) -> str:
+        return role.replace("_", " ").capitalize()
+
+    humans = [nice(r) for r, v in roles.items() if v == "human"]
+    ai = [f"{nice(r)} ({str(v).removeprefix('doctrine:')})" for r, v in roles.items() if v != "human"]
+    who = ("you: " + ", ".join(humans) if len(humans) == 1 else "hot-seat: " + ", ".join(humans)) if humans else ""
+    if ai:
+        who += (" vs " if who else "AI: ") + ", ".join(ai)
+    title = getattr(info, "ruleset_title", "") or getattr(info, "ruleset_id", "")
+    state = f"ended: {info.ending}" if getattr(info, "done", False) else f"turn {getattr(info, 'turn', '?')}"
+    when = str(getattr(info, "saved_at", ""))[:16].replace("T", " ")
+    parts = [Path(str(getattr(info, "path", ""))).name, title, who, state, f"saved {when}" if when else ""]
+    return " · ".join(p for p in parts if p)
+
+
+GUIDED_TURNS = 4
+
+
+def guide(game: Game, actor: str, glance: Sequence[str] = ()) -> str:
+    """What a guided first game says on the game screen this turn ("" after the first few turns).
+
+    Args:
+        glance: the role's breaking points as the dashboard shows them, nearest first.
+    """
+    model = game.model
+    name = actor_name(model, actor)
+    turn = game.turn
+    if turn > min(GUIDED_TURNS, model.max_turns):
+        return ""
+    step = f"Guide {turn}/{GUIDED_TURNS} · "
+    if turn == 1:
+        near = f" Nearest now: {glance[0]}." if glance else ""
+        return (step + f"Top left, Breaking points: the values that end the game in a loss for {name}, with how "
+                f"far each is.{near} g lists every ending and what it means for you; your score is at its foot.")
+    if turn == 2:
+        return (step + "The report you just read is kept under News (n): what your orders did comes first. "
+                "h charts every value over the game and compares last turn with now.")
+    if turn == 3:
+        return (step + "Others send proposals: they wait in the Inbox (i) and appear as ↩ Accept/Reject moves at "
+                "the top of your orders. d shows any move in full: cost, every effect, terms, source.")
+    return (step + "Values of others are estimates (≈ value ± spread): your intelligence is noisy. At the end, "
+            "the ending screen explains the outcome and sets your score against AI games; r writes the report. "
+            "? has the keys and a glossary. The guide stops here.")

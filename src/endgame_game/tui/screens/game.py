@@ -13,7 +13,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.events import Resize
 from textual.screen import Screen
-from textual.widgets import Footer, Label, TabbedContent, TabPane
+from textual.widgets import Footer, Label, Static, TabbedContent, TabPane
 
 from endgame_game.engine.orders import Refusal
 from endgame_game.errors import OrderError
@@ -74,6 +74,7 @@ class GameScreen(Screen[None]):
             with TabbedContent(id="right", initial="tab-orders"):
                 with TabPane("Orders", id="tab-orders"):
                     with Vertical(id="orders"):
+                        yield Static("", id="guide")
                         yield MoveList(id="moves")
                         with VerticalScroll(id="move-detail-scroll", can_focus=True):
                             yield MoveDetail(id="move-detail")
@@ -125,8 +126,12 @@ class GameScreen(Screen[None]):
         if s.hotseat:
             extra = (extra + " · " if extra else "") + "hot-seat"
         self.query_one(CalendarBar).show(view.calendar(game), name, model.meta.title, extra)
-        self.query_one(BreakingPoints).show(stakes.key_gauges(game, role), name)
+        gauges = stakes.key_gauges(game, role)
+        self.query_one(BreakingPoints).show(gauges, name)
         self.query_one("#breaking-label").display = self.query_one(BreakingPoints).display
+        tip = view.guide(game, role, [g.text for g in gauges]) if s.guided else ""
+        self.query_one("#guide", Static).update(tip)
+        self.query_one("#guide", Static).display = bool(tip)
         self.query_one(ResourcePanel).show(view.own_rows(game, role))
         self.query_one(IntelPanel).show(view.intel_rows(game, role))
         tracks = view.tracks(game)
