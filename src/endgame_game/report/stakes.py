@@ -52,6 +52,7 @@ class Gauge:
     met: bool
     exact: bool
     alone: bool = True  # reaching it is enough for the ending (not one part of an "and")
+    short: str = ""  # the ruleset's short label of what is measured, if any
 
     @property
     def distance(self) -> float:
@@ -218,6 +219,19 @@ def _node_label(model: CompiledModel, node: expr.Node) -> str:
     return show_expr(node, lambda n: name_label(model, n), _OPS)
 
 
+def _node_short(model: CompiledModel, node: expr.Node) -> str:
+    if not isinstance(node, expr.Name):
+        return ""
+    rs = model.ruleset
+    kind, _, item = node.name.partition(".")
+    if node.name in rs.tracks:
+        return rs.tracks[node.name].short
+    if item and kind in rs.actors and item in rs.resources:
+        short = rs.resources[item].short
+        return f"{rs.actors[kind].name} {short[:1].lower() + short[1:]}" if short else ""
+    return ""
+
+
 def _node_unit(model: CompiledModel, node: expr.Node) -> str:
     if isinstance(node, expr.Name):
         return name_unit(model, node.name)
@@ -242,9 +256,11 @@ def _gauges(model: CompiledModel, node: expr.Node, state: BatchState, exact: np.
         ex = _is_exact(model, left, exact) and _is_exact(model, right, exact)
         if isinstance(left, expr.Const) and not isinstance(right, expr.Const):  # "0 < x": read it as "x > 0"
             flip = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==", "!=": "!="}
-            gauges.append(Gauge(_node_label(model, right), rv, flip[node.ops[0]], lv, unit, met, ex, alone))
+            gauges.append(Gauge(_node_label(model, right), rv, flip[node.ops[0]], lv, unit, met, ex, alone,
+                                _node_short(model, right)))
         else:
-            gauges.append(Gauge(_node_label(model, left), lv, node.ops[0], rv, unit, met, ex, alone))
+            gauges.append(Gauge(_node_label(model, left), lv, node.ops[0], rv, unit, met, ex, alone,
+                                _node_short(model, left)))
     elif isinstance(node, expr.Name | expr.Compare | expr.IfExp | expr.Call | expr.Unary | expr.Bin):
         label = readable_condition(model, show_expr(node, str, {})) if not isinstance(node, expr.Name) \
             else readable_condition(model, node.name)

@@ -167,6 +167,8 @@ def own_rows(game: Game, actor: str) -> list[ValueRow]:
         delta = float(series[-1] - series[-2]) if len(series) > 1 else 0.0
         text, unit = bounded(num(now), unit)
         lo, hi = float(model.lo[j]), float(model.hi[j])
+        if math.isfinite(lo) and not math.isfinite(hi):  # bounded below only: from the bound to a little above the top
+            hi = max(lo + 1e-9, max(float(x) for x in series) * 1.1)
         scale = (lo, hi) if math.isfinite(lo) and math.isfinite(hi) else (None, None)
         rows.append(ValueRow(v, label, text, unit, spark(list(series), 8, *scale), delta, short=_short(model, v)))
     return rows
@@ -412,23 +414,27 @@ def consequences(game: Game, actor: str, turn: int | None = None) -> list[str]:
         return []
     intel = _provided("endgame_game.engine.intel")
     if intel is not None and hasattr(intel, "consequences"):
-        out = []
+        grouped: dict[str, list[str]] = {}
         for c in intel.consequences(game, actor, turn):
             src = c.source_label or model.labels.get(c.source, c.source)
             if c.exact:
-                out.append(f"{src}: {target_label(model, c.target)} {float(c.change):+.3g} (now {num(c.after)})")
+                part = f"{target_label(model, c.target)} {float(c.change):+.3g} (now {num(c.after)})"
             else:
-                out.append(f"{src}: {target_label(model, c.target)} {estimate(c.change, c.spread)} "
-                           f"(now {estimate(c.after, c.after_spread)})")
-        return out
+                part = (f"{target_label(model, c.target)} {estimate(c.change, c.spread)} "
+                        f"(now {estimate(c.after, c.after_spread)})")
+            grouped.setdefault(src, []).append(part)
+        return [f"{src}: {'; '.join(parts)}" for src, parts in grouped.items()]
     own = {m.id for m in model.moves if model.actors[m.actor] == actor}
     recs = visible_records(model, game.logs[turn - 1].for_game(0), actor)
     net: dict[tuple[str, str], float] = {}
     for r in recs:
         if isinstance(r, EffectApplied) and r.source in own:
             net[(r.source, r.target)] = net.get((r.source, r.target), 0.0) + float(r.after - r.before)
-    return [f"{model.labels.get(src, src)}: {target_label(model, tgt)} {d:+.3g}"
-            for (src, tgt), d in net.items() if abs(d) > 1e-12]
+    by_move: dict[str, list[str]] = {}
+    for (src, tgt), d in net.items():
+        if abs(d) > 1e-12:
+            by_move.setdefault(src, []).append(f"{target_label(model, tgt)} {d:+.3g}")
+    return [f"{model.labels.get(src, src)}: {'; '.join(parts)}" for src, parts in by_move.items()]
 
 
 def role_turn_report(game: Game, turn: int, role: str) -> list[str]:
@@ -481,24 +487,22 @@ def guide(game: Game, actor: str, glance: Sequence[str] = ()) -> str:
     """What a guided first game says on the game screen this turn ("" after the first few turns).
 
     Args:
-        glance: the role's breaking points as the dashboard shows them, nearest first.
+        glance: the labels of the role's breaking points, nearest first.
     """
     model = game.model
-    name = actor_name(model, actor)
     turn = game.turn
     if turn > min(GUIDED_TURNS, model.max_turns):
         return ""
     step = f"Guide {turn}/{GUIDED_TURNS} · "
     if turn == 1:
-        near = f" Nearest now: {glance[0]}." if glance else ""
-        return (step + f"Top left, Breaking points: the values that end the game in a loss for {name}, with how "
-                f"far each is.{near} g lists every ending and what it means for you; your score is at its foot.")
+        near = f" ({', '.join(glance[:2])})" if glance else ""
+        return (step + f"Top left: your breaking points{near}, how far each is from ending the game. "
+                "g: every ending, what it means for you, your score.")
     if turn == 2:
-        return (step + "The report you just read is kept under News (n): what your orders did comes first. "
-                "h charts every value over the game and compares last turn with now.")
+        return (step + "Last turn's report, what your orders did first, stays under News (n). "
+                "h charts your values over the game and last turn against now.")
     if turn == 3:
-        return (step + "Others send proposals: they wait in the Inbox (i) and appear as ↩ Accept/Reject moves at "
-                "the top of your orders. d shows any move in full: cost, every effect, terms, source.")
-    return (step + "Values of others are estimates (≈ value ± spread): your intelligence is noisy. At the end, "
-            "the ending screen explains the outcome and sets your score against AI games; r writes the report. "
-            "? has the keys and a glossary. The guide stops here.")
+        return (step + "Proposals to you wait in the Inbox (i) and as ↩ Accept/Reject moves at the top. "
+                "d shows a move in full: every effect, terms, source.")
+    return (step + "Others' values are estimates (≈ value ± spread). The ending screen explains the outcome "
+            "against AI games; r writes the report. ? has a glossary.")

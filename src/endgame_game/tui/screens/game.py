@@ -129,7 +129,7 @@ class GameScreen(Screen[None]):
         gauges = stakes.key_gauges(game, role)
         self.query_one(BreakingPoints).show(gauges, name)
         self.query_one("#breaking-label").display = self.query_one(BreakingPoints).display
-        tip = view.guide(game, role, [g.text for g in gauges]) if s.guided else ""
+        tip = view.guide(game, role, [BreakingPoints.short_label(g, name) for g in gauges]) if s.guided else ""
         self.query_one("#guide", Static).update(tip)
         self.query_one("#guide", Static).display = bool(tip)
         self.query_one(ResourcePanel).show(view.own_rows(game, role))

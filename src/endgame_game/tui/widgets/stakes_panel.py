@@ -20,12 +20,17 @@ def badge(outcome: str) -> Text:
     return Text(word.ljust(4), style=OUTCOME_STYLE.get(outcome, "dim"))
 
 
-def gauge_line(g: Gauge, strip: str = "", width: int = 38) -> Text:
-    """One dashboard line: ``Deficit  4 GW ≥7  3 to go`` (estimates with ≈)."""
-    label = g.label
+def own_label(label: str, strip: str = "") -> str:
+    """``Kyiv manpower`` → ``Manpower`` on Kyiv's own dashboard."""
     if strip and label.lower().startswith(strip.lower() + " "):
         label = label[len(strip) + 1:]
         label = label[:1].upper() + label[1:]
+    return label
+
+
+def gauge_line(g: Gauge, strip: str = "", width: int = 38) -> Text:
+    """One dashboard line: ``Deficit  4 GW ≥7  3 to go`` (estimates with ≈)."""
+    label = own_label(g.label, strip)
     approx = "" if g.exact else "≈"
     unit = f" {g.unit}" if g.unit and len(g.unit) <= 4 else ""
     value = f"{approx}{fmt(g.value)}{unit}"
@@ -33,6 +38,8 @@ def gauge_line(g: Gauge, strip: str = "", width: int = 38) -> Text:
     tail = "REACHED" if g.met else f"{approx}{fmt(g.distance)} to go"
     fixed = len(value) + len(limit) + len(tail) + 3
     lw = max(6, width - fixed)
+    if len(label) > lw and g.short:
+        label = own_label(g.short, strip)
     if len(label) > lw:
         label = label[: lw - 1] + "…"
     t = Text(label.ljust(lw), style="bold" if g.met else "")
@@ -45,6 +52,10 @@ def gauge_line(g: Gauge, strip: str = "", width: int = 38) -> Text:
 
 class BreakingPoints(Static):
     """The gauges of the endings that would be a loss for the role, nearest first."""
+
+    @staticmethod
+    def short_label(g: Gauge, actor_name: str = "") -> str:
+        return own_label(g.label, actor_name).lower()
 
     def show(self, gauges: Sequence[Gauge], actor_name: str = "") -> None:
         self.gauges, self.actor_name = list(gauges), actor_name
