@@ -89,7 +89,8 @@ class GameScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.refresh_view()
-        self.query_one(MoveList).focus()
+        for ml in self.query(MoveList).results(MoveList):
+            ml.focus()
 
     def on_resize(self, event: Resize) -> None:
         wide = event.size.width >= 110 and event.size.height >= 34
@@ -117,6 +118,8 @@ class GameScreen(Screen[None]):
 
     def refresh_view(self) -> None:
         """Re-read the game for the current role and update every widget."""
+        if not self.query(BreakingPoints):
+            return  # taken down before it was drawn (a finished game goes straight to its ending)
         s, role = self.session, self.role
         game, model = s.game, s.model
         name = view.actor_name(model, role)
