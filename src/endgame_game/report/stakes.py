@@ -396,11 +396,13 @@ def outcome_of(game: Game, role: str) -> str:
 
 
 def key_gauges(game: Game, viewer: str) -> list[Gauge]:
-    """The gauges of the endings that mean a loss for the viewer, nearest first, one per measure: what
-    a dashboard shows ("Deficit 4 GW (at ≥ 7 GW: 3 to go)")."""
+    """The gauges of the endings that mean a loss for the viewer (every ending, for a role without a
+    win/lose rule), nearest first, one per measure: what a dashboard shows ("Deficit 4 GW (at ≥ 7 GW:
+    3 to go)")."""
     seen: dict[str, Gauge] = {}
+    ruled = viewer in game.model.outcome_rules  # without a win/lose rule every ending counts
     for s, g in nearest(endings(game, viewer)):
-        if s.outcome != "loss" or s.fallback:
+        if (ruled and s.outcome != "loss") or s.fallback:
             continue
         if g.label not in seen or g.distance < seen[g.label].distance:
             seen[g.label] = g

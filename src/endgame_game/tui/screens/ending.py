@@ -31,7 +31,7 @@ def roles_text(d: db.Debrief) -> Group:
         head.append(f" ({r.played_by})  score {fmt(r.score)}")
         parts.append(head)
         if r.percentile:
-            parts.append(Text(f"     {r.percentile} for {r.name} (AI median {fmt(r.ai_median)})", style="cyan"))
+            parts.append(Text(f"     {r.percentile} (median {fmt(r.ai_median)})", style="cyan"))
         for t in r.terms:
             if t.conditional and abs(t.value) < 1e-12:
                 continue

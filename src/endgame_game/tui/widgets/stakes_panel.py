@@ -98,7 +98,7 @@ def endings_text(statuses: Sequence[EndingStatus], role_name: str = "you") -> Te
 
 def score_text(label: str, total: float, terms: Sequence[Term]) -> Text:
     """A score and its terms; ending bonuses show what they would add."""
-    out = Text.assemble(("Score: ", "bold"), (label, "italic"), " = ", (fmt(total), "bold"))
+    out = Text.assemble(("Score", "bold"), (f": {label}" if label else "", "italic"), " = ", (fmt(total), "bold"))
     width = max((len(t.text) for t in terms if not t.conditional), default=10)
     width = min(width, 48)
     for t in terms:
