@@ -142,6 +142,25 @@ def _derived(model: CompiledModel) -> dict[str, expr.Node]:
     return cast(dict[str, expr.Node], cache["derived"])
 
 
+def _parsed(model: CompiledModel, text: str) -> expr.Node | None:
+    cache = _CACHE.setdefault(model, {})
+    key = ("parse", text)
+    if key not in cache:
+        try:
+            cache[key] = expr.parse(text)
+        except EndgameError:
+            cache[key] = None
+    return cast("expr.Node | None", cache[key])
+
+
+def _readable(model: CompiledModel, text: str) -> str:
+    cache = _CACHE.setdefault(model, {})
+    key = ("readable", text)
+    if key not in cache:
+        cache[key] = readable_condition(model, text)
+    return cast(str, cache[key])
+
+
 def _value(model: CompiledModel, node: expr.Node, state: BatchState) -> float:
     cache = _CACHE.setdefault(model, {})
     fn = cache.get(node)
@@ -262,8 +281,8 @@ def _gauges(model: CompiledModel, node: expr.Node, state: BatchState, exact: np.
             gauges.append(Gauge(_node_label(model, left), lv, node.ops[0], rv, unit, met, ex, alone,
                                 _node_short(model, left)))
     elif isinstance(node, expr.Name | expr.Compare | expr.IfExp | expr.Call | expr.Unary | expr.Bin):
-        label = readable_condition(model, show_expr(node, str, {})) if not isinstance(node, expr.Name) \
-            else readable_condition(model, node.name)
+        label = _readable(model, show_expr(node, str, {})) if not isinstance(node, expr.Name) \
+            else _readable(model, node.name)
         checks.append(Check(label, bool(_value(model, node, state))))
 
 
@@ -274,6 +293,16 @@ def _with_ending(state: BatchState, index: int) -> BatchState:
     st = state.copy()
     st.ending[:] = index
     return st
+
+
+def outcomes_by_ending(model: CompiledModel, state: BatchState, role: str) -> list[str]:
+    """The role's outcome for each ending, were the game to end now with it (one batch evaluation)."""
+    if role not in model.outcome_rules:
+        return [""] * len(model.endings)
+    n = len(model.endings)
+    st = state.take(np.zeros(n, dtype=np.intp))
+    st.ending[:] = np.arange(n, dtype=st.ending.dtype)
+    return [str(x) for x in model.outcomes(st)[role]]
 
 
 def outcome_if(model: CompiledModel, state: BatchState, role: str, index: int) -> str:
@@ -291,26 +320,23 @@ def endings(game: Game, viewer: str | None, role: str | None = None) -> list[End
     state, exact = _state(game, viewer)
     role = role or viewer
     reached = int(game.state.ending[0])
+    by_ending = outcomes_by_ending(model, state, role) if role else [""] * len(model.endings)
     out = []
     for i, e in enumerate(model.endings):
         gauges: list[Gauge] = []
         checks: list[Check] = []
         if e.when is not None:
-            try:
-                tree = expr.parse(e.when)
-            except EndgameError:
-                tree = None
+            tree = _parsed(model, e.when)
             if tree is not None:
                 _gauges(model, tree, state, exact, gauges, checks)
             cond = model.ending_conds[i]
             with np.errstate(all="ignore"):
                 met = bool(np.asarray(cond(state)).reshape(-1)[0]) if cond is not None else False
-            text = readable_condition(model, e.when)
+            text = _readable(model, e.when)
         else:
             met, text = False, "when no other ending is reached by the last turn"
-        outcome = outcome_if(model, state, role, i) if role else ""
         out.append(EndingStatus(e.id, e.label or e.id, text, met, tuple(gauges), tuple(checks), e.fallback,
-                                outcome, reached == i))
+                                by_ending[i], reached == i))
     return out
 
 

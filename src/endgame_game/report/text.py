@@ -100,7 +100,8 @@ def target_label(model: CompiledModel, target: str) -> str:
     r = rs.resources.get(res)
     a = rs.actors.get(actor)
     if r and a:
-        unit = f" ({r.unit})" if r.unit else ""
+        own = unit_for(r.unit, actor, r.owners)
+        unit = f" ({own})" if own else ""
         return f"{a.name} {r.label.lower() if r.label[:1].isupper() and not r.label[1:2].isupper() else r.label}{unit}"
     return target
 
@@ -188,6 +189,18 @@ def estimated_effect(model: CompiledModel, r: Any) -> str:
 
 _PREC = {"or": 1, "and": 2, "not": 3, "cmp": 4, "+": 5, "-": 5, "*": 6, "/": 6, "//": 6, "%": 6, "neg": 7, "**": 8}
 _OPS = {"<=": "≤", ">=": "≥", "!=": "≠", "==": "="}
+
+
+def _span(lo: float, hi: float) -> str:
+    """A range to one precision, two significant digits of its larger end: ``-0.40 to 0``, ``-119 to -40``."""
+    top = max(abs(lo), abs(hi), 1e-12)
+    d = max(0, 1 - int(np.floor(np.log10(top))))
+
+    def one(x: float) -> str:
+        t = f"{x:+,.{d}f}"
+        return "0" if float(t.replace(",", "")) == 0 else t
+
+    return f"{one(lo)} to {one(hi)}"
 
 
 def _short(v: float) -> str:
@@ -355,7 +368,7 @@ def describe_effects(model: CompiledModel, declared: Sequence[Effect], compiled:
                 part = f"{label} {_estimated(model, c, 'add', exact)}{amount:+.3g}"
             elif span is not None:  # e.g. "-7 to -3 * ua_loss_factor" worked out: "about -8.1 to -3.5"
                 lo, hi = span
-                part = f"{label} {lo:+.3g}" if np.isclose(lo, hi) else f"{label} about {lo:+.3g} to {hi:+.3g}"
+                part = f"{label} {lo:+.3g}" if np.isclose(lo, hi) else f"{label} about {_span(lo, hi)}"
             else:
                 part = f"{label} {'' if formula.startswith(('-', '+')) else '+'}{formula}"
         else:

@@ -7,6 +7,7 @@ estimates, and the turn narration stripped of changes to values the role cannot 
 
 from __future__ import annotations
 
+import functools
 import importlib
 import math
 from collections.abc import Sequence
@@ -368,6 +369,7 @@ def turn_report(game: Game, turn: int, viewer: str | None) -> list[str]:
 # -- what the intelligence and negotiation parts compute: every call into them is here ----------------
 
 
+@functools.cache
 def _provided(module: str) -> Any:
     """An optional engine module (``engine.intel``, ``engine.negotiation``), or None where this build
     does not have it yet: the screens then show what the move declares and the observation's estimate."""

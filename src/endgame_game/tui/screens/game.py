@@ -7,12 +7,16 @@ the news. The app sets ``role`` and calls ``refresh_view``; the screen posts ``O
 
 from __future__ import annotations
 
+from typing import TypeVar, cast
+
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.css.query import NoMatches
 from textual.events import Resize
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import Footer, Label, Static, TabbedContent, TabPane
 
 from endgame_game.engine.orders import Refusal
@@ -30,6 +34,8 @@ from endgame_game.tui.widgets.order_queue import OrderQueue
 from endgame_game.tui.widgets.resource_panel import IntelPanel, ResourcePanel
 from endgame_game.tui.widgets.stakes_panel import BreakingPoints
 from endgame_game.tui.widgets.track_ladder import TrackLadder
+
+W = TypeVar("W", bound=Widget)
 
 
 class GameScreen(Screen[None]):
@@ -55,6 +61,7 @@ class GameScreen(Screen[None]):
         self.session = session
         self.role: str = session.current_role or (session.humans[0] if session.humans else session.model.actors[0])
         self._moves: dict[str, view.MoveView] = {}
+        self._widgets: dict[str, Widget] = {}
 
     def compose(self) -> ComposeResult:
         yield CalendarBar(id="calendar")
@@ -116,9 +123,20 @@ class GameScreen(Screen[None]):
             self.refresh_view()
             self.query_one(TabbedContent).active = "tab-orders"
 
+    def _one(self, selector: str | type[W], expect: type[W] | None = None) -> W:
+        """``query_one``, remembered: the dashboard's widgets live as long as the screen."""
+        key = selector if isinstance(selector, str) else selector.__name__
+        w = self._widgets.get(key)
+        if w is None:
+            w = self._widgets[key] = (self.query_one(selector, expect) if isinstance(selector, str) and expect
+                                      else self.query_one(selector))
+        return cast(W, w)
+
     def refresh_view(self) -> None:
         """Re-read the game for the current role and update every widget."""
-        if not self.query(BreakingPoints):
+        try:
+            self._one(BreakingPoints)
+        except NoMatches:
             return  # taken down before it was drawn (a finished game goes straight to its ending)
         s, role = self.session, self.role
         game, model = s.game, s.model
@@ -128,33 +146,33 @@ class GameScreen(Screen[None]):
         extra = "UMPIRE" if s.umpire else ""
         if s.hotseat:
             extra = (extra + " · " if extra else "") + "hot-seat"
-        self.query_one(CalendarBar).show(view.calendar(game), name, model.meta.title, extra)
+        self._one(CalendarBar).show(view.calendar(game), name, model.meta.title, extra)
         gauges = stakes.key_gauges(game, role)
-        self.query_one(BreakingPoints).show(gauges, name)
-        self.query_one("#breaking-label").display = self.query_one(BreakingPoints).display
+        self._one(BreakingPoints).show(gauges, name)
+        self._one("#breaking-label", Widget).display = self._one(BreakingPoints).display
         tip = view.guide(game, role, [BreakingPoints.short_label(g, name) for g in gauges]) if s.guided else ""
-        self.query_one("#guide", Static).update(tip)
-        self.query_one("#guide", Static).display = bool(tip)
-        self.query_one(ResourcePanel).show(view.own_rows(game, role))
-        self.query_one(IntelPanel).show(view.intel_rows(game, role))
+        self._one("#guide", Static).update(tip)
+        self._one("#guide", Static).display = bool(tip)
+        self._one(ResourcePanel).show(view.own_rows(game, role))
+        self._one(IntelPanel).show(view.intel_rows(game, role))
         tracks = view.tracks(game)
-        for ladder in self.query(TrackLadder).results(TrackLadder):
+        for ladder in (self._one("#ladders", TrackLadder), self._one("#gauges", TrackLadder)):
             ladder.show(tracks, compact=not self.has_class("-wide"))
-        self.query_one("#gauges-label").display = self.query_one("#gauges").display
+        self._one("#gauges-label", Widget).display = self._one("#gauges", Widget).display
         mv = view.moves(game, role, self.queue)
         self._moves = {m.id: m for m in mv}
-        self.query_one(MoveList).show(mv)
-        ml = self.query_one(MoveList)
+        self._one(MoveList).show(mv)
+        ml = self._one(MoveList)
         hi = ml.highlighted_option.id if ml.highlighted_option is not None else None
         self._show_detail(hi)
         labels = [self._moves[q].label if q in self._moves else q for q in self.queue]
-        self.query_one(OrderQueue).show(labels, left, ap_total)
+        self._one(OrderQueue).show(labels, left, ap_total)
         box = view.inbox(game, role)
-        self.query_one(InboxPanel).show(box)
-        tabs = self.query_one(TabbedContent)
+        self._one(InboxPanel).show(box)
+        tabs = self._one(TabbedContent)
         tabs.get_tab("tab-inbox").label = f"Inbox ({len(box.to_answer)})" if box.to_answer else "Inbox"
         news = view.news(game, role, turns=6 if self.has_class("-wide") else 3)
-        for feed in self.query(NewsFeed).results(NewsFeed):
+        for feed in (self._one("#news", NewsFeed), self._one("#news-side", NewsFeed)):
             feed.show(news if feed.id == "news" else news[:12])
 
     # -- orders --
@@ -163,9 +181,9 @@ class GameScreen(Screen[None]):
         self._show_detail(event.move_id)
 
     def _show_detail(self, move_id: str | None) -> None:
-        self.query_one(MoveDetail).show(self._moves.get(move_id or ""),
-                                        view.proposal_terms(self.session.game, move_id) if move_id else [])
-        self.query_one("#move-detail-scroll", VerticalScroll).scroll_home(animate=False)
+        self._one(MoveDetail).show(self._moves.get(move_id or ""),
+                                   view.proposal_terms(self.session.game, move_id) if move_id else [])
+        self._one("#move-detail-scroll", VerticalScroll).scroll_home(animate=False)
 
     def highlighted_move(self) -> str | None:
         ml = self.query_one(MoveList)
