@@ -55,3 +55,19 @@ def test_play_arguments_are_checked_before_the_terminal_is_needed():
         assert out.returncode == 2 and words in out.stderr and "Traceback" not in out.stderr, (args, out.stderr)
     out = endgame("play", "--as", "kyiv")
     assert out.returncode == 2 and "needs an interactive terminal" in out.stderr
+
+
+def test_headless_games_end_with_each_roles_outcome():
+    """simulate and play --demo print each role's win/draw/loss by the scenario's stakes, as the batch rows do."""
+    import json
+    import re
+
+    line = re.compile(r"^Outcomes: Moscow (win|draw|loss), Kyiv (win|draw|loss), Washington (win|draw|loss), "
+                      r"Brussels (win|draw|loss)$", re.M)
+    for args in (["simulate", "endgame-2024", "--seed", "3", "--quiet"], ["play", "endgame-2024", "--demo", "--seed", "3"]):
+        r = endgame(*args)
+        assert r.returncode == 0, r.stderr
+        assert line.search(r.stdout), r.stdout[-400:]
+    r = endgame("simulate", "endgame-2024", "--seed", "3", "--json")
+    outcomes = json.loads(r.stdout)["outcomes"]
+    assert set(outcomes) == {"moscow", "kyiv", "washington", "brussels"} and set(outcomes.values()) <= {"win", "draw", "loss"}

@@ -217,11 +217,6 @@ def test_shipped_policies_validate() -> None:
         assert path.name == f"{policy.ruleset}.{policy.role}.toml"
 
 
-def test_policies_ship_in_the_wheel() -> None:
-    text = (ROOT / "pyproject.toml").read_text("utf-8")
-    assert '"tuned/*.toml"' in text
-
-
 # -- the tournament --
 
 def test_tournament_pairs_every_agent_on_the_same_games(mini: CompiledModel) -> None:

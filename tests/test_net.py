@@ -329,3 +329,19 @@ def test_host_turn_timer_sends_the_queued_orders_and_stands_still_in_a_pause():
     assert session.game.turn_records[0].orders == {"red": (("attack",),)}  # Red's queue went; Blue passed
     assert [a.action for a in session.game.turn_records[0].umpire] == ["pause", "note"]
     assert host.time_left == 60
+
+
+async def test_a_seat_without_a_code_asks_for_it_and_one_with_a_code_connects() -> None:
+    """The seat app's start-up: no code, the code screen (a browser tab's first page); a code, it
+    connects at once (here to nothing, so it says it is reconnecting)."""
+    from endgame_game.net.seat_app import CodeScreen, SeatApp
+
+    app = SeatApp("ws://127.0.0.1:9/seat")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, CodeScreen)
+        assert "Join a hosted game" in str(app.screen.query_one("#handover-title").render())
+    app = SeatApp("ws://127.0.0.1:9/seat", "red-xxxxxxxx")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert app.code == "red-xxxxxxxx" and not isinstance(app.screen, CodeScreen)

@@ -19,7 +19,11 @@ def test_wheel_ships_the_rulesets_and_finds_them(tmp_path):
     shipped = sorted(p.name for p in (ROOT / "rulesets").glob("*.toml"))
     for name in shipped:
         assert f"endgame_game/rulesets/{name}" in names
-    assert "endgame_game/tui/app.tcss" in names
+    policies = sorted(p.name for p in (ROOT / "rulesets" / "tuned").glob("*.toml"))
+    assert policies  # the tuned AI policies (endgame play --opponents tuned)
+    for name in policies:
+        assert f"endgame_game/rulesets/tuned/{name}" in names
+    assert "endgame_game/tui/app.tcss" in names and "endgame_game/net/seat.tcss" in names
     # Metadata: the SPDX license expression with its file, classifiers, and an index-safe description.
     meta_name = next(n for n in names if n.endswith(".dist-info/METADATA"))
     meta = zipfile.ZipFile(wheel).read(meta_name).decode()

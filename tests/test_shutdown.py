@@ -125,17 +125,26 @@ def test_second_signal_abandons_running_chunks(tmp_path: Path) -> None:
 
 @pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads the process tree from /proc")
 def test_sigkill_leaves_no_orphans_and_whole_csv_rows(tmp_path: Path) -> None:
-    """Even SIGKILL (nothing can be handled): the workers die with the parent, the CSV ends with a whole
-    row, and a Parquet file is never left half-written under its name (only FILE.part)."""
+    """Even SIGKILL (nothing can be handled): the workers die with the parent and the CSV keeps every row
+    written whole. Only a kill that lands inside a write can tear the last line (the kernel stops a write
+    at a page boundary; seen once in a CI run): the reader leaves that line out."""
     out = tmp_path / "r.csv"
     proc, workers = _start(out)
     proc.kill()
     proc.communicate(timeout=30)
     _no_orphans(workers)
-    text = out.read_text()
-    assert text.endswith("\n")
+    lines = out.read_text().split("\n")
+    whole = lines[1:-1]  # after the header; the last piece is "" or a torn row
+    width = len(lines[0].split(","))
+    assert whole and all(len(ln.split(",")) == width for ln in whole)
     rows = read_csv(out)
-    assert len(rows["game"]) > 0
+    assert rows["game"].tolist() == list(range(len(whole)))
+
+
+def test_a_torn_last_line_is_left_out(tmp_path: Path) -> None:
+    out = tmp_path / "torn.csv"
+    out.write_text("seed,game,score.red\n6,0,1.5\n6,1,2.5\n6,2,3.")
+    assert read_csv(out)["game"].tolist() == [0, 1]
 
 
 def test_full_disk_keeps_whole_rows_and_says_so(tmp_path: Path) -> None:

@@ -23,10 +23,6 @@ import pytest
 from endgame_game.net.client import SeatClient
 from tests.test_net import MINI, HostProcess, start_host
 
-pytestmark = pytest.mark.skip(
-    reason="known defect: after the merge onto the game record the served seat waits for ever (seen twice, "
-           "alone and in the suite); the network seats (tests/test_net.py) pass; issue 15 stays open for it")
-
 ANSI = re.compile(r"\x1b\[[0-9;?<>=]*[ -/]*[@-~]|\x1b[()][A-Za-z0-9]|\x1b[=>78]|\x1b\][^\x07\x1b]*(\x07|\x1b\\)")
 
 

@@ -141,8 +141,11 @@ CHUNK = 10_000
 """Games played at once (memory stays bounded; the doctrines are drawn per game, not per chunk)."""
 
 
-def _make_agents(model: CompiledModel, fixed: Mapping[str, str]) -> dict[str, Agent]:
-    """The named roles' agents; every other role with moves on mixed doctrines with some random play."""
+def agents_for(model: CompiledModel, fixed: Mapping[str, str] | None = None,
+               random_share: float = RANDOM_SHARE) -> dict[str, Agent]:
+    """The named roles' agents (specs such as ``doctrine:hawk``); every other role with moves on mixed
+    doctrines with some random play (``random_share``), or random where it has no doctrines."""
+    fixed = fixed or {}
     agents: dict[str, Agent] = {}
     for a, name in enumerate(model.actors):
         if not model.moves_of[a]:
@@ -150,7 +153,7 @@ def _make_agents(model: CompiledModel, fixed: Mapping[str, str]) -> dict[str, Ag
         if name in fixed:
             agents[name] = make_agent(fixed[name], model, name)
         elif model.doctrines.get(name):
-            agents[name] = MixedDoctrineAgent(model, name, random_share=RANDOM_SHARE)
+            agents[name] = MixedDoctrineAgent(model, name, random_share=random_share)
         else:
             agents[name] = make_agent("random", model, name)
     return agents
@@ -200,7 +203,7 @@ def coverage(ruleset_path: str | Path | CompiledModel, games: int, seed: int = 0
     if games < 1:
         raise ValueError("games must be 1 or more")
     model = ruleset_path if isinstance(ruleset_path, CompiledModel) else CompiledModel.load(ruleset_path, overrides)
-    agent_objs = _make_agents(model, _parse_agents(agents, model))
+    agent_objs = agents_for(model, _parse_agents(agents, model))
     size = chunk or CHUNK
 
     n_moves = len(model.moves)

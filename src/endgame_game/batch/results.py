@@ -423,8 +423,13 @@ def check_same_ruleset(path: str | Path, ruleset_id: str, sha256: str | None = N
 
 def read_csv(path: str | Path) -> Rows:
     """Read a results CSV back into columns (numbers as int64/float64, ``ending`` and ``doctrine.*`` as str); for tests
-    and small files. Use pandas or polars for real analysis."""
-    text = Path(path).read_text(encoding="utf-8")
+    and small files. Use pandas or polars for real analysis.
+
+    A last line without its newline is a row torn by a kill during a write (SIGKILL stops a write at a
+    page boundary) and is left out: every row read is whole."""
+    text = Path(path).read_text(encoding="utf-8", errors="replace")
+    if not text.endswith("\n") and "\n" in text:
+        text = text[: text.rindex("\n") + 1]
     reader = csv.reader(io.StringIO(text))
     header = next(reader)
     cols: list[list[str]] = [[] for _ in header]

@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import contextlib
+import gc
 import logging
 import multiprocessing
 import os
@@ -323,7 +324,14 @@ def _dask_executor(scheduler: str | None, workers: int) -> tuple[cf.Executor, Ca
         try:
             client = Client(scheduler, timeout=DASK_CONNECT_TIMEOUT)
         except (OSError, ValueError, TypeError) as e:  # unreachable, timed out, or not an address
-            raise EndgameError(f"cannot reach the Dask scheduler at {scheduler}: {e}") from None
+            message = f"cannot reach the Dask scheduler at {scheduler}: {e}"
+            # The half-built Client is left in a reference cycle (through the traceback). Its __del__
+            # closes it; run later by the garbage collector inside the next Client's start-up, that close
+            # deadlocks on distributed's loop-runner lock (seen: a CI run hung for 90 minutes). Collect it
+            # here, where nothing holds that lock.
+            del e
+            gc.collect()
+            raise EndgameError(message) from None
 
         def close() -> None:
             client.close()

@@ -23,11 +23,8 @@ from typing import Any
 
 import numpy as np
 
-from endgame_game.ai import make_agent
-from endgame_game.ai.base import Agent
-from endgame_game.ai.doctrine import MixedDoctrineAgent
 from endgame_game.ai.play import run_games
-from endgame_game.batch.coverage import RANDOM_SHARE, Z95, wilson
+from endgame_game.batch.coverage import RANDOM_SHARE, Z95, agents_for, wilson
 from endgame_game.engine.api import Game
 from endgame_game.engine.model import CompiledModel
 
@@ -39,23 +36,6 @@ OUTCOMES = ("win", "draw", "loss")
 
 def _model(ruleset: str | Path | CompiledModel, overrides: Mapping[str, Any] | None = None) -> CompiledModel:
     return ruleset if isinstance(ruleset, CompiledModel) else CompiledModel.load(ruleset, overrides)
-
-
-def agents_for(model: CompiledModel, fixed: Mapping[str, str] | None = None,
-               random_share: float = RANDOM_SHARE) -> dict[str, Agent]:
-    """The named roles' agents (specs such as ``doctrine:hawk``); every other role with moves mixed."""
-    fixed = fixed or {}
-    out: dict[str, Agent] = {}
-    for a, name in enumerate(model.actors):
-        if not model.moves_of[a]:
-            continue
-        if name in fixed:
-            out[name] = make_agent(fixed[name], model, name)
-        elif model.doctrines.get(name):
-            out[name] = MixedDoctrineAgent(model, name, random_share=random_share)
-        else:
-            out[name] = make_agent("random", model, name)
-    return out
 
 
 def play_mixed(model: CompiledModel, seed: int, games: np.ndarray, params: np.ndarray | None = None,

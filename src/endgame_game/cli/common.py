@@ -19,3 +19,22 @@ def add_ruleset_args(p: argparse.ArgumentParser, optional: bool = False) -> None
 
 def overrides(args: argparse.Namespace) -> dict[str, Any]:
     return parse_assignments(getattr(args, "overrides", []) or [])
+
+
+def outcome_lines(model: Any, results: dict[str, Any], game: int = 0) -> list[str]:
+    """The end-of-game lines the headless commands print: scores, then each role's outcome by the
+    scenario's stakes (``[scores.<role>]`` win/lose), where the ruleset declares them."""
+    from endgame_game.report.text import fmt_num
+
+    lines = ["Scores: " + ", ".join(f"{k[6:]} {fmt_num(float(v[game]))}" for k, v in results.items()
+                                    if k.startswith("score."))]
+    outcomes = outcomes_of(results, game)
+    if outcomes:
+        names = {a: model.ruleset.actors[a].name for a in model.ruleset.actors}
+        lines.append("Outcomes: " + ", ".join(f"{names.get(role, role)} {o}" for role, o in outcomes.items()))
+    return lines
+
+
+def outcomes_of(results: dict[str, Any], game: int = 0) -> dict[str, str]:
+    """``{role: "win" | "draw" | "loss"}`` from ``Game.results()`` (empty while the game runs)."""
+    return {k[8:]: str(v[game]) for k, v in results.items() if k.startswith("outcome.") and str(v[game])}

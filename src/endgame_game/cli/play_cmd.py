@@ -143,7 +143,7 @@ def demo(ruleset: str, seed: int, agents: Mapping[str, str], overrides: Mapping[
     """AI plays every role to an ending; print the narration (no terminal needed)."""
     from endgame_game.ai import describe_agents, make_agents
     from endgame_game.engine import Game, TurnLog, new_game
-    from endgame_game.report.text import fmt_num, narrate
+    from endgame_game.report.text import narrate
 
     game = new_game(ruleset, seed=seed, overrides=overrides)
     model = game.model
@@ -160,5 +160,7 @@ def demo(ruleset: str, seed: int, agents: Mapping[str, str], overrides: Mapping[
     if ending.text:
         print(ending.text.strip())
     res = game.results()
-    print("Scores: " + ", ".join(f"{k[6:]} {fmt_num(float(v[0]))}" for k, v in res.items() if k.startswith("score.")))
+    from endgame_game.cli.common import outcome_lines
+
+    print("\n".join(outcome_lines(model, res)))
     return 0

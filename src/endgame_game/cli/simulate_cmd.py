@@ -31,6 +31,7 @@ def _json_run(args: argparse.Namespace) -> int:
 
     from endgame_game.ai import describe_agents, make_agents, parse_agent_specs, play_turn
     from endgame_game.cli import print_json
+    from endgame_game.cli.common import outcomes_of
     from endgame_game.engine import CompiledModel, Game
     from endgame_game.errors import EndgameError
     from endgame_game.report.text import narrate
@@ -56,7 +57,7 @@ def _json_run(args: argparse.Namespace) -> int:
                 "ending": ending.id if ending else None, "ending_label": ending.label if ending else None,
                 "end_turn": int(res["end_turn"][0]) if ending else None,
                 "scores": {k[6:]: float(v[0]) for k, v in res.items() if k.startswith("score.")},
-                "turns": turns})
+                "outcomes": outcomes_of(res), "turns": turns})
     return 0
 
 
@@ -66,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
     from endgame_game.ai import describe_agents, make_agents, parse_agent_specs
     from endgame_game.engine import CompiledModel, Game, TurnLog
     from endgame_game.errors import EndgameError
-    from endgame_game.report.text import fmt_num, narrate
+    from endgame_game.report.text import narrate
 
     if getattr(args, "json", False):
         return _json_run(args)
@@ -90,7 +91,9 @@ def run(args: argparse.Namespace) -> int:
             print(e.text.strip())
     else:
         print(f"\nStopped before turn {game.turn}; no ending yet.")
-    print("Scores: " + ", ".join(f"{k[6:]} {fmt_num(float(v[0]))}" for k, v in res.items() if k.startswith("score.")))
+    from endgame_game.cli.common import outcome_lines
+
+    print("\n".join(outcome_lines(model, res)))
     if args.save:
         from endgame_game.saves import save_game
 

@@ -397,6 +397,10 @@ class SeatApp(App[int]):
     def on_mount(self) -> None:
         self.theme = "textual-dark"
         self.set_interval(0.5, self._countdown)
+        if self.code:
+            self.start(self.code)
+        else:
+            self.push_screen(CodeScreen(self.url))
 
     def _countdown(self) -> None:
         """Count the turn timer down between two views from the host."""
@@ -405,10 +409,6 @@ class SeatApp(App[int]):
             return
         for w in screen.query(Countdown).results(Countdown):
             _status(w, v, time.monotonic() - self.view_time)
-        if self.code:
-            self.start(self.code)
-        else:
-            self.push_screen(CodeScreen(self.url))
 
     def start(self, code: str) -> None:
         self.code = code
