@@ -161,11 +161,26 @@ def _readable(model: CompiledModel, text: str) -> str:
     return cast(str, cache[key])
 
 
+def _closure(model: CompiledModel, node: expr.Node) -> dict[str, expr.Node]:
+    """The derived formulas an expression reads, directly or through each other (compiling with only
+    these keeps a compile cheap: the compiler scans every derived formula it is given)."""
+    every = _derived(model)
+    out: dict[str, expr.Node] = {}
+    todo = [node]
+    while todo:
+        for n in expr.names(todo.pop()):
+            d = n.removeprefix("derived.")
+            if d in every and d not in out:
+                out[d] = every[d]
+                todo.append(every[d])
+    return out
+
+
 def _value(model: CompiledModel, node: expr.Node, state: BatchState) -> float:
     cache = _CACHE.setdefault(model, {})
     fn = cache.get(node)
     if fn is None:
-        fn = cache[node] = compile_expr(node, model.symbols, "stakes", _derived(model))
+        fn = cache[node] = compile_expr(node, model.symbols, "stakes", _closure(model, node))
     with np.errstate(all="ignore"):
         out = np.asarray(fn(state), dtype=np.float64).reshape(-1)
     return float(out[0])
@@ -425,6 +440,16 @@ def key_gauges(game: Game, viewer: str) -> list[Gauge]:
     """The gauges of the endings that mean a loss for the viewer (every ending, for a role without a
     win/lose rule), nearest first, one per measure: what a dashboard shows ("Deficit 4 GW (at ≥ 7 GW:
     3 to go)")."""
+    cache = _CACHE.setdefault(game.model, {})
+    key = ("key_gauges", viewer, game.state.checksum())  # the dashboard redraws often on the same state
+    if key not in cache:
+        cache.pop(cache.get("key_gauges_last"), None)
+        cache["key_gauges_last"] = key
+        cache[key] = _key_gauges(game, viewer)
+    return list(cache[key])
+
+
+def _key_gauges(game: Game, viewer: str) -> list[Gauge]:
     seen: dict[str, Gauge] = {}
     ruled = viewer in game.model.outcome_rules  # without a win/lose rule every ending counts
     for s, g in nearest(endings(game, viewer)):
