@@ -81,12 +81,16 @@ def estimate_charts(game: Game, role: str, width: int = 60) -> list[Text]:
         vals = [p.value for p in points]
         lows = [max(float(model.lo[j]), p.value - 2 * p.spread) for p in points]
         highs = [min(float(model.hi[j]), p.value + 2 * p.spread) for p in points]
-        lo, hi = scale(lows + highs, float(model.lo[j]), float(model.hi[j]))
+        # The scale is the whole game's bands with a margin, fixed over the game: the band is drawn, so
+        # a zoom shows the spread honestly instead of flattening it against the value's bounds.
+        span = max(max(highs) - min(lows), 1e-9)
+        lo = max(float(model.lo[j]), min(lows) - 0.25 * span)
+        hi = min(float(model.hi[j]), max(highs) + 0.25 * span)
         owner = view.actor_name(model, model.symbols.value_owner[j])
         label, unit = _label_unit(game, j)
         title = f"{owner}: {label}" + (f" ({unit})" if unit else "") + " — your estimate, band = 95 %"
         last = points[-1]
-        out.append(framed(title, band(vals, lows, highs, lo, hi, width, slots=model.max_turns + 1), lo, hi,
+        out.append(framed(title, band(vals, lows, highs, lo, hi, width, height=5, slots=model.max_turns + 1), lo, hi,
                           view.estimate(points[0].value, points[0].spread), view.estimate(last.value, last.spread)))
     return out
 
