@@ -72,6 +72,13 @@ async def main() -> None:
                 shot(app, f"turn-report-{size[0]}x{size[1]}")
                 await to_game(pilot)
                 shot(app, f"game-{size[0]}x{size[1]}")
+                if size == (80, 24):
+                    for key, name in (("g", "endings"), ("d", "move-detail"), ("h", "history")):
+                        await pilot.press(key)
+                        await settle(pilot)
+                        shot(app, f"{name}-80x24")
+                        await pilot.press("escape")
+                        await settle(pilot)
                 if size == (120, 40):
                     await pilot.press("u")
                     await settle(pilot)

@@ -67,7 +67,7 @@ async def test_difficulty_sets_the_opponents_and_describes_them(tuned_dir: Path,
         await pilot.press("space", "down", "space")  # play blue: red is the AI
         await settle(pilot, app)
         red = app.screen.query_one("#agent-red", Select)
-        offered = dict((v, str(p)) for p, v in red._options)
+        offered = dict((v, str(p).split(" · ", 1)[-1]) for p, v in red._options)  # after the difficulty word
         assert offered["doctrine:hawk"].startswith("Hawk")  # the doctrine's label, not its id
         assert "tuned" in offered and offered["tuned"].startswith("Tuned")
         diff = app.screen.query_one("#difficulty", Select)

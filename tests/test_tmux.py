@@ -85,7 +85,7 @@ def test_play_default_scenario_to_an_ending_in_tmux(tmp_path):
                 term.wait_for("Turn report", "The last turn", "Ending:", timeout=20)
             else:
                 term.keys("Enter")
-        s = term.wait_for("Played by", timeout=40)  # an error toast may cover it for a few seconds
+        s = term.wait_for("vs AI", timeout=40)  # an error toast may cover it for a few seconds
         assert "Ending:" in s and "Score" in s and name in s and turns >= 1
         assert list((tmp_path / "saves").glob("autosave-*.toml"))
         term.keys("q")

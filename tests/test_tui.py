@@ -195,7 +195,10 @@ async def test_hotseat_privacy(tmp_path):
         await settle(pilot, app)
         assert isinstance(app.screen, TurnReportScreen)
         text = screen_text(app)
-        assert "Red: Attack" in text and "Blue men" not in text
+        assert "Red: Attack" in text
+        # Blue's men appear only as an assessment of what Red's attack did (≈ … ± …), never exactly.
+        assert num(game.value("blue.men")) not in text
+        assert all("≈" in line for line in text.splitlines() if "Blue men" in line)
 
 
 async def test_umpire_inject_adjust_pause_land_in_the_log(tmp_path):

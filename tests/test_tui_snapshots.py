@@ -81,8 +81,33 @@ async def _ending(pilot):
     await pilot.pause()
     await pilot.press("enter")
     await pilot.pause()
+    await pilot.app.workers.wait_for_complete()  # the AI games the standing is computed against
+    await pilot.pause()
 
 
 @pytest.mark.parametrize("size", [SMALL, LARGE], ids=["80x24", "120x40"])
 def test_ending(snap_compare, size):
     assert snap_compare(app(umpire=True), terminal_size=size, run_before=_ending)
+
+
+def _after_a_turn_press(key):
+    async def run(pilot):
+        await _game_after_a_turn(pilot)
+        await pilot.press(key)
+        await pilot.pause()
+    return run
+
+
+@pytest.mark.parametrize("size", [SMALL, LARGE], ids=["80x24", "120x40"])
+def test_endings_panel(snap_compare, size):
+    assert snap_compare(app(), terminal_size=size, run_before=_after_a_turn_press("g"))
+
+
+@pytest.mark.parametrize("size", [SMALL, LARGE], ids=["80x24", "120x40"])
+def test_history(snap_compare, size):
+    assert snap_compare(app(), terminal_size=size, run_before=_after_a_turn_press("h"))
+
+
+@pytest.mark.parametrize("size", [SMALL, LARGE], ids=["80x24", "120x40"])
+def test_move_detail(snap_compare, size):
+    assert snap_compare(app(), terminal_size=size, run_before=_after_a_turn_press("d"))

@@ -31,6 +31,8 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:  # t
     p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                    help="override a parameter, e.g. --set params.ua_recruits=30")
     p.add_argument("--saves", default="saves", metavar="DIR", help="folder for autosaves and saves (default: saves)")
+    p.add_argument("--guided", action="store_true",
+                   help="a guided first game: the first turns point at the breaking points, the endings, the inbox and the report")
     p.add_argument("--demo", action="store_true",
                    help="AI plays every role to an ending and prints the narration (works without a terminal)")
     return p
@@ -102,6 +104,7 @@ def run(args: argparse.Namespace) -> int:
         model = CompiledModel.load(ruleset, overrides)  # a bad ruleset is reported by the CLI, before the app
         session = Session(Game(model, seed=seed), roles, agents, umpire=args.umpire, saves_dir=args.saves,
                           ruleset_ref=ruleset)
+        session.guided = args.guided
     elif ruleset:
         CompiledModel.load(ruleset, overrides)
     if not interactive():

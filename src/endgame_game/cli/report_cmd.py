@@ -17,6 +17,8 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:  # t
     p.add_argument("--out", metavar="DIR", help="output folder (default: <save name>-report)")
     p.add_argument("--batch", metavar="RESULTS", help="batch results (CSV with 'ending' and 'score.<actor>' columns)")
     p.add_argument("--game", type=int, default=0, help="which game of a batch save (default 0)")
+    p.add_argument("--ai-games", type=int, default=None, metavar="N",
+                   help="without --batch: compare with N AI games played here (default 10000, as the app; 0: none)")
     p.add_argument("--no-charts", action="store_true", help="text only, no PNG charts")
     return p
 
@@ -26,6 +28,7 @@ def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from endgame_game.report.aar import write_report
+    from endgame_game.report.debrief import AI_GAMES
 
     out = Path(args.out) if args.out else Path(f"{Path(args.save).stem}-report")
     if args.batch:
@@ -37,7 +40,9 @@ def run(args: argparse.Namespace) -> int:
     from endgame_game.saves import load_game
 
     loaded = load_game(args.save)
-    files = write_report(loaded, out, batch=args.batch, game=args.game, charts=not args.no_charts)
+    ai_games = AI_GAMES if args.ai_games is None else max(0, args.ai_games)
+    files = write_report(loaded, out, batch=args.batch, game=args.game, charts=not args.no_charts,
+                         ai_games=0 if args.batch else ai_games)
     for note in files.notes:
         print(f"endgame report: {note}", file=sys.stderr)
     wrote = [files.markdown, files.html, *files.charts]

@@ -79,6 +79,7 @@ class AfterAction:
     umpire: tuple[tuple[int, str], ...]  # (turn, description)
     batch: BatchComparison | None = None
     verified: bool = True  # the save replayed exactly on this machine
+    debrief: Any = None  # report.debrief.Debrief: each role's outcome, score terms and standing (game 0)
 
 
 @attrs.frozen
@@ -113,9 +114,17 @@ def _game_with_history(source: Any) -> tuple[Any, dict[str, str], dict[str, Any]
 
 
 def build(source: Any, *, batch: str | Path | None = None, game: int = 0,
-          agents: Mapping[str, str] | None = None, meta: Mapping[str, Any] | None = None) -> AfterAction:
-    """Gather the report's content for game ``game`` of a save (path), a ``LoadedGame`` or a ``Game``."""
+          agents: Mapping[str, str] | None = None, meta: Mapping[str, Any] | None = None,
+          ai_games: int = 0) -> AfterAction:
+    """Gather the report's content for game ``game`` of a save (path), a ``LoadedGame`` or a ``Game``.
+
+    Args:
+        batch: batch results to compare with (a CSV or Parquet file).
+        ai_games: without ``batch``, play this many AI games in-process to compare with
+            (``report.debrief.play_ai_games``: the same games the app's ending screen compares with).
+    """
     from endgame_game.engine.log import EndingReached, ThresholdCrossed, UmpireAction
+    from endgame_game.report.debrief import debrief, play_ai_games
     from endgame_game.report.text import narrate
 
     g, ag, mt, src, verified = _game_with_history(source)
@@ -148,14 +157,24 @@ def build(source: Any, *, batch: str | Path | None = None, game: int = 0,
     scores = {a: float(st.scores[game, model.actor_index[a]]) for a in model.actors if model.actor_index[a] in model.scores}
     bmeta = mt.get("batch")
     point = bmeta.get("point") if isinstance(bmeta, dict) and isinstance(bmeta.get("point"), int) else None
-    comp = compare_with_batch(batch, model, ending.id if ending else "", ending.label if ending else "", scores,
-                              humans, point) if batch else None
+    ai = None
+    if batch:
+        comp: BatchComparison | None = compare_with_batch(batch, model, ending.id if ending else "",
+                                                          ending.label if ending else "", scores, humans, point)
+    elif ai_games > 0 and st.ended[game]:
+        ai = play_ai_games(model, ai_games)
+        comp = compare_columns(ai.rows(), Path(f"{ai_games} AI games ({ai.agent} doctrines, seed {ai.seed})"), model,
+                               ending.id if ending else "", ending.label if ending else "", scores, humans)
+    else:
+        comp = None
+    agent_specs = {a: r for a, r in roles.items() if r != "human"}
+    story = debrief(g, humans, agent_specs, ai) if game == 0 and st.ended[game] else None
     return AfterAction(
         model=model, game=g, index=game, title=model.meta.title, seed=int(g.seed), source=src, roles=roles, meta=mt,
         values=values, turns=tuple(turns), ending_id=ending.id if ending else "",
         ending_label=ending.label if ending else "", ending_text=(ending.text or "").strip() if ending else "",
         end_turn=int(st.end_turn[game]), scores=scores, crossings=tuple(crossings), umpire=tuple(umpire), batch=comp,
-        verified=verified,
+        verified=verified, debrief=story,
     )
 
 
@@ -219,6 +238,13 @@ def compare_with_batch(path: str | Path, model: Any, ending_id: str, ending_labe
     """Where this game sits among the AI games of a batch file (of its sweep point, for a game saved
     from a sweep: ``meta.batch.point``)."""
     cols = read_batch(path, model.id, point)
+    return compare_columns(cols, Path(path), model, ending_id, ending_label, scores, humans,
+                           point if "point" in cols else None)
+
+
+def compare_columns(cols: Mapping[str, Sequence[Any]], source: Path, model: Any, ending_id: str, ending_label: str,
+                    scores: Mapping[str, float], humans: Sequence[str] = (), point: int | None = None) -> BatchComparison:
+    """Where this game sits among AI games given as columns (``ending``, ``score.<actor>``)."""
     endings: dict[str, int] = {}
     for e in cols.get("ending", []):
         endings[str(e)] = endings.get(str(e), 0) + 1
@@ -235,9 +261,8 @@ def compare_with_batch(path: str | Path, model: Any, ending_id: str, ending_labe
                                   float(np.median(xs)), actor in humans))
     games = max([n_end, *(len(x) for x in ai_scores.values())])
     if games == 0:
-        raise EndgameError(f"{path} holds no AI games of ruleset {model.id!r}")
-    point = point if "point" in cols else None
-    return BatchComparison(Path(path), games, same / n_end if n_end else float("nan"), tuple(standings), ai_scores,
+        raise EndgameError(f"{source} holds no AI games of ruleset {model.id!r}")
+    return BatchComparison(source, games, same / n_end if n_end else float("nan"), tuple(standings), ai_scores,
                            endings, point)
 
 
@@ -282,7 +307,9 @@ def blocks(aar: AfterAction, charts: Mapping[str, Path], notes: Sequence[str] = 
             out.append(("quote", aar.ending_text))
     else:
         out.append(("p", f"No ending yet: the game was saved before turn {aar.game.turn}."))
-    if aar.scores:
+    if aar.debrief is not None:
+        out += debrief_blocks(aar.debrief)
+    elif aar.scores:
         rows = []
         for a, s in aar.scores.items():
             nm = m.ruleset.actors[a].name if a in m.ruleset.actors else a
@@ -297,8 +324,9 @@ def blocks(aar: AfterAction, charts: Mapping[str, Path], notes: Sequence[str] = 
             lines.append(f"This ending ({aar.ending_label or 'none yet'}) came up in {_pct(b.ending_share)} of "
                          f"{sum(b.endings.values()):,} AI games of {m.id}"
                          + (f" (sweep point {b.point}, as this game)." if b.point is not None else "."))
+        solo = sum(sd.human for sd in b.standings) == 1  # hot-seat: no "your" on every row
         for sd in b.standings:
-            who = f"Your {sd.name}" if sd.human else sd.name
+            who = (f"Your {sd.name}" if solo else f"{sd.name} (played by a person)") if sd.human else sd.name
             lines.append(f"{who} did better than {_pct(sd.better_than)} of {sd.games:,} AI games "
                          f"(score {fmt_num(sd.score)}; AI median {fmt_num(sd.median)}).")
         out.append(("ul", lines))
@@ -335,6 +363,20 @@ def blocks(aar: AfterAction, charts: Mapping[str, Path], notes: Sequence[str] = 
         out.append(("h3", f"Turn {ts.turn} — {ts.date}"))
         items = [ln.strip().removeprefix("• ") for ln in ts.lines if ln.strip()]
         out.append(("ul", items or ["Nothing happened."]))
+    return out
+
+
+def debrief_blocks(d: Any) -> list[Block]:
+    """Each role's outcome and score term by term (``report.debrief``): scores of different roles
+    measure different aims, so they are listed in the ruleset's order, never ranked."""
+    from endgame_game.report.debrief import role_table
+
+    head, rows = role_table(d)
+    out: list[Block] = [("h2", "How each role fared"), ("table", head, rows)]
+    for r in d.roles:
+        items = [f"{t.text}: {t.value:+.1f}" for t in r.terms if not (t.conditional and abs(t.value) < 1e-12)]
+        out.append(("h3", f"{r.name}: {r.score_label or 'score'}"))
+        out.append(("ul", items or ["no terms"]))
     return out
 
 
@@ -405,12 +447,13 @@ def to_html(bl: Sequence[Block], title: str) -> str:
 
 def write_report(source: Any, out: str | Path = "report", *, batch: str | Path | None = None, game: int = 0,
                  charts: bool = True, agents: Mapping[str, str] | None = None,
-                 meta: Mapping[str, Any] | None = None) -> ReportFiles:
+                 meta: Mapping[str, Any] | None = None, ai_games: int = 0) -> ReportFiles:
     """Write ``report.md``, ``report.html`` and the PNG charts to the folder ``out``.
 
     Without matplotlib the text report is still written, and ``notes`` says how to get the charts.
+    ``ai_games`` as in ``build`` (the app and ``endgame report`` both pass ``debrief.AI_GAMES``).
     """
-    aar = build(source, batch=batch, game=game, agents=agents, meta=meta)
+    aar = build(source, batch=batch, game=game, agents=agents, meta=meta, ai_games=ai_games)
     out = Path(out)
     try:
         out.mkdir(parents=True, exist_ok=True)
@@ -428,6 +471,11 @@ def write_report(source: Any, out: str | Path = "report", *, batch: str | Path |
                 made = draw_all(aar, out)
             except ImportError:
                 notes.append(CHARTS_HINT)
+    if batch is None and ai_games > 0 and aar.batch is not None:
+        from endgame_game.report.debrief import play_ai_games, write_columns
+
+        # The AI games compared with, as batch results: ``endgame report SAVE --batch ai-games.csv`` reads them back.
+        write_columns(play_ai_games(aar.model, ai_games), out / "ai-games.csv")
     bl = blocks(aar, made, notes)
     md = out / "report.md"
     ht = out / "report.html"

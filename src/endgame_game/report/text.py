@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -45,6 +46,48 @@ class Change:
         return self.after - self.before
 
 
+CURRENCIES = {"EUR": "€", "USD": "$", "GBP": "£", "$": "$", "€": "€", "£": "£"}
+_BOUND = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*[-–]\s*(-?\d+(?:\.\d+)?)\s*(.*)$")
+_ALTS = re.compile(r"^(.*?)\s*\(([^()]*/[^()]*)\)\s*$")
+
+
+def unit_for(unit: str, owner: str, owners: Sequence[str]) -> str:
+    """A resource's unit as one owner reads it.
+
+    A unit that lists one alternative per owner in parentheses (``bn ($ / EUR)`` for owners
+    washington and brussels) gives each owner its own, currencies as symbols: ``$ bn``, ``€ bn``.
+    """
+    m = _ALTS.match(unit or "")
+    if not m or owner not in owners:
+        return unit
+    alts = [a.strip() for a in m.group(2).split("/")]
+    if len(alts) != len(owners):
+        return unit
+    alt = alts[list(owners).index(owner)]
+    base = m.group(1).strip()
+    if alt in CURRENCIES:
+        return f"{CURRENCIES[alt]} {base}".strip()
+    return f"{base} {alt}".strip()
+
+
+def bounded(text: str, unit: str) -> tuple[str, str]:
+    """A value on a range unit reads as a share of its top: (``58``, ``0-100``) → (``58/100``, ``""``),
+    (``50``, ``0-100 readiness``) → (``50/100``, ``readiness``); other units unchanged."""
+    m = _BOUND.match(unit or "")
+    if not m or float(m.group(1)) != 0:
+        return text, unit
+    return f"{text}/{_top(float(m.group(2)))}", m.group(3).strip()
+
+
+def _top(x: float) -> str:
+    return str(int(x)) if x.is_integer() else f"{x:g}"
+
+
+def plain_unit(unit: str) -> str:
+    """A unit without its range: ``0-100 readiness`` → ``readiness``, ``0-100`` → ``""``."""
+    return bounded("x", unit)[1]
+
+
 def target_label(model: CompiledModel, target: str) -> str:
     """``kyiv.grid`` → ``Kyiv grid supply (GW)``."""
     rs = model.ruleset
@@ -57,7 +100,8 @@ def target_label(model: CompiledModel, target: str) -> str:
     r = rs.resources.get(res)
     a = rs.actors.get(actor)
     if r and a:
-        unit = f" ({r.unit})" if r.unit else ""
+        own = unit_for(r.unit, actor, r.owners)
+        unit = f" ({own})" if own else ""
         return f"{a.name} {r.label.lower() if r.label[:1].isupper() and not r.label[1:2].isupper() else r.label}{unit}"
     return target
 
@@ -125,13 +169,38 @@ def narrate(model: CompiledModel, records: list[Record], *, turn: int | None = N
             why += f", {len(rest)} more {sum(v for _, v in rest):+.3g}"
         lines.append(f"  {c.label}: {fmt_num(c.before)} → {fmt_num(c.after)} ({c.delta:+.3g}: {why})")
     for r in records:
+        if r.kind == "EstimatedEffect":  # an assessment of what one's own move did to a value seen noisily
+            lines.append("  " + estimated_effect(model, r))
+    for r in records:
         if isinstance(r, EndingReached):
             lines.append(f"  ENDING: {r.label}")
     return lines
 
 
+def estimated_effect(model: CompiledModel, r: Any) -> str:
+    """``Kyiv shell stocks ≈ +120 ± 25 (US deliveries; now ≈ 420 ± 40)``: a record with ``source``,
+    ``target``, ``change``, ``spread``, ``after`` and ``after_spread`` (an intelligence assessment)."""
+    change, spread = float(r.change), float(r.spread)
+    after, after_sd = float(r.after), float(r.after_spread)
+    pm = f" ± {_short(spread)}" if spread > 0 else ""
+    now = f"≈ {fmt_num(after)}" + (f" ± {_short(after_sd)}" if after_sd > 0 else "")
+    return f"{target_label(model, r.target)} ≈ {change:+.3g}{pm} ({source_label(model, r.source)}; now {now})"
+
+
 _PREC = {"or": 1, "and": 2, "not": 3, "cmp": 4, "+": 5, "-": 5, "*": 6, "/": 6, "//": 6, "%": 6, "neg": 7, "**": 8}
 _OPS = {"<=": "≤", ">=": "≥", "!=": "≠", "==": "="}
+
+
+def _span(lo: float, hi: float) -> str:
+    """A range to one precision, two significant digits of its larger end: ``-0.40 to 0``, ``-119 to -40``."""
+    top = max(abs(lo), abs(hi), 1e-12)
+    d = max(0, 1 - int(np.floor(np.log10(top))))
+
+    def one(x: float) -> str:
+        t = f"{x:+,.{d}f}"
+        return "0" if float(t.replace(",", "")) == 0 else t
+
+    return f"{one(lo)} to {one(hi)}"
 
 
 def _short(v: float) -> str:
@@ -299,7 +368,7 @@ def describe_effects(model: CompiledModel, declared: Sequence[Effect], compiled:
                 part = f"{label} {_estimated(model, c, 'add', exact)}{amount:+.3g}"
             elif span is not None:  # e.g. "-7 to -3 * ua_loss_factor" worked out: "about -8.1 to -3.5"
                 lo, hi = span
-                part = f"{label} {lo:+.3g}" if np.isclose(lo, hi) else f"{label} about {lo:+.3g} to {hi:+.3g}"
+                part = f"{label} {lo:+.3g}" if np.isclose(lo, hi) else f"{label} about {_span(lo, hi)}"
             else:
                 part = f"{label} {'' if formula.startswith(('-', '+')) else '+'}{formula}"
         else:

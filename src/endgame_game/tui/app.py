@@ -21,6 +21,7 @@ from textual.widgets import Footer
 
 from endgame_game.engine.model import CompiledModel
 from endgame_game.errors import EndgameError, RulesetError
+from endgame_game.report.debrief import AI_GAMES
 from endgame_game.rules.registry import RulesetInfo, list_rulesets
 from endgame_game.tui import view
 from endgame_game.tui.messages import (
@@ -78,8 +79,10 @@ class EndgameApp(App[int]):
                  saves_dir: str | Path | None = SAVES_DIR, session: Session | None = None,
                  rulesets: list[RulesetInfo] | None = None, animate: bool = True, trust_agents: bool = False,
                  umpire_pass: str | None = None, turns: int | None = None, turn_timer: float = 0.0,
-                 briefing_timer: float = 0.0, clock: Callable[[], float] = time.monotonic) -> None:
+                 briefing_timer: float = 0.0, clock: Callable[[], float] = time.monotonic,
+                 guided: bool = False) -> None:
         super().__init__()
+        self.guided = guided
         # The umpire lock: only the salted hash is kept (and saved); ``_unlocked`` while the console is open.
         self.umpire_hash = hash_passphrase(umpire_pass) if umpire_pass else ""
         self._unlocked = False
@@ -117,8 +120,10 @@ class EndgameApp(App[int]):
                 return
             if self.ruleset and self.roles:
                 over = {"ruleset.max_turns": self.turns} if self.turns else None
-                self.start_session(Session.new(self.ruleset, self.roles, self.agent_specs, seed=self.seed,
-                                               umpire=self.umpire, saves_dir=self.saves_dir, overrides=over))
+                session = Session.new(self.ruleset, self.roles, self.agent_specs, seed=self.seed,
+                                      umpire=self.umpire, saves_dir=self.saves_dir, overrides=over)
+                session.guided = self.guided
+                self.start_session(session)
                 return
         except (EndgameError, OSError) as e:
             self.notify(error_text(e), title="Cannot start that game", severity="error", timeout=10)
@@ -165,6 +170,7 @@ class EndgameApp(App[int]):
         except (EndgameError, OSError) as e:
             self.notify(error_text(e), title="Cannot start", severity="error", timeout=10)
             return
+        session.guided = bool(getattr(msg, "guided", False))
         if timer is not None:
             self.turn_timer = float(timer)
         if passphrase:
@@ -247,7 +253,7 @@ class EndgameApp(App[int]):
         if self.reported.get(role, 0) < done_turns:
             self.reported[role] = done_turns
             title = f"Turn report — {view.actor_name(s.model, role)}"
-            lines = view.turn_report(s.game, done_turns, role)
+            lines = view.role_turn_report(s.game, done_turns, role)
             note = s.autosave_error or (f"Autosaved to {s.last_autosave}" if s.last_autosave else "")
             steps.append(lambda k: self.push_screen(TurnReportScreen(title, lines, note), lambda _=None: k()))
         if role not in s.briefed:
@@ -507,10 +513,7 @@ class EndgameApp(App[int]):
                 if not getattr(info, "ok", True):
                     options.append(("__bad__" + path, f"✗ {Path(path).name}: {getattr(info, 'error', 'damaged')}"))
                     continue
-                title = getattr(info, "ruleset_title", "") or getattr(info, "ruleset_id", "")
-                state = f"ended: {info.ending}" if getattr(info, "done", False) else f"turn {getattr(info, 'turn', '?')}"
-                when = str(getattr(info, "saved_at", ""))[:16].replace("T", " ")
-                options.append((path, f"{Path(path).name} · {title} · {state} · {when}"))
+                options.append((path, view.save_line(info)))
         except ImportError:
             self.notify("Saves are not available in this build.", severity="error")
             return
@@ -592,38 +595,27 @@ class EndgameApp(App[int]):
             yield SystemCommand("Umpire controls", "True values, inject, adjust, pause, rewind", self.action_umpire_console)
 
 
-AI_GAMES_FOR_REPORT = 10_000
-"""AI games the after-action report compares a finished game with: every role on ``mixed`` (each game
-draws one of the role's doctrines), so the class is set against a spread of AI strategies, not one."""
+AI_GAMES_FOR_REPORT = AI_GAMES
+"""AI games the after-action report compares a finished game with (``report.debrief.AI_GAMES``: every
+role on ``mixed``, seed 0), the same games the ending screen and ``endgame report`` compare with."""
 
 
 def write_report(save: Path, model: CompiledModel | None = None) -> str:
-    """Write the after-action report of a save next to it (what ``endgame report SAVE --batch`` does),
-    set against a fresh batch of AI games of the same ruleset; returns a sentence saying where it went."""
+    """Write the after-action report of a save next to it (what ``endgame report SAVE`` does), set
+    against the AI games of the same ruleset; returns a sentence saying where it went."""
     try:
         from endgame_game.report.aar import write_report as aar_report
     except ImportError as e:
         return f"The after-action report is not available in this build ({e}); the game is saved at {save}."
     out = save.parent / f"{save.stem}-report"
-    batch: Path | None = None
-    if model is not None:
-        # Where this game sits among AI games: a quick in-process batch (a few seconds at most).
-        try:
-            from endgame_game.batch.runner import run as run_batch
-
-            out.mkdir(parents=True, exist_ok=True)
-            batch = out / "ai-games.csv"
-            run_batch(model, AI_GAMES_FOR_REPORT, seed=0, workers=1, out=batch, default_agent="mixed")
-        except Exception:  # noqa: BLE001 - the report is still useful without the comparison
-            batch = None
     try:
-        files = aar_report(save, out, batch=batch)
+        files = aar_report(save, out, ai_games=AI_GAMES_FOR_REPORT)
     except Exception as e:  # noqa: BLE001 - a failing report is a message, never a crash
         return f"The report failed: {e}"
     notes = list(getattr(files, "notes", []) or [])
     extra = f" ({'; '.join(notes)})" if notes else ""
-    versus = f", compared with {AI_GAMES_FOR_REPORT:,} AI games (mixed doctrines)" if batch is not None else ""
-    return f"After-action report written{versus}: {files.markdown} and {files.html}{extra}"
+    return (f"After-action report written, compared with {AI_GAMES_FOR_REPORT:,} AI games (mixed doctrines): "
+            f"{files.markdown} and {files.html}{extra}")
 
 
 def make_app(ruleset: str | Path | None = None, roles: Sequence[str] | str = (), *, agents: Mapping[str, str] | None = None,
@@ -631,7 +623,7 @@ def make_app(ruleset: str | Path | None = None, roles: Sequence[str] | str = (),
              saves_dir: str | Path | None = SAVES_DIR, rulesets: list[RulesetInfo] | None = None,
              animate: bool = True, umpire_pass: str | None = None, turns: int | None = None,
              turn_timer: float = 0.0, briefing_timer: float = 0.0,
-             clock: Callable[[], float] = time.monotonic) -> EndgameApp:
+             clock: Callable[[], float] = time.monotonic, guided: bool = False) -> EndgameApp:
     """Build the app.
 
     Args:
@@ -650,10 +642,11 @@ def make_app(ruleset: str | Path | None = None, roles: Sequence[str] | str = (),
         turn_timer: seconds each team has per turn (0: no timer); at zero its queued orders go.
         briefing_timer: seconds for each role's first briefing (0: no timer).
         clock: the timer's clock (tests inject one).
+        guided: a guided first game (the first turns annotated: ``view.guide``).
     """
     if isinstance(roles, str):
         roles = [r.strip() for r in roles.split(",") if r.strip()]
     return EndgameApp(ruleset=str(ruleset) if ruleset is not None else None, roles=roles, agents=agents, seed=seed,
                       load=str(load) if load is not None else None, turn=turn, umpire=umpire, saves_dir=saves_dir,
                       rulesets=rulesets, animate=animate, umpire_pass=umpire_pass, turns=turns,
-                      turn_timer=turn_timer, briefing_timer=briefing_timer, clock=clock)
+                      turn_timer=turn_timer, briefing_timer=briefing_timer, clock=clock, guided=guided)

@@ -42,7 +42,8 @@ class StartRequested(Message):
     """The title screen asks for a new game."""
 
     def __init__(self, ruleset: str, humans: list[str], agents: dict[str, str], seed: int, umpire: bool, *,
-                 turns: int | None = None, turn_timer: float | None = None, umpire_pass: str = "") -> None:
+                 turns: int | None = None, turn_timer: float | None = None, umpire_pass: str = "",
+                 guided: bool = False) -> None:
         self.ruleset = ruleset
         self.humans = humans
         self.agents = agents
@@ -51,6 +52,7 @@ class StartRequested(Message):
         self.turns = turns  # the class format: number of turns (None: the ruleset's)
         self.turn_timer = turn_timer  # seconds per team per turn (None: as the app was started)
         self.umpire_pass = umpire_pass  # hot-seat umpire passphrase ("" : the app asks)
+        self.guided = guided  # a guided first game: the first turns annotated
         super().__init__()
 
 

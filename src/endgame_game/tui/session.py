@@ -71,6 +71,7 @@ class Session:
         self.autosave_error: str = ""
         self.briefed: set[str] = set()
         self.umpire_lock = ""  # the umpire passphrase's salted hash (umpire_lock.py); "" = unlocked
+        self.guided = False  # a guided first game: the game screen annotates the first turns (view.guide)
         self.begin_turn()
 
     # -- building --
@@ -98,7 +99,8 @@ class Session:
     def meta(self) -> dict[str, Any]:
         """What a save needs to restore this session (the ``meta`` of ``save_game``)."""
         return {"humans": list(self.humans), "hotseat": self.hotseat, "umpire": self.umpire,
-                "ruleset": self.ruleset_ref, **({"umpire_lock": self.umpire_lock} if self.umpire_lock else {})}
+                "ruleset": self.ruleset_ref, **({"umpire_lock": self.umpire_lock} if self.umpire_lock else {}),
+                **({"guided": True} if self.guided else {})}
 
     # -- the turn flow --
     def begin_turn(self) -> None:
@@ -179,6 +181,7 @@ class Session:
         session = cls(game, humans, specs, umpire=umpire, saves_dir=saves_dir,
                       ruleset_ref=str(meta.get("ruleset", game.model.ref)))
         session.umpire_lock = str(meta.get("umpire_lock", ""))
+        session.guided = bool(meta.get("guided", False))
         if game.turn > 1:
             session.briefed.update(session.humans)  # resuming: the briefing stays one key away (b)
         return session

@@ -7,8 +7,11 @@ estimates, and the turn narration stripped of changes to values the role cannot 
 
 from __future__ import annotations
 
+import functools
+import importlib
 import math
 from collections.abc import Sequence
+from typing import Any
 
 import attrs
 import numpy as np
@@ -18,22 +21,39 @@ from endgame_game.engine.log import EffectApplied, Record, UmpireAction
 from endgame_game.engine.model import CompiledModel
 from endgame_game.engine.orders import Refusal, move_cost, validate
 from endgame_game.errors import OrderError
-from endgame_game.report.text import describe_effects, narrate, readable_condition, target_label
+from endgame_game.report.text import (
+    bounded,
+    describe_effects,
+    narrate,
+    readable_condition,
+    target_label,
+    unit_for,
+)
 
 SPARKS = "▁▂▃▄▅▆▇█"
 SEASONS = {12: "winter", 1: "winter", 2: "winter", 3: "spring", 4: "spring", 5: "spring",
            6: "summer", 7: "summer", 8: "summer", 9: "autumn", 10: "autumn", 11: "autumn"}
 
 
-def spark(series: Sequence[float], width: int = 8) -> str:
-    """A text sparkline of the last ``width`` values."""
+def spark(series: Sequence[float], width: int = 8, lo: float | None = None, hi: float | None = None) -> str:
+    """A text sparkline of the last ``width`` values on a fixed scale.
+
+    The scale is ``lo``..``hi`` where given (a bounded value: 0..100), else it is widened to at least
+    ±10 % around the series' mean, so a ±0.5 % wobble draws flat instead of as a collapse.
+    """
     xs = [float(x) for x in series][-width:]
     if not xs:
         return ""
-    lo, hi = min(xs), max(xs)
-    if hi - lo < 1e-12:
+    a, b = min(xs), max(xs)
+    if lo is None or hi is None:
+        mid = (a + b) / 2
+        half = max((b - a) / 2, 0.1 * abs(mid), 1e-9)
+        a, b = mid - half, mid + half
+    else:
+        a, b = float(lo), float(hi)
+    if b - a < 1e-12:
         return SPARKS[3] * len(xs)
-    return "".join(SPARKS[min(7, int((x - lo) / (hi - lo) * 7.999))] for x in xs)
+    return "".join(SPARKS[min(7, max(0, int((x - a) / (b - a) * 7.999)))] for x in xs)
 
 
 def num(x: float) -> str:
@@ -120,10 +140,11 @@ def actor_name(model: CompiledModel, actor: str) -> str:
     return a.name if a else actor
 
 
-def _res_label(model: CompiledModel, target: str) -> tuple[str, str]:
+def res_label(model: CompiledModel, target: str) -> tuple[str, str]:
+    """(label, unit) of a value, the unit as the owner reads it (``unit_for``)."""
     owner, _, rid = target.partition(".")
     r = model.ruleset.resources.get(rid)
-    return (r.label, r.unit) if r else (target, "")
+    return (r.label, unit_for(r.unit, owner, r.owners)) if r else (target, "")
 
 
 def _short(model: CompiledModel, target: str) -> str:
@@ -141,11 +162,16 @@ def own_rows(game: Game, actor: str) -> list[ValueRow]:
     for j, v in enumerate(model.symbols.values):
         if model.symbols.value_owner[j] != actor:
             continue
-        label, unit = _res_label(model, v)
+        label, unit = res_label(model, v)
         now = float(game.state.values[0, j])
         series = hist[:, j] if hist is not None else [now]
         delta = float(series[-1] - series[-2]) if len(series) > 1 else 0.0
-        rows.append(ValueRow(v, label, num(now), unit, spark(list(series)), delta, short=_short(model, v)))
+        text, unit = bounded(num(now), unit)
+        lo, hi = float(model.lo[j]), float(model.hi[j])
+        if math.isfinite(lo) and not math.isfinite(hi):  # bounded below only: from the bound to a little above the top
+            hi = max(lo + 1e-9, max(float(x) for x in series) * 1.1)
+        scale = (lo, hi) if math.isfinite(lo) and math.isfinite(hi) else (None, None)
+        rows.append(ValueRow(v, label, text, unit, spark(list(series), 8, *scale), delta, short=_short(model, v)))
     return rows
 
 
@@ -158,11 +184,14 @@ def intel_rows(game: Game, actor: str) -> list[tuple[str, list[ValueRow]]]:
         owner = model.symbols.value_owner[j]
         if owner in ("", actor):
             continue
-        label, unit = _res_label(model, v)
+        label, unit = res_label(model, v)
         if obs.exact[j]:
             text, exact = num(float(obs.values[0, j])), True
         else:
             text, exact = estimate(float(obs.values[0, j]), float(obs.spread[0, j])), False
+        shown, rest = bounded(text, unit)
+        if shown != text:  # a range unit: "58/100" exact, "≈ 58 ± 6 /100" estimated
+            text, unit = (shown, rest) if exact else (text, f"{shown[len(text):]} {rest}".strip())
         groups.setdefault(owner, []).append(ValueRow(v, label, text, unit, exact=exact, short=_short(model, v)))
     return [(actor_name(model, o), rows) for o, rows in groups.items()]
 
@@ -174,7 +203,7 @@ def true_rows(game: Game) -> list[tuple[str, list[ValueRow]]]:
     for j, v in enumerate(model.symbols.values):
         owner = model.symbols.value_owner[j]
         track = model.ruleset.tracks.get(v)
-        label, unit = _res_label(model, v) if owner else (target_label(model, v), track.unit if track else "")
+        label, unit = res_label(model, v) if owner else (target_label(model, v), track.unit if track else "")
         groups.setdefault(actor_name(model, owner) if owner else "World", []).append(
             ValueRow(v, label, num(float(game.state.values[0, j])), unit, short=_short(model, v)))
     return list(groups.items())
@@ -228,7 +257,7 @@ def moves(game: Game, actor: str, queued: Sequence[str] = ()) -> list[MoveView]:
         if refused is None and queued and m.id not in queued:
             refused = _with_queue(game, a, [slots[q] for q in queued if q in slots] + [s])
         why = readable_refusal(model, refused)
-        costs = ", ".join(f"−{num(float(c[0]))} {_res_label(model, model.symbols.values[i])[0]}"
+        costs = ", ".join(f"−{num(float(c[0]))} {res_label(model, model.symbols.values[i])[0]}"
                           for i, c in move_cost(model, game.state, m) if float(c[0]) != 0)
         d = decl.get(m.id)
         if d is not None:
@@ -265,7 +294,7 @@ def readable_refusal(model: CompiledModel, why: Refusal | None) -> str | None:
     if why.kind == "cannot_accept":
         return "cannot accept while this does not hold: " + readable_condition(model, why.condition) + unlock
     if why.kind == "cost":
-        return f"costs {num(why.need)} {_res_label(model, why.target)[0]}; only {num(why.have)} available"
+        return f"costs {num(why.need)} {res_label(model, why.target)[0]}; only {num(why.have)} available"
     if why.kind == "action_points":
         return f"needs {why.need:.0f} action points; {actor_name(model, why.target)} has {why.have:.0f}"
     return why.text
@@ -328,12 +357,99 @@ def visible_records(model: CompiledModel, records: Sequence[Record], viewer: str
 
 
 def turn_report(game: Game, turn: int, viewer: str | None) -> list[str]:
-    """The narration of one resolved turn, as ``viewer`` may see it."""
+    """The narration of one resolved turn, as ``viewer`` may see it (with assessments of what the
+    viewer's own moves did to values it only estimates, where the intelligence model provides them)."""
     idx = turn - 1
     if not 0 <= idx < len(game.logs):
         return []
-    recs = visible_records(game.model, game.logs[idx].for_game(0), viewer)
+    intel = _provided("endgame_game.engine.intel")
+    if intel is not None and hasattr(intel, "visible_records"):
+        recs = list(intel.visible_records(game, turn, viewer))
+    else:
+        recs = visible_records(game.model, game.logs[idx].for_game(0), viewer)
     return narrate(game.model, recs, turn=turn)
+
+
+# -- what the intelligence and negotiation parts compute: every call into them is here ----------------
+
+
+@functools.cache
+def _provided(module: str) -> Any:
+    """An optional engine module (``engine.intel``, ``engine.negotiation``), or None where this build
+    does not have it yet: the screens then show what the move declares and the observation's estimate."""
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        return None
+
+
+def proposal_terms(game: Game, move_id: str) -> list[str]:
+    """A proposal's terms as lines (``The line: current line | four oblasts' borders``); with an offer
+    on the table, the option chosen in it. Empty for a move without terms."""
+    neg = _provided("endgame_game.engine.negotiation")
+    if neg is None or not hasattr(neg, "term_lines"):
+        return []
+    return [f"{label}: {options}" for label, options in neg.term_lines(game.model, move_id, game.state)]
+
+
+@attrs.frozen
+class EstimatePoint:
+    turn: int
+    value: float
+    spread: float  # one standard deviation
+    exact: bool
+
+
+def estimate_history(game: Game, actor: str) -> dict[str, list[EstimatePoint]]:
+    """Per value owned by another actor: the actor's estimate at each turn so far (empty without the
+    intelligence model's history: past observations are not kept otherwise)."""
+    intel = _provided("endgame_game.engine.intel")
+    if intel is None or not hasattr(intel, "estimate_history"):
+        return {}
+    return {name: [EstimatePoint(int(e.turn), float(e.value), float(e.spread), bool(e.exact)) for e in es]
+            for name, es in intel.estimate_history(game, actor).items()}
+
+
+def consequences(game: Game, actor: str, turn: int | None = None) -> list[str]:
+    """What the actor's own moves did in a resolved turn (default: the last), as it may know it:
+    exact for its own values and public tracks, an assessment "≈ +120 ± 25" for others' values where
+    the intelligence model gives one (without it, effects on values the actor cannot see are left out)."""
+    model = game.model
+    turn = len(game.logs) if turn is None else turn
+    if not 1 <= turn <= len(game.logs):
+        return []
+    intel = _provided("endgame_game.engine.intel")
+    if intel is not None and hasattr(intel, "consequences"):
+        grouped: dict[str, list[str]] = {}
+        for c in intel.consequences(game, actor, turn):
+            src = c.source_label or model.labels.get(c.source, c.source)
+            if c.exact:
+                part = f"{target_label(model, c.target)} {float(c.change):+.3g} (now {num(c.after)})"
+            else:
+                part = (f"{target_label(model, c.target)} {estimate(c.change, c.spread)} "
+                        f"(now {estimate(c.after, c.after_spread)})")
+            grouped.setdefault(src, []).append(part)
+        return [f"{src}: {'; '.join(parts)}" for src, parts in grouped.items()]
+    own = {m.id for m in model.moves if model.actors[m.actor] == actor}
+    recs = visible_records(model, game.logs[turn - 1].for_game(0), actor)
+    net: dict[tuple[str, str], float] = {}
+    for r in recs:
+        if isinstance(r, EffectApplied) and r.source in own:
+            net[(r.source, r.target)] = net.get((r.source, r.target), 0.0) + float(r.after - r.before)
+    by_move: dict[str, list[str]] = {}
+    for (src, tgt), d in net.items():
+        if abs(d) > 1e-12:
+            by_move.setdefault(src, []).append(f"{target_label(model, tgt)} {d:+.3g}")
+    return [f"{model.labels.get(src, src)}: {'; '.join(parts)}" for src, parts in by_move.items()]
+
+
+def role_turn_report(game: Game, turn: int, role: str) -> list[str]:
+    """The turn report a role reads after a turn: the narration, with what its own orders did first."""
+    lines = turn_report(game, turn, role)
+    did = consequences(game, role, turn)
+    if not lines or not did:
+        return lines
+    return [lines[0], "  What your orders did:", *(f"    {x}" for x in did), *lines[1:]]
 
 
 def news(game: Game, viewer: str | None, turns: int = 3) -> list[str]:
@@ -347,3 +463,52 @@ def news(game: Game, viewer: str | None, turns: int = 3) -> list[str]:
 def scores(game: Game) -> list[tuple[str, float]]:
     model = game.model
     return [(actor_name(model, model.actors[a]), float(game.state.scores[0, a])) for a in model.scores]
+
+
+def save_line(info: Any) -> str:
+    """A load-list entry: ``name · scenario · you: Kyiv vs Moscow (hawk), … · turn 3 · saved 2026-12-02 05:00``."""
+    from pathlib import Path
+
+    roles = dict(getattr(info, "roles", {}) or {})
+
+    def nice(role: str) -> str:
+        return role.replace("_", " ").capitalize()
+
+    humans = [nice(r) for r, v in roles.items() if v == "human"]
+    ai = [f"{nice(r)} ({str(v).removeprefix('doctrine:')})" for r, v in roles.items() if v != "human"]
+    who = ("you: " + ", ".join(humans) if len(humans) == 1 else "hot-seat: " + ", ".join(humans)) if humans else ""
+    if ai:
+        who += (" vs " if who else "AI: ") + ", ".join(ai)
+    title = getattr(info, "ruleset_title", "") or getattr(info, "ruleset_id", "")
+    state = f"ended: {info.ending}" if getattr(info, "done", False) else f"turn {getattr(info, 'turn', '?')}"
+    when = str(getattr(info, "saved_at", ""))[:16].replace("T", " ")
+    parts = [Path(str(getattr(info, "path", ""))).name, title, who, state, f"saved {when}" if when else ""]
+    return " · ".join(p for p in parts if p)
+
+
+GUIDED_TURNS = 4
+
+
+def guide(game: Game, actor: str, glance: Sequence[str] = ()) -> str:
+    """What a guided first game says on the game screen this turn ("" after the first few turns).
+
+    Args:
+        glance: the labels of the role's breaking points, nearest first.
+    """
+    model = game.model
+    turn = game.turn
+    if turn > min(GUIDED_TURNS, model.max_turns):
+        return ""
+    step = f"Guide {turn}/{GUIDED_TURNS} · "
+    if turn == 1:
+        near = f" ({', '.join(glance[:2])})" if glance else ""
+        return (step + f"Top left: your breaking points{near}, how far each is from ending the game. "
+                "g: every ending, what it means for you, your score.")
+    if turn == 2:
+        return (step + "Last turn's report, what your orders did first, stays under News (n). "
+                "h charts your values over the game and last turn against now.")
+    if turn == 3:
+        return (step + "Proposals to you wait in the Inbox (i) and as ↩ Accept/Reject moves at the top. "
+                "d shows a move in full: every effect, terms, source.")
+    return (step + "Others' values are estimates (≈ value ± spread). The ending screen explains the outcome "
+            "against AI games; r writes the report. ? has a glossary.")

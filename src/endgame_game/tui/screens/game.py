@@ -7,16 +7,21 @@ the news. The app sets ``role`` and calls ``refresh_view``; the screen posts ``O
 
 from __future__ import annotations
 
+from typing import TypeVar, cast
+
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.css.query import NoMatches
 from textual.events import Resize
 from textual.screen import Screen
-from textual.widgets import Footer, Label, TabbedContent, TabPane
+from textual.widget import Widget
+from textual.widgets import Footer, Label, Static, TabbedContent, TabPane
 
 from endgame_game.engine.orders import Refusal
 from endgame_game.errors import OrderError
+from endgame_game.report import stakes
 from endgame_game.tui import view
 from endgame_game.tui.messages import MoveChosen, MoveHighlighted, OrdersConfirmed
 from endgame_game.tui.screens.dialogs import ConfirmDialog
@@ -27,7 +32,10 @@ from endgame_game.tui.widgets.move_list import MoveDetail, MoveList
 from endgame_game.tui.widgets.news_feed import NewsFeed
 from endgame_game.tui.widgets.order_queue import OrderQueue
 from endgame_game.tui.widgets.resource_panel import IntelPanel, ResourcePanel
+from endgame_game.tui.widgets.stakes_panel import BreakingPoints
 from endgame_game.tui.widgets.track_ladder import TrackLadder
+
+W = TypeVar("W", bound=Widget)
 
 
 class GameScreen(Screen[None]):
@@ -40,6 +48,9 @@ class GameScreen(Screen[None]):
         Binding("o", "tab('tab-orders')", "Orders", show=False),
         Binding("i", "tab('tab-inbox')", "Inbox"),
         Binding("n", "tab('tab-news')", "News"),
+        Binding("d", "details", "Details"),
+        Binding("g", "stakes", "Endings"),
+        Binding("h", "history", "History"),
         Binding("b", "briefing", "Briefing"),
         Binding("s", "app.save", "Save"),
         Binding("u", "app.umpire", "Umpire"),
@@ -51,11 +62,14 @@ class GameScreen(Screen[None]):
         self.session = session
         self.role: str = session.current_role or (session.humans[0] if session.humans else session.model.actors[0])
         self._moves: dict[str, view.MoveView] = {}
+        self._widgets: dict[str, Widget] = {}
 
     def compose(self) -> ComposeResult:
         yield CalendarBar(id="calendar")
         with Horizontal(id="main"):
             with VerticalScroll(id="left"):
+                yield Label("Breaking points (g: all endings)", classes="section", id="breaking-label")
+                yield BreakingPoints(id="breaking")
                 yield Label("Your resources", classes="section")
                 yield ResourcePanel(id="own")
                 yield TrackLadder(ladders=True, id="ladders")
@@ -68,8 +82,10 @@ class GameScreen(Screen[None]):
             with TabbedContent(id="right", initial="tab-orders"):
                 with TabPane("Orders", id="tab-orders"):
                     with Vertical(id="orders"):
+                        yield Static("", id="guide")
                         yield MoveList(id="moves")
-                        yield MoveDetail(id="move-detail")
+                        with VerticalScroll(id="move-detail-scroll", can_focus=True):
+                            yield MoveDetail(id="move-detail")
                         yield OrderQueue(id="queue")
                 with TabPane("Inbox", id="tab-inbox"):
                     with VerticalScroll():
@@ -81,7 +97,8 @@ class GameScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.refresh_view()
-        self.query_one(MoveList).focus()
+        for ml in self.query(MoveList).results(MoveList):
+            ml.focus()
 
     def on_resize(self, event: Resize) -> None:
         wide = event.size.width >= 110 and event.size.height >= 34
@@ -107,8 +124,21 @@ class GameScreen(Screen[None]):
             self.refresh_view()
             self.query_one(TabbedContent).active = "tab-orders"
 
+    def _one(self, selector: str | type[W], expect: type[W] | None = None) -> W:
+        """``query_one``, remembered: the dashboard's widgets live as long as the screen."""
+        key = selector if isinstance(selector, str) else selector.__name__
+        w = self._widgets.get(key)
+        if w is None:
+            w = self._widgets[key] = (self.query_one(selector, expect) if isinstance(selector, str) and expect
+                                      else self.query_one(selector))
+        return cast(W, w)
+
     def refresh_view(self) -> None:
         """Re-read the game for the current role and update every widget."""
+        try:
+            self._one(BreakingPoints)
+        except NoMatches:
+            return  # taken down before it was drawn (a finished game goes straight to its ending)
         s, role = self.session, self.role
         game, model = s.game, s.model
         name = view.actor_name(model, role)
@@ -117,33 +147,75 @@ class GameScreen(Screen[None]):
         extra = "UMPIRE" if s.umpire else ""
         if s.hotseat:
             extra = (extra + " · " if extra else "") + "hot-seat"
-        self.query_one(CalendarBar).show(view.calendar(game), name, model.meta.title, extra)
-        self.query_one(ResourcePanel).show(view.own_rows(game, role))
-        self.query_one(IntelPanel).show(view.intel_rows(game, role))
+        self._one(CalendarBar).show(view.calendar(game), name, model.meta.title, extra)
+        gauges = stakes.key_gauges(game, role)
+        self._one(BreakingPoints).show(gauges, name)
+        self._one("#breaking-label", Widget).display = self._one(BreakingPoints).display
+        tip = view.guide(game, role, [BreakingPoints.short_label(g, name) for g in gauges]) if s.guided else ""
+        self._one("#guide", Static).update(tip)
+        self._one("#guide", Static).display = bool(tip)
+        self._one(ResourcePanel).show(view.own_rows(game, role))
+        self._one(IntelPanel).show(view.intel_rows(game, role))
         tracks = view.tracks(game)
-        for ladder in self.query(TrackLadder).results(TrackLadder):
+        for ladder in (self._one("#ladders", TrackLadder), self._one("#gauges", TrackLadder)):
             ladder.show(tracks, compact=not self.has_class("-wide"))
-        self.query_one("#gauges-label").display = self.query_one("#gauges").display
+        self._one("#gauges-label", Widget).display = self._one("#gauges", Widget).display
         mv = view.moves(game, role, self.queue)
         self._moves = {m.id: m for m in mv}
-        self.query_one(MoveList).show(mv)
-        ml = self.query_one(MoveList)
+        self._one(MoveList).show(mv)
+        ml = self._one(MoveList)
         hi = ml.highlighted_option.id if ml.highlighted_option is not None else None
-        self.query_one(MoveDetail).show(self._moves.get(hi or ""))
+        self._show_detail(hi)
         labels = [self.order_label(q) for q in self.queue]
-        self.query_one(OrderQueue).show(labels, left, ap_total)
+        self._one(OrderQueue).show(labels, left, ap_total)
         box = view.inbox(game, role)
-        self.query_one(InboxPanel).show(box)
-        tabs = self.query_one(TabbedContent)
+        self._one(InboxPanel).show(box)
+        tabs = self._one(TabbedContent)
         tabs.get_tab("tab-inbox").label = f"Inbox ({len(box.to_answer)})" if box.to_answer else "Inbox"
         news = view.news(game, role, turns=6 if self.has_class("-wide") else 3)
-        for feed in self.query(NewsFeed).results(NewsFeed):
+        for feed in (self._one("#news", NewsFeed), self._one("#news-side", NewsFeed)):
             feed.show(news if feed.id == "news" else news[:12])
 
     # -- orders --
     @on(MoveHighlighted)
     def _highlight(self, event: MoveHighlighted) -> None:
-        self.query_one(MoveDetail).show(self._moves.get(event.move_id or ""))
+        self._show_detail(event.move_id)
+
+    def _show_detail(self, move_id: str | None) -> None:
+        self._one(MoveDetail).show(self._moves.get(move_id or ""),
+                                   view.proposal_terms(self.session.game, move_id) if move_id else [])
+        self._one("#move-detail-scroll", VerticalScroll).scroll_home(animate=False)
+
+    def highlighted_move(self) -> str | None:
+        ml = self.query_one(MoveList)
+        return ml.highlighted_option.id if ml.highlighted_option is not None else None
+
+    def action_details(self) -> None:
+        """The highlighted move in full, on its own screen (o there orders it)."""
+        from endgame_game.tui.screens.details import MoveDetailsScreen
+
+        move_id = self.highlighted_move()
+        if move_id is None or move_id not in self._moves:
+            self.notify("No move highlighted.")
+            return
+
+        def done(order: bool | None) -> None:
+            if order:
+                self.add_order(move_id)
+            self.focus_moves()
+
+        self.app.push_screen(MoveDetailsScreen(self._moves[move_id], view.proposal_terms(self.session.game, move_id)),
+                             done)
+
+    def action_stakes(self) -> None:
+        from endgame_game.tui.screens.stakes import StakesScreen
+
+        self.app.push_screen(StakesScreen(self.session.game, self.role))
+
+    def action_history(self) -> None:
+        from endgame_game.tui.screens.history import HistoryScreen
+
+        self.app.push_screen(HistoryScreen(self.session.game, self.role))
 
     @on(MoveChosen)
     def _choose(self, event: MoveChosen) -> None:

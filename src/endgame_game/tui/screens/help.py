@@ -20,6 +20,10 @@ HELP = """\
 | e | game | end the turn (asks to confirm) |
 | o / i / n | game | Orders, Inbox (proposals), News tabs |
 | b | game | your briefing again |
+| d | game | the highlighted move in full (cost, every effect, a proposal's terms, source); o there orders it |
+| Tab | game | the move detail below the list: the arrows scroll it |
+| g | game, ending | endings and stakes: each ending's distance, what it means for you, your score term by term |
+| h | game, ending | history: last turn against now, charts of your values and the tracks, your estimates |
 | s | anywhere | save the game |
 | s | handover | save too (the next team's values stay hidden) |
 | u | game | umpire controls (with `--umpire`, one player and no passphrase) |
@@ -28,6 +32,22 @@ HELP = """\
 | ctrl+p | anywhere | command palette (save, load, theme, help, quit) |
 | ? | anywhere | this help |
 | q | anywhere | quit (asks first; the game is autosaved every turn) |
+
+# Glossary
+
+- **AP (action points)**: what a role can do in one turn. Each move costs some AP (shown on its line);
+  the queue at the foot of Orders says how many are left.
+- **Rung**: a level of a ladder track (the escalation ladder): ▶ marks the rung the game is on. Rungs
+  are whole numbers; the track's value moves between them.
+- **Threshold** ("red line"): a value of a track that, once crossed, sets off effects (shown as "next
+  red line" under the ladder). Some fire once, some again each time they are crossed.
+- **Breaking point / ending**: a condition that ends the game (a grid deficit of 7 GW, manpower below
+  the floor, an agreement signed). The dashboard shows the nearest ones with the distance to go; g
+  lists every ending and what it would mean for you (WIN/DRAW/LOSS).
+- **Estimate** (≈ value ± spread): what your intelligence says about another role's value. The true
+  value is usually within two spreads; your own values and the public tracks are exact.
+- **Score**: how well the game went for your role by its own aims; scores of different roles measure
+  different things, so compare yours with AI games of the same role (the ending screen does).
 
 # A turn
 

@@ -57,7 +57,16 @@ def opponent_choices(model: CompiledModel, actor: str) -> list[tuple[str, str]]:
         elif spec == "mixed":
             label = "Mixed — one of its doctrines, drawn for this game"
         out.append((label, spec))
-    return out
+    return [(f"{difficulty_word(spec)} · {label}", spec) for label, spec in out]
+
+
+def difficulty_word(spec: str) -> str:
+    """The difficulty level an agent plays at (``ai.ladder``): random is easy, the ruleset's doctrines
+    normal, the tuned policy and lookahead hard, search over the tuned policy expert."""
+    tier = spec.partition(":")[0]
+    words = {lv.tier: lv.id for lv in LEVELS}
+    words.update({"doctrine": "normal", "lookahead": "hard"})
+    return words.get(tier, "normal")
 
 
 def _choice(choices: list[tuple[str, str]], spec: str) -> str:
@@ -68,6 +77,19 @@ def _choice(choices: list[tuple[str, str]], spec: str) -> str:
     if spec == "doctrine":
         return next((v for v in values if v.startswith("doctrine:")), values[0])
     return values[0]
+
+
+def you_play(model: CompiledModel, humans: set[str]) -> Text:
+    """``You play: Kyiv · AI plays: Moscow, Washington, Brussels`` (the ticked roles, said in words)."""
+    mine = [model.ruleset.actors[a].name for a in model.playable if a in humans]
+    ai = [model.ruleset.actors[a].name for a in model.playable if a not in humans]
+    if not mine:
+        return Text("No role ticked: tick the one you play (space).", style="bold red")
+    head = "You play: " if len(mine) == 1 else "Hot-seat, people play: "
+    t = Text.assemble((head, "bold"), (", ".join(mine), "bold green"))
+    if ai:
+        t.append(" · AI plays: " + ", ".join(ai), style="dim")
+    return t
 
 
 class TitleScreen(Screen[None]):
@@ -96,22 +118,25 @@ class TitleScreen(Screen[None]):
                     yield Label("Scenario", classes="section")
                     yield OptionList(*[Option(Text(r.title or r.id), id=r.id) for r in self.rulesets], id="scenario-list")
                 with Vertical(id="role-col"):
+                    yield Static("", id="scenario-info", classes="dim")
                     yield Label("Your role — tick one; tick several for hot-seat", classes="section")
                     yield SelectionList[str](id="role-list")
-                    yield Label("Opponents (AI)", classes="section")
-                    with VerticalScroll(id="opponents"):
+                    yield Static("", id="you-play")
+                    yield Label("Opponents (AI) and how hard each plays", classes="section")
+                    with VerticalScroll(id="opponents", can_focus=False):
                         pass
             with Horizontal(id="title-options"):
-                yield Label("Seed", classes="inline-label")
-                yield Input(str(self.seed), id="seed", type="integer", compact=True)
-                yield Checkbox("Umpire controls", self.umpire, id="umpire", compact=True)
                 yield Label("Difficulty", classes="inline-label")
                 yield Select([(lv.id, lv.id) for lv in LEVELS], value=DEFAULT_LEVEL, allow_blank=False, compact=True,
                              id="difficulty")
+                yield Label("  Seed", classes="inline-label")
+                yield Input(str(self.seed), id="seed", type="integer", compact=True)
+                yield Checkbox("Umpire controls", self.umpire, id="umpire", compact=True)
             yield Static("", id="difficulty-info", classes="dim")
             with Horizontal(id="title-class"):
+                yield Checkbox("Guided game", False, id="guided", compact=True)
                 # The class format: a shorter game and a per-team turn timer (0 = none).
-                yield Label("Turns", classes="inline-label")
+                yield Label(" Turns", classes="inline-label")
                 yield Input("", placeholder="all", id="turns", type="integer", compact=True)
                 yield Label("Turn timer (s)", classes="inline-label")
                 yield Input("", placeholder="none", id="turn-timer", type="integer", compact=True)
@@ -149,6 +174,7 @@ class TitleScreen(Screen[None]):
     async def _show_roles(self) -> None:
         roles = self.query_one("#role-list", SelectionList)
         roles.clear_options()
+        self.query_one("#scenario-info", Static).update(self.current.description if self.current else "")
         model = self._model()
         if isinstance(model, str):
             self.notify(model, title="Scenario", severity="error")
@@ -174,6 +200,7 @@ class TitleScreen(Screen[None]):
             await box.mount(Static(model, classes="error"))
             return
         humans = set(self.query_one("#role-list", SelectionList).selected)
+        self.query_one("#you-play", Static).update(you_play(model, humans))
         lv = level(str(self.query_one("#difficulty", Select).value))
         rows = []
         for a in model.playable:
@@ -249,7 +276,8 @@ class TitleScreen(Screen[None]):
             return
         passphrase = self.query_one("#umpire-pass", Input).value
         self.post_message(StartRequested(str(self.current.path), humans, self.agents(), seed, umpire, turns=turns,
-                                         turn_timer=timer, umpire_pass=passphrase if umpire else ""))
+                                         turn_timer=timer, umpire_pass=passphrase if umpire else "",
+                                         guided=self.query_one("#guided", Checkbox).value))
 
     def action_resume(self) -> None:
         self.post_message(LoadRequested(None))

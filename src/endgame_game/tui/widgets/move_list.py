@@ -55,22 +55,35 @@ class MoveList(OptionList):
         self.post_message(MoveHighlighted(event.option.id))
 
 
-class MoveDetail(Static):
-    """The highlighted move in full: summary, cost, effects, source note, and why not (if so)."""
+def detail_text(m: MoveView | None, terms: Sequence[str] = (), full: bool = False) -> Text:
+    """The move as the detail pane and the details screen (``full``: one effect a line) show it."""
+    if m is None:
+        return Text("No moves.", style="dim")
+    t = Text.assemble((m.label, "bold"), f"  ({m.kind}, {m.ap} AP)")
+    if m.summary:
+        t.append(f"\n{m.summary}")
+    if m.cost:
+        t.append(f"\nCost: {m.cost}", style="cyan")
+    if m.effects and full:
+        t.append("\nEffects:", style="bold")
+        for part in m.effects.split("; "):
+            t.append(f"\n  • {part}")
+    elif m.effects:
+        t.append(f"\nEffects: {m.effects}")
+    if terms:
+        t.append("\nTerms:", style="bold")
+        for line in terms:
+            t.append(f"\n  • {line}")
+    if m.source:
+        t.append(f"\nSource: {m.source}", style="dim")
+    if m.reason and not m.queued:
+        t.append(f"\nNot available: {m.reason}", style="bold red")
+    return t
 
-    def show(self, m: MoveView | None) -> None:
-        if m is None:
-            self.update(Text("No moves.", style="dim"))
-            return
-        t = Text.assemble((m.label, "bold"), f"  ({m.kind}, {m.ap} AP)")
-        if m.summary:
-            t.append(f"\n{m.summary}")
-        if m.cost:
-            t.append(f"\nCost: {m.cost}", style="cyan")
-        if m.effects:
-            t.append(f"\nEffects: {m.effects}")
-        if m.source:
-            t.append(f"\nSource: {m.source}", style="dim")
-        if m.reason and not m.queued:
-            t.append(f"\nNot available: {m.reason}", style="bold red")
-        self.update(t)
+
+class MoveDetail(Static):
+    """The highlighted move in full: summary, cost, effects, a proposal's terms, source note, and why
+    not (if so). It sits in a focusable scroll (Tab, then the arrows); ``d`` opens it full screen."""
+
+    def show(self, m: MoveView | None, terms: Sequence[str] = ()) -> None:
+        self.update(detail_text(m, terms))
