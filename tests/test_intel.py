@@ -427,3 +427,17 @@ quality = 2
     assert m.intel_rel[a, m.value_index["b.x"]] == pytest.approx(0.1)  # the base's rule kept
     assert m.intel_rel[b, m.value_index["a.x"]] == pytest.approx(0.4)  # the variant's added
     assert m.intel_drift[a, m.value_index["b.x"]] == 0.2
+
+
+def test_the_public_sees_no_estimated_values() -> None:
+    """A network game's observers are no actor: they read the log without anyone's hidden values."""
+    from endgame_game.engine import CompiledModel, Game
+    from endgame_game.engine.intel import visible_records
+    from endgame_game.engine.log import EffectApplied
+
+    model = CompiledModel.load("endgame-2024")
+    g = Game(model, seed=11)
+    g.step()
+    recs = visible_records(g, 1, "~observer")
+    noisy = {v for j, v in enumerate(model.symbols.values) if model.symbols.value_owner[j] and model.intel_noise[j] > 0}
+    assert recs and not any(isinstance(r, EffectApplied) and r.target in noisy for r in recs)

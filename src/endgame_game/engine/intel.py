@@ -220,8 +220,12 @@ def visible_records(g: Game, turn: int, viewer: str | None, game: int = 0) -> li
     recs = [r for r in _log(g, turn) if r.game == game]
     if viewer is None:
         return recs
-    a = _actor(g, viewer)
     m = g.model
+    if viewer not in m.actor_index:  # the public (a network game's observers): what nobody estimates
+        public_hidden = {v for j, v in enumerate(m.symbols.values)
+                         if m.symbols.value_owner[j] != "" and m.intel_noise[j] > 0}
+        return [r for r in recs if not (isinstance(r, EffectApplied | UmpireAction) and r.target in public_hidden)]
+    a = _actor(g, viewer)
     hidden = {m.symbols.values[j] for j in range(len(m.symbols.values)) if not m.intel_exact[a, j]}
     own = own_sources(g, viewer)
     assessed = {(c.source, c.target): c for c in consequences(g, viewer, turn, game) if c.target in hidden}

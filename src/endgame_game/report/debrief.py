@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import csv
 import math
-import weakref
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import attrs
 import numpy as np
@@ -49,16 +49,18 @@ class AIGames:
         return cols
 
 
-_CACHE: weakref.WeakKeyDictionary[CompiledModel, dict[tuple[int, int, str], AIGames]] = weakref.WeakKeyDictionary()
+_CACHE: dict[tuple[Any, ...], AIGames] = {}
+"""AI games by ruleset content (texts and overrides), games, seed and agent: a save loaded again for the
+report compiles a new model of the same ruleset, and must not play the same 10,000 games again."""
+_CACHE_SIZE = 4
 
 
 def play_ai_games(model: CompiledModel, games: int = AI_GAMES, seed: int = AI_SEED, agent: str = AI_AGENT) -> AIGames:
     """Play ``games`` AI games of the model in one batch (game ``i`` is the same game the batch runner
     plays as index ``i``); cached per model, so the ending screen and the report share one run."""
-    cache = _CACHE.setdefault(model, {})
-    key = (games, seed, agent)
-    if key in cache:
-        return cache[key]
+    key = (tuple(text for _path, text in model.files), tuple(sorted(model.overrides.items())), games, seed, agent)
+    if key in _CACHE:
+        return _CACHE[key]
     g = new_game(model, seed=seed, batch=games, log=False, history=False)
     with np.errstate(all="ignore"):
         g.play(make_agents(model, {}, default=agent))
@@ -67,7 +69,9 @@ def play_ai_games(model: CompiledModel, games: int = AI_GAMES, seed: int = AI_SE
     endings = names[np.where(st.ending >= 0, st.ending, len(model.endings))]
     scores = {model.actors[a]: st.scores[:, a].copy() for a in model.scores}
     res = AIGames(games, scores, endings, {r: v.copy() for r, v in model.outcomes(st).items()}, agent, seed)
-    cache[key] = res
+    if len(_CACHE) >= _CACHE_SIZE:
+        _CACHE.pop(next(iter(_CACHE)))
+    _CACHE[key] = res
     return res
 
 

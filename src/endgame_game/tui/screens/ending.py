@@ -4,9 +4,11 @@ background, the same games the after-action report compares with: ``report.debri
 
 from __future__ import annotations
 
+import contextlib
+import threading
+
 from rich.console import Group
 from rich.text import Text
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -102,13 +104,23 @@ class EndingScreen(Screen[None]):
             who = f"{r.name} ({r.played_by})" if r.human else r.name
             table.add_row(who, badge(r.outcome), Text(fmt(r.score), justify="right"), Text(pct, justify="right"))
 
-    @work(thread=True, exclusive=True, group="ai-compare")
     def _compare(self) -> None:
-        ai = db.play_ai_games(self.session.model)
-        d = db.debrief(self.session.game, self.session.humans, self.session.agent_specs, ai)
-        self.app.call_from_thread(self._compared, d)
+        """Play the AI games in a daemon thread: a player who quits before they finish is not kept
+        waiting (a Textual thread worker would hold the exit until its 10,000 games are played)."""
+        app = self.app
+
+        def run() -> None:
+            ai = db.play_ai_games(self.session.model)
+            d = db.debrief(self.session.game, self.session.humans, self.session.agent_specs, ai)
+            if app.is_running:
+                with contextlib.suppress(RuntimeError):  # the app closed between the check and the call
+                    app.call_from_thread(self._compared, d)
+
+        threading.Thread(target=run, name="ai-compare", daemon=True).start()
 
     def _compared(self, d: db.Debrief) -> None:
+        if not self.is_mounted:
+            return
         self.debrief = d
         self._fill_table()
         self.query_one("#ending-roles", Static).update(roles_text(d))
