@@ -81,7 +81,9 @@ async def _ending(pilot):
     await pilot.pause()
     await pilot.press("enter")
     await pilot.pause()
-    await pilot.app.workers.wait_for_complete()  # the AI games the standing is computed against
+    screen = pilot.app.screen
+    while not screen.ai_done.is_set():  # the AI games the standing is computed against (a daemon thread)
+        await pilot.pause(0.05)
     await pilot.pause()
 
 

@@ -89,11 +89,15 @@ class EndingScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
+        self.ai_done = threading.Event()
+        """Set once the AI comparison has been shown (or failed): what tests wait for."""
         self._fill_table()
         self.query_one("#ending-text").focus()
         if self.compare:
             self.query_one("#ai-status", Static).update(f"Playing {db.AI_GAMES:,} AI games to compare…")
             self._compare()
+        else:
+            self.ai_done.set()
 
     def _fill_table(self) -> None:
         table = self.query_one("#scores", DataTable)
@@ -110,11 +114,14 @@ class EndingScreen(Screen[None]):
         app = self.app
 
         def run() -> None:
-            ai = db.play_ai_games(self.session.model)
-            d = db.debrief(self.session.game, self.session.humans, self.session.agent_specs, ai)
-            if app.is_running:
-                with contextlib.suppress(RuntimeError):  # the app closed between the check and the call
-                    app.call_from_thread(self._compared, d)
+            try:
+                ai = db.play_ai_games(self.session.model)
+                d = db.debrief(self.session.game, self.session.humans, self.session.agent_specs, ai)
+                if app.is_running:
+                    with contextlib.suppress(RuntimeError):  # the app closed between the check and the call
+                        app.call_from_thread(self._compared, d)
+            finally:
+                self.ai_done.set()
 
         threading.Thread(target=run, name="ai-compare", daemon=True).start()
 
