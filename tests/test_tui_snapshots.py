@@ -9,7 +9,7 @@ import pytest
 
 from endgame_game.tui.app import make_app
 from endgame_game.tui.screens.game import GameScreen
-from tests.test_tui_helpers import MINI, MINI_INFO
+from tests.test_tui_helpers import MINI, MINI_INFO, still
 
 SMALL, LARGE = (80, 24), (120, 40)
 
@@ -31,18 +31,19 @@ async def _one_turn(pilot):
     pilot.app.screen.add_order("attack")
     await pilot.press("e", "y")
     await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
+    await still(pilot)
 
 
 async def _game_after_a_turn(pilot):
     await _one_turn(pilot)
     await _to_game(pilot)
     await pilot.press("down")
-    await pilot.pause()
+    await still(pilot)
 
 
 def test_title(snap_compare):
-    assert snap_compare(make_app(seed=7, saves_dir=None, rulesets=[MINI_INFO], animate=False), terminal_size=SMALL)
+    assert snap_compare(make_app(seed=7, saves_dir=None, rulesets=[MINI_INFO], animate=False), terminal_size=SMALL,
+                        run_before=still)
 
 
 @pytest.mark.parametrize("size", [SMALL, LARGE], ids=["80x24", "120x40"])
@@ -51,7 +52,7 @@ def test_game_screen(snap_compare, size):
 
 
 def test_briefing(snap_compare):
-    assert snap_compare(app(), terminal_size=SMALL)
+    assert snap_compare(app(), terminal_size=SMALL, run_before=still)
 
 
 def test_turn_report(snap_compare):
@@ -59,14 +60,14 @@ def test_turn_report(snap_compare):
 
 
 def test_handover(snap_compare):
-    assert snap_compare(app(("red", "blue")), terminal_size=SMALL)
+    assert snap_compare(app(("red", "blue")), terminal_size=SMALL, run_before=still)
 
 
 async def _umpire(pilot):
     await _one_turn(pilot)
     await _to_game(pilot)
     await pilot.press("u")
-    await pilot.pause()
+    await still(pilot)
 
 
 def test_umpire(snap_compare):
@@ -84,7 +85,7 @@ async def _ending(pilot):
     screen = pilot.app.screen
     while not screen.ai_done.is_set():  # the AI games the standing is computed against (a daemon thread)
         await pilot.pause(0.05)
-    await pilot.pause()
+    await still(pilot)
 
 
 @pytest.mark.parametrize("size", [SMALL, LARGE], ids=["80x24", "120x40"])
@@ -96,7 +97,7 @@ def _after_a_turn_press(key):
     async def run(pilot):
         await _game_after_a_turn(pilot)
         await pilot.press(key)
-        await pilot.pause()
+        await still(pilot)
     return run
 
 
