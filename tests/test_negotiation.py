@@ -207,6 +207,12 @@ min = 10
 max = 5
 [[moves.terms]]
 id = "empty"
+[[moves.terms]]
+id = "line"
+[[moves.terms.options]]
+id = "now"
+[[moves.terms.options]]
+id = "now"
 """
 
 
@@ -226,4 +232,6 @@ def test_checker_reports_every_error_with_path_line_and_hint(tmp_path: Path) -> 
     assert "already a party" in issues[f"{base}.terms[0].options[0].guarantor"].message
     assert "at least min" in issues[f"{base}.terms[1].max"].message
     assert "options" in issues[f"{base}.terms[2]"].message
+    assert issues[f"{base}.terms[3].id"].message == "duplicate term 'line'"
+    assert issues[f"{base}.terms[3].options[1].id"].message == "duplicate option 'now'"
     assert all(i.line for i in issues.values() if i.path.startswith(base))

@@ -376,15 +376,17 @@ class _Checker:
         else:
             self.used_phases.add(ph)
 
-    def unique(self, kind: str, items: Iterable[Any]) -> None:
+    def unique(self, kind: str, items: Iterable[Any], what: str = "id", optional: bool = True) -> None:
+        """Every item's ``id`` is a valid id and appears once (``what`` names it in the message); an empty id
+        is left alone where ids are ``optional``."""
         seen: set[str] = set()
         for i, it in enumerate(items):
-            if not it.id:
+            if not it.id and optional:
                 continue
             if not ID_RE.match(it.id):
                 self.err(f"{kind}[{i}].id", f"{it.id!r} is not a valid id" + _ID_RULE)
             if it.id in seen:
-                self.err(f"{kind}[{i}].id", f"duplicate id {it.id!r}")
+                self.err(f"{kind}[{i}].id", f"duplicate {what} {it.id!r}")
             seen.add(it.id)
 
     def moves(self) -> None:
@@ -447,15 +449,10 @@ class _Checker:
             if m.guarantors or m.deadline:
                 self.err(f"{path}.terms", "guarantors and a deadline need negotiable terms ([[moves.terms]])")
             return
-        seen: set[str] = set()
         roles = list(self.rs.actors)
+        self.unique(f"{path}.terms", m.terms, "term", optional=False)
         for j, t in enumerate(m.terms):
             tp = f"{path}.terms[{j}]"
-            if not ID_RE.match(t.id):
-                self.err(f"{tp}.id", f"{t.id!r} is not a valid id" + _ID_RULE)
-            if t.id in seen:
-                self.err(f"{tp}.id", f"duplicate term {t.id!r}")
-            seen.add(t.id)
             ranged = t.min is not None or t.max is not None or t.step is not None
             if t.options and ranged:
                 self.err(tp, "a term has options or a range (min, max, step), not both")
@@ -497,14 +494,9 @@ class _Checker:
                 self.err(f"{tp}.appeal", "a term with options takes appeal on each option")
             if len(t.options) > MAX_OPTIONS:
                 self.err(f"{tp}.options", f"at most {MAX_OPTIONS} options")
-            oids: set[str] = set()
+            self.unique(f"{tp}.options", t.options, "option", optional=False)
             for o, opt in enumerate(t.options):
                 op = f"{tp}.options[{o}]"
-                if not ID_RE.match(opt.id):
-                    self.err(f"{op}.id", f"{opt.id!r} is not a valid id" + _ID_RULE)
-                if opt.id in oids:
-                    self.err(f"{op}.id", f"duplicate option {opt.id!r}")
-                oids.add(opt.id)
                 for a, text in opt.appeal.items():
                     if self.ref(f"{op}.appeal.{a}", a, roles, "actor"):
                         self.expression(f"{op}.appeal.{a}", text, NUM)
@@ -514,6 +506,7 @@ class _Checker:
                     if opt.guarantor in (m.actor, *m.to):
                         self.err(f"{op}.guarantor", f"{opt.guarantor} is already a party to this proposal")
                 self.effect_list(f"{op}.effects", opt.effects)
+            oids = {opt.id for opt in t.options}
             if t.default and t.default not in oids:
                 self.err(f"{tp}.default", f"unknown option {t.default!r}", expr.did_you_mean(t.default, oids))
 
