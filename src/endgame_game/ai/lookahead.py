@@ -21,7 +21,7 @@ number of the actor's legal moves (see ``bench/bench_batch.py``).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 import numpy as np
 
@@ -60,6 +60,28 @@ def _plain_observation(model: CompiledModel, state: BatchState, actor: int) -> O
     n = state.values.shape[1]
     return Observation(model.actors[actor], state.values, np.zeros_like(state.values), np.ones(n, dtype=bool),
                        legal_mask(model, state, actor), state)
+
+
+def play_out(model: CompiledModel, sim: BatchState, agents: Mapping[int, Agent], me: int, depth: int,
+             first: np.ndarray, opening: Callable[[np.ndarray, np.ndarray], None]) -> None:
+    """Play ``sim`` ``depth`` turns on: every role on its rollout agent, except the planner's first turn,
+    where ``opening(orders, first)`` puts the candidate orders in (after the others have chosen)."""
+    for d in range(depth):
+        if sim.ended.all():
+            break
+        orders = np.zeros_like(first)
+        for a, agent in agents.items():
+            if d == 0 and a == me:
+                continue
+            cols = model.moves_of[a]
+            orders[:, cols] = orders_only(agent.act(_plain_observation(model, sim, a)))[:, cols]
+        if d == 0:
+            opening(orders, first)
+        step(model, sim, orders, intel=False)
+
+
+def _or_in(orders: np.ndarray, first: np.ndarray) -> None:
+    orders |= first
 
 
 class LookaheadAgent:
@@ -163,18 +185,7 @@ class LookaheadAgent:
             first[cand == c, s] = True
         if chosen is not None:
             first |= chosen[flat_rows // K]
-        for d in range(self.depth):
-            if sim.ended.all():
-                break
-            orders = np.zeros_like(first)
-            for a, agent in self._rollout.items():
-                if d == 0 and a == me:
-                    continue
-                cols = model.moves_of[a]
-                orders[:, cols] = orders_only(agent.act(_plain_observation(model, sim, a)))[:, cols]
-            if d == 0:
-                orders |= first
-            step(model, sim, orders, intel=False)
+        play_out(model, sim, self._rollout, me, self.depth, first, _or_in)
         score = np.full(B * K, -np.inf)
         score[flat] = sim.scores[:, me].reshape(flat.size, S).mean(axis=1)
         return score.reshape(B, K)

@@ -20,13 +20,11 @@ import numpy as np
 
 from endgame_game.ai.base import Agent, orders_only
 from endgame_game.ai.doctrine import DoctrineAgent
+from endgame_game.ai.lookahead import play_out
 from endgame_game.ai.tuned import TunedAgent, has_policy
 from endgame_game.engine import rng
 from endgame_game.engine.model import CompiledModel
 from endgame_game.engine.observe import Observation
-from endgame_game.engine.orders import legal_mask
-from endgame_game.engine.state import BatchState
-from endgame_game.engine.turn import step
 from endgame_game.errors import EndgameError
 from endgame_game.rules.compile import site_key
 
@@ -46,13 +44,6 @@ def _base_policy(model: CompiledModel, actor: str, label: str | None = None) -> 
     if model.doctrines.get(actor):
         return DoctrineAgent(model, actor)
     raise EndgameError(f"the rollout agent needs a tuned policy or doctrines for {actor} in {model.id!r}")
-
-
-def _observe(model: CompiledModel, state: BatchState, actor: int) -> Observation:
-    """An exact observation of a simulated state (it is already the planner's estimate)."""
-    n = state.values.shape[1]
-    return Observation(model.actors[actor], state.values, np.zeros_like(state.values), np.ones(n, dtype=bool),
-                       legal_mask(model, state, actor), state)
 
 
 class RolloutAgent:
@@ -109,18 +100,10 @@ class RolloutAgent:
         sim.seed = rng.derive_seed(st.seed, self._site, st.turn)
         sim.games = sub.games[g_of] * np.uint64(S) + s_of.astype(np.uint64)
         first = cands[k_of, g_of]
-        for d in range(self.depth):
-            if sim.ended.all():
-                break
-            step_orders = np.zeros_like(first)
-            for a, agent in self._rollout.items():
-                if d == 0 and a == me:
-                    continue
-                cols = model.moves_of[a]
-                step_orders[:, cols] = orders_only(agent.act(_observe(model, sim, a)))[:, cols]
-            if d == 0:
-                step_orders[:, slots] = first[:, slots]
-            step(model, sim, step_orders, intel=False)
+        def opening(orders: np.ndarray, first: np.ndarray) -> None:
+            orders[:, slots] = first[:, slots]
+
+        play_out(model, sim, self._rollout, me, self.depth, first, opening)
         score = sim.scores[:, me].reshape(b, K, S).mean(axis=2)
         best = score.argmax(axis=1)  # ties: the policy's own order (k = 0)
         orders[rows] = cands[best, np.arange(b)]
