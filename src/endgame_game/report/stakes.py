@@ -186,6 +186,11 @@ def _value(model: CompiledModel, node: expr.Node, state: BatchState) -> float:
     return float(out[0])
 
 
+def evaluate(model: CompiledModel, node: expr.Node, state: BatchState, exact: np.ndarray) -> tuple[float, bool]:
+    """(an expression's value on ``state``, whether it reads only what ``exact`` marks as known exactly)."""
+    return _value(model, node, state), _is_exact(model, node, np.asarray(exact, dtype=bool))
+
+
 def _slots(model: CompiledModel, node: expr.Node) -> set[int]:
     """The value slots an expression reads, derived formulas followed."""
     out: set[int] = set()

@@ -100,9 +100,9 @@ class TitleScreen(Screen[None]):
     ]
 
     def __init__(self, rulesets: list[RulesetInfo] | None = None, seed: int = 0, preselect: str | None = None,
-                 umpire: bool = False) -> None:
+                 umpire: bool = False, guided: bool = False) -> None:
         super().__init__()
-        self.umpire = umpire
+        self.umpire, self.guided = umpire, guided
         self.rulesets = rulesets if rulesets is not None else list_rulesets()
         self.seed = seed
         ids = [r.id for r in self.rulesets]
@@ -134,7 +134,7 @@ class TitleScreen(Screen[None]):
                 yield Checkbox("Umpire controls", self.umpire, id="umpire", compact=True)
             yield Static("", id="difficulty-info", classes="dim")
             with Horizontal(id="title-class"):
-                yield Checkbox("Guided game", False, id="guided", compact=True)
+                yield Checkbox("Guided game", self.guided, id="guided", compact=True)
                 # The class format: a shorter game and a per-team turn timer (0 = none).
                 yield Label(" Turns", classes="inline-label")
                 yield Input("", placeholder="all", id="turns", type="integer", compact=True)
