@@ -90,6 +90,39 @@ def test_key_gauges_leave_out_parts_of_an_and():
     assert "Moscow manpower" not in labels and {"Deficit", "Kyiv manpower"} <= set(labels)
 
 
+def test_compound_endings_keep_their_and_or_structure():
+    from rich.console import Console
+
+    from endgame_game.tui.widgets.stakes_panel import endings_text
+
+    g = new_game("endgame-2024", seed=1)
+    by_id = {s.id: s for s in stakes.endings(g, "kyiv")}
+    tree = by_id["german_model"].tree  # flags.occ_german and (manpower < floor or deficit >= break) and moscow ...
+    assert tree.kind == "all" and [p.kind for p in tree.parts] == ["check", "any", "gauge"]
+    inner = tree.parts[1]
+    assert [p.gauge.label for p in inner.parts] == ["Kyiv manpower", "Deficit"] and not inner.met
+    assert tree.met == all(p.met for p in tree.parts) and tree.met_count == sum(p.met for p in tree.parts)
+    kremlin = by_id["kremlin_breaks"].tree  # a or (b and c)
+    assert kremlin.kind == "any" and [p.kind for p in kremlin.parts] == ["gauge", "all"]
+    assert by_id["collapse_grid"].tree.kind == "gauge" and by_id["horizon"].tree is None
+    terms = by_id["russia_imposes_terms"].tree.parts[1]  # a negotiation's terms in words, not raw ids
+    assert [p.check.label for p in terms.parts] == [
+        "term “The line”: the four oblasts' administrative borders (Moscow's demand of June 2024)",
+        "term “NATO”: never: permanent neutrality"]
+    console = Console(width=200, record=True, file=open("/dev/null", "w"))  # noqa: SIM115 - closed with the console
+    console.print(endings_text(list(by_id.values()), "Kyiv"))
+    lines = [ln.rstrip() for ln in console.export_text().splitlines()]
+    at = lines.index("LOSS Occupation on the German-1945 model")
+    n = tree.met_count
+    assert lines[at + 1] == f"     all of these ({n} of 3 hold now):"
+    assert lines[at + 2].startswith("       ☐ ")  # the flag, one level in
+    assert lines[at + 3] == "       ☐ any one of these (none holds now):"
+    deficit = inner.parts[1].gauge
+    assert lines[at + 5] == f"         ☐ {deficit.text}"  # each part with its value and distance, two levels in
+    at = lines.index("LOSS Ukraine's grid collapses in winter")
+    assert lines[at + 1] == f"     {deficit.text}"  # a single comparison reads as before
+
+
 def test_score_terms_add_up_to_the_score(played):
     g = played
     for a in g.model.scores:
