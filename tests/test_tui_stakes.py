@@ -377,6 +377,37 @@ async def test_title_focus_order_labels_and_description(tmp_path):
         assert info and info[:20] in app.screen.current.description
 
 
+async def test_title_roles_say_whose_they_are(tmp_path):
+    """A ticked role reads "— you play", an unticked one "— AI: <agent>", kept in step with the ticks and
+    the opponents' choices (the tick box alone looks alike in many terminals); focus starts on the roles."""
+    from textual.widgets import SelectionList
+
+    app = make_app(seed=7, saves_dir=tmp_path, animate=False)
+    async with app.run_test(size=SMALL) as pilot:
+        await pilot.pause()
+        roles = app.screen.query_one("#role-list", SelectionList)
+        assert app.focused is roles
+
+        def prompts() -> list[str]:
+            return [str(roles.get_option_at_index(i).prompt) for i in range(roles.option_count)]
+
+        first = prompts()
+        assert first[0].startswith("Moscow — you play · ") and first[1].startswith("Kyiv — AI: Mixed (normal) · ")
+        await pilot.press("down", "space")  # tick Kyiv too: hot-seat
+        await settle(pilot, app)
+        assert prompts()[1].startswith("Kyiv — you play") and "AI" in prompts()[2]
+        await pilot.press("up", "space")  # untick Moscow
+        await settle(pilot, app)
+        assert prompts()[0].startswith("Moscow — AI: ")
+        sel = app.screen.query_one("#agent-moscow", Select)
+        hawk = next(v for _, v in sel._options if v == "doctrine:hawk")  # noqa: SLF001 - the options on offer
+        sel.value = hawk
+        await settle(pilot, app)
+        assert prompts()[0].startswith("Moscow — AI: Hawk (normal) · ")
+        await pilot.press("tab")
+        assert app.focused is sel  # from the roles, Tab goes to the first opponent
+
+
 def test_load_list_says_who_played_whom(tmp_path):
     s = Session.new("endgame-2024", ["kyiv"], {"moscow": "doctrine:hawk"}, seed=1, saves_dir=tmp_path)
     path = s.save(tmp_path / "mine.toml")
