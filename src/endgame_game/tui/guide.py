@@ -12,6 +12,7 @@ until it has its own), the way ``ai.tuned`` finds a ruleset's tuned policies::
     turn = 1
     role = "kyiv"                  # one role or a list; a step without one is for every role that has
                                    # no step of its own that turn
+    when = "deficit > 5"           # optional: shown only while it holds (on what the role knows)
     point = "breaking"             # the part of the screen it points at (highlighted while it shows)
     text = "Grid deficit {deficit} GW of {params.grid_break_gw}."
 
@@ -33,7 +34,7 @@ import math
 import re
 import tomllib
 import weakref
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -71,6 +72,7 @@ class Step:
     point: str = ""
     screen: str = "game"
     index: int = 0  # its place in the file (steps[index])
+    when: str | None = None  # shown only while this holds (on what the role knows)
 
 
 @attrs.frozen
@@ -82,9 +84,11 @@ class Guide:
     nodes: dict[str, expr.Node] = attrs.field(factory=dict, eq=False)  # placeholder → its parsed expression
     types: dict[str, str] = attrs.field(factory=dict, eq=False)
 
-    def steps_for(self, turn: int, role: str, screen: str = "game") -> list[Step]:
-        """The steps a role reads at ``turn`` on ``screen``: its own, else those for every role."""
-        here = [s for s in self.steps if s.turn == turn and s.screen == screen]
+    def steps_for(self, turn: int, role: str, screen: str = "game",
+                  holds: Callable[[Step], bool] = lambda s: True) -> list[Step]:
+        """The steps a role reads at ``turn`` on ``screen``: its own, else those for every role; a step
+        with a ``when`` only while ``holds`` says it does."""
+        here = [s for s in self.steps if s.turn == turn and s.screen == screen and (s.when is None or holds(s))]
         own = [s for s in here if role in s.roles]
         return own or [s for s in here if not s.roles]
 
@@ -151,7 +155,7 @@ def parse_guide(text: str, path: str = "<guide>") -> Guide:
     if len(raw) > MAX_STEPS:
         err("steps", f"{len(raw)} steps; at most {MAX_STEPS}")
         raw = raw[:MAX_STEPS]
-    known = ("turn", "role", "point", "screen", "text")
+    known = ("turn", "role", "when", "point", "screen", "text")
     steps: list[Step] = []
     for i, s in enumerate(raw):
         p = f"steps[{i}]"
@@ -178,6 +182,10 @@ def parse_guide(text: str, path: str = "<guide>") -> Guide:
         if not isinstance(roles, list) or not all(isinstance(r, str) and r for r in roles):
             err(f"{p}.role", f"must be a role id or a list of them, got {role!r}")
             roles = []
+        when = s.get("when")
+        if when is not None and not (isinstance(when, str) and when.strip()):
+            err(f"{p}.when", f"must be a condition (a string), got {when!r}")
+            when = None
         point, screen = s.get("point", ""), s.get("screen", "game")
         if not isinstance(point, str) or (point and point not in POINTS):
             err(f"{p}.point", f"no part of the screen called {point!r}; one of: {', '.join(POINTS)}",
@@ -187,7 +195,7 @@ def parse_guide(text: str, path: str = "<guide>") -> Guide:
             err(f"{p}.screen", f"must be one of {', '.join(SCREENS)}, got {screen!r}", did_you_mean(str(screen), SCREENS))
             screen = "game"
         if ok:
-            steps.append(Step(int(turn), body.strip(), tuple(roles), point, screen, i))
+            steps.append(Step(int(turn), body.strip(), tuple(roles), point, screen, i, when))
     if issues:
         raise RulesetError(issues)
     last = max((s.turn for s in steps), default=1)
@@ -238,6 +246,17 @@ def check_guide(guide: Guide, model: CompiledModel, text: str | None = None) -> 
         for r in s.roles:
             if r not in model.playable:
                 err(f"{p}.role", f"no playable role {r!r} in ruleset {model.id!r}", did_you_mean(r, model.playable))
+        if s.when is not None:
+            try:
+                node = expr.parse(s.when)
+                typ = expr.check_names(node, known)
+            except ExpressionError as e:
+                where = f" at column {e.col + 1}" if e.col is not None else ""
+                err(f"{p}.when", f"{e.message}{where} in {s.when!r}", e.hint)
+            else:
+                if typ != BOOL:
+                    err(f"{p}.when", f"needs a condition (true/false), but {s.when!r} is a number")
+                nodes[f"when:{s.when}"] = node
         for place in _placeholders(s.text)[0]:
             if place.startswith("@"):
                 if place not in SPECIALS:
@@ -341,7 +360,7 @@ def render(guide: Guide, game: Game, role: str, steps: Sequence[Step], turn: int
         if place not in cache:
             if place == "@did":
                 did = view.consequences(game, role, turn)
-                text = "; ".join(did) if did else "nothing you can measure yet"
+                text = "; ".join(did) if did else "nothing you can measure"
                 cache[place] = text if not short or len(text) <= DID_SHORT else text[: DID_SHORT - 1].rstrip() + "…"
             elif place == "@inbox":
                 cache[place] = str(len(view.inbox(game, role).to_answer))
@@ -369,7 +388,13 @@ def text_for(game: Game, role: str, screen: str = "game", turn: int | None = Non
     at = game.turn if turn is None else turn
     if at > min(guide.turns, game.model.max_turns):
         return "", ""
-    steps = guide.steps_for(at, role, screen)
+    obs = game.observe(role)
+
+    def holds(step: Step) -> bool:
+        value, _ = stakes.evaluate(game.model, guide.nodes[f"when:{step.when}"], obs.state, obs.exact)
+        return bool(value)
+
+    steps = guide.steps_for(at, role, screen, holds)
     if not steps:
         return "", ""
     point = next((s.point for s in steps if s.point), "")
