@@ -59,7 +59,7 @@ def test_every_step_fits_beside_the_orders_at_80x24():
         for role in ROLES:
             report = guide.text_for(game, role, "report", turn)
             if turn == 1:
-                assert report[0].startswith("Guide · ")
+                assert report[0].startswith("Guide · ") and len(textwrap.wrap(report[0], 76)) <= 4
     assert seen == 16 and guide.text_for(game, "kyiv") == ("", "")  # turn 5: the guide has finished
 
 
@@ -215,8 +215,9 @@ async def test_kyiv_guided_first_game_points_at_the_panel_the_report_the_inbox(t
         await settle(pilot, app)
         assert isinstance(app.screen, TurnReportScreen)
         report = _text(app.screen.query_one("#report-guide"))
-        assert report.startswith("Guide · What your orders did to others: Local counter-attack: ")
+        assert report.startswith("Guide · “What your orders did” lists their effects on others")
         assert "deficit now reads" in report
+        assert "  What your orders did:" in app.screen.lines  # the section it points at is there
         gs = await _to_game(pilot, app)
         assert _text(gs.query_one("#guide")).startswith("Guide 2/4 · Winter peak")
         assert gs.query_one("#right").get_tab("tab-news").has_class("guide-point")
@@ -245,10 +246,12 @@ async def test_washington_reads_what_its_aid_did(tmp_path):
         did = view.consequences(app.session.game, "washington", 1)
         assert did and did[0].startswith("Drawdown")
         report = _text(app.screen.query_one("#report-guide"))
-        assert report.startswith("Guide · Your aid did, as your intelligence can tell") and did[0] in report
+        assert report.startswith("Guide · “What your orders did” lists what your aid did")
+        assert f"    {did[0]}" in app.screen.lines
         gs = await _to_game(pilot, app)
         tip = _text(gs.query_one("#guide"))
-        assert tip.startswith("Guide 2/4 · From this turn you play the incoming administration") and "Your aid did: Drawdown" in tip
+        assert tip.startswith("Guide 2/4 · The new administration is you now (b). Your aid last turn: Drawdown")
+        assert "Kyiv shell stocks (k shells) +" in tip  # what the aid did to Kyiv, not only what it cost
 
 
 async def test_a_bad_guide_stops_a_guided_start_with_its_lines(tmp_path):

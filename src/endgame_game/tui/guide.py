@@ -58,8 +58,11 @@ MAX_TEXT = 600
 SCREENS = ("game", "report")
 POINTS = ("breaking", "resources", "intel", "tracks", "moves", "detail", "queue", "inbox", "news")
 """The parts of the game screen a step may point at."""
-DID_SHORT = 72
-"""``{@did}`` on the game screen is cut to this many characters (the guide box is 6 lines of ~37)."""
+SHORT_CHARS = 185
+"""On the game screen ``{@did}`` is cut at whole effects to what is left of this many characters of the
+text (the guide box is 6 lines of ~37: its "Guide 1/4 · " and word wrapping take the rest)..."""
+DID_SHORT_MIN = 60
+"""... but never to less than this (its first effect is always shown whole)."""
 SPECIALS = ("@did", "@inbox", "@breaking")
 _PLACE = re.compile(r"\{\{|\}\}|\{([^{}]*)\}|[{}]")
 
@@ -341,6 +344,23 @@ def _number(game: Game, role: str, place: str, node: expr.Node, typ: str, obs: A
     return ("" if exact else "≈ ") + stakes.fmt(value)
 
 
+def _did(lines: Sequence[str], limit: int = 0) -> str:
+    """What the orders did, in one line; with ``limit``, cut at whole effects (the first always shown),
+    never inside a number."""
+    if not lines:
+        return "nothing you can measure"
+    text = "; ".join(lines)
+    if not limit or len(text) <= limit:
+        return text
+    parts = text.split("; ")
+    out = parts[0]
+    for p in parts[1:]:
+        if len(out) + 2 + len(p) > limit:
+            break
+        out += "; " + p
+    return out + (" …" if out != text else "")
+
+
 def render(guide: Guide, game: Game, role: str, steps: Sequence[Step], turn: int | None = None,
            short: bool = False) -> str:
     """The steps' texts with every ``{...}`` worked out as ``role`` knows it, one paragraph (``short``:
@@ -359,9 +379,7 @@ def render(guide: Guide, game: Game, role: str, steps: Sequence[Step], turn: int
         place = (m.group(1) or "").strip()
         if place not in cache:
             if place == "@did":
-                did = view.consequences(game, role, turn)
-                text = "; ".join(did) if did else "nothing you can measure"
-                cache[place] = text if not short or len(text) <= DID_SHORT else text[: DID_SHORT - 1].rstrip() + "…"
+                cache[place] = "\0did\0"  # filled in last, with the room the rest of the text leaves
             elif place == "@inbox":
                 cache[place] = str(len(view.inbox(game, role).to_answer))
             elif place == "@breaking":
@@ -371,7 +389,11 @@ def render(guide: Guide, game: Game, role: str, steps: Sequence[Step], turn: int
                 cache[place] = _number(game, role, place, guide.nodes[place], guide.types.get(place, ""), obs)
         return cache[place]
 
-    return " ".join(_PLACE.sub(value, s.text) for s in steps)
+    out = " ".join(_PLACE.sub(value, s.text) for s in steps)
+    if "\0did\0" in out:
+        room = max(DID_SHORT_MIN, SHORT_CHARS - len(out.replace("\0did\0", ""))) if short else 0
+        out = out.replace("\0did\0", _did(view.consequences(game, role, turn), room))
+    return out
 
 
 def text_for(game: Game, role: str, screen: str = "game", turn: int | None = None) -> tuple[str, str] | None:
