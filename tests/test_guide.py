@@ -283,3 +283,18 @@ async def test_a_loaded_guided_save_reads_its_guide_and_plays_on_when_it_went_ba
         assert _text(gs.query_one("#guide")).startswith("Guide 1/4 · Top left: your breaking points")
         await pilot.pause()
         assert any("guide file has errors" in (n.title or "") for n in app._notifications)  # noqa: SLF001
+
+
+async def test_a_file_named_like_a_built_in_ruleset_gets_its_own_title_entry(tmp_path):
+    """``endgame play ./copy/tutorial.toml``: the title screen lists the copy beside the built-in one (the
+    two had the same id, which crashed the scenario list)."""
+    from textual.widgets import OptionList
+
+    shutil.copy(ROOT / "rulesets" / "tutorial.toml", tmp_path / "tutorial.toml")
+    app = make_app(str(tmp_path / "tutorial.toml"), saves_dir=tmp_path / "s", animate=False)
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot, app)
+        ids = [app.screen.query_one("#scenario-list", OptionList).get_option_at_index(i).id
+               for i in range(app.screen.query_one("#scenario-list", OptionList).option_count)]
+        assert ids[0] == str(tmp_path / "tutorial.toml") and "tutorial" in ids[1:]
+        assert app.screen.current.path == tmp_path / "tutorial.toml"

@@ -139,8 +139,9 @@ class EndgameApp(App[int]):
             p = Path(self.ruleset)
             known = {r.id: r for r in rulesets}
             if p.suffix == ".toml" and p.is_file() and not any(r.path.resolve() == p.resolve() for r in rulesets):
-                rulesets = [RulesetInfo(p.stem, p.stem, "", p, False), *rulesets]
-                pre = p.stem
+                rid = p.stem if p.stem not in known else str(p)  # a copy of a built-in's file: its own entry
+                rulesets = [RulesetInfo(rid, rid, "", p, False), *rulesets]
+                pre = rid
             else:
                 pre = p.stem if p.stem in known else self.ruleset
         self.session = None
