@@ -166,6 +166,14 @@ def test_the_command_line_reports_a_bad_guide_before_the_app(tmp_path, capsys):
     assert main(["play", str(path), "--as", "north", "--saves", str(tmp_path / "s")]) == 2  # unguided: no terminal
 
 
+def test_endgame_check_checks_the_guide_too(tmp_path, capsys):
+    assert main(["check", "endgame-2024", "endgame-2024-essay"]) == 0  # the shipped guide is clean
+    path = _tutorial_with_guide(tmp_path, BAD.replace("txt", "text").replace("inbx", "inbox"))
+    assert main(["check", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert "guides/valleys.toml:6: error: steps[0].role: no playable role 'nroth'" in err
+
+
 def test_braces_and_specials_are_checked(tmp_path):
     bad_when = guide.parse_guide('[guide]\nruleset = "tutorial"\n[[steps]]\nturn = 1\nwhen = "north.grain"\ntext = "x"\n')
     with pytest.raises(RulesetError, match=r"steps\[0\]\.when: needs a condition"):
