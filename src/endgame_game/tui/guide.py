@@ -362,14 +362,14 @@ def _did(lines: Sequence[str], limit: int = 0) -> str:
 
 
 def render(guide: Guide, game: Game, role: str, steps: Sequence[Step], turn: int | None = None,
-           short: bool = False) -> str:
+           short: bool = False, obs: Any = None) -> str:
     """The steps' texts with every ``{...}`` worked out as ``role`` knows it, one paragraph (``short``:
     ``{@did}`` cut to what fits beside the orders at 80×24; the report screen has room for all)."""
     if not steps:
         return ""
     from endgame_game.tui import view
 
-    obs = game.observe(role)
+    obs = obs if obs is not None else game.observe(role)
     cache: dict[str, str] = {}
 
     def value(m: re.Match[str]) -> str:
@@ -408,7 +408,8 @@ def text_for(game: Game, role: str, screen: str = "game", turn: int | None = Non
     if guide is None:
         return None
     at = game.turn if turn is None else turn
-    if at > min(guide.turns, game.model.max_turns):
+    last = min(guide.turns, game.model.max_turns)  # a shorter game (--turns) has a shorter guide
+    if at > last:
         return "", ""
     obs = game.observe(role)
 
@@ -420,5 +421,5 @@ def text_for(game: Game, role: str, screen: str = "game", turn: int | None = Non
     if not steps:
         return "", ""
     point = next((s.point for s in steps if s.point), "")
-    body = render(guide, game, role, steps, turn, short=screen == "game")
-    return (f"Guide {at}/{guide.turns} · {body}" if screen == "game" else f"Guide · {body}"), point
+    body = render(guide, game, role, steps, turn, short=screen == "game", obs=obs)
+    return (f"Guide {at}/{last} · {body}" if screen == "game" else f"Guide · {body}"), point
