@@ -92,6 +92,10 @@ async def main() -> None:
                             await pilot.press("enter")
                         await settle(pilot)
                     shot(app, "ending")
+        app = make_app(RULESET, [ROLE], seed=SEED, saves_dir=saves, animate=False, guided=True)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await to_game(pilot)
+            shot(app, "guided-80x24")
         app = make_app(RULESET, ["moscow", "kyiv"], seed=SEED, saves_dir=saves, animate=False, umpire=True)
         async with app.run_test(size=(80, 24)) as pilot:
             await settle(pilot)

@@ -23,6 +23,10 @@ def test_wheel_ships_the_rulesets_and_finds_them(tmp_path):
     assert policies  # the tuned AI policies (endgame play --opponents tuned)
     for name in policies:
         assert f"endgame_game/rulesets/tuned/{name}" in names
+    guides = sorted(p.name for p in (ROOT / "rulesets" / "guides").glob("*.toml"))
+    assert guides  # the guided first games (endgame play --guided)
+    for name in guides:
+        assert f"endgame_game/rulesets/guides/{name}" in names
     assert "endgame_game/tui/app.tcss" in names and "endgame_game/net/seat.tcss" in names
     # Metadata: the SPDX license expression with its file, classifiers, and an index-safe description.
     meta_name = next(n for n in names if n.endswith(".dist-info/METADATA"))

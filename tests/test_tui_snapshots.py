@@ -114,3 +114,15 @@ def test_history(snap_compare, size):
 @pytest.mark.parametrize("size", [SMALL, LARGE], ids=["80x24", "120x40"])
 def test_move_detail(snap_compare, size):
     assert snap_compare(app(), terminal_size=size, run_before=_after_a_turn_press("d"))
+
+
+async def _scenario_endings(pilot):
+    await _to_game(pilot)
+    await pilot.press("g")
+    await still(pilot)
+
+
+def test_endings_panel_compound(snap_compare):
+    """The scenario's endings at 80×24: "and"/"or" conditions with their structure, part by part."""
+    scenario = make_app("endgame-2024", ["kyiv"], seed=3, saves_dir=None, animate=False)
+    assert snap_compare(scenario, terminal_size=SMALL, run_before=_scenario_endings)

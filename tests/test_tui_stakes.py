@@ -90,6 +90,39 @@ def test_key_gauges_leave_out_parts_of_an_and():
     assert "Moscow manpower" not in labels and {"Deficit", "Kyiv manpower"} <= set(labels)
 
 
+def test_compound_endings_keep_their_and_or_structure():
+    from rich.console import Console
+
+    from endgame_game.tui.widgets.stakes_panel import endings_text
+
+    g = new_game("endgame-2024", seed=1)
+    by_id = {s.id: s for s in stakes.endings(g, "kyiv")}
+    tree = by_id["german_model"].tree  # flags.occ_german and (manpower < floor or deficit >= break) and moscow ...
+    assert tree.kind == "all" and [p.kind for p in tree.parts] == ["check", "any", "gauge"]
+    inner = tree.parts[1]
+    assert [p.gauge.label for p in inner.parts] == ["Kyiv manpower", "Deficit"] and not inner.met
+    assert tree.met == all(p.met for p in tree.parts) and tree.met_count == sum(p.met for p in tree.parts)
+    kremlin = by_id["kremlin_breaks"].tree  # a or (b and c)
+    assert kremlin.kind == "any" and [p.kind for p in kremlin.parts] == ["gauge", "all"]
+    assert by_id["collapse_grid"].tree.kind == "gauge" and by_id["horizon"].tree is None
+    terms = by_id["russia_imposes_terms"].tree.parts[1]  # a negotiation's terms in words, not raw ids
+    assert [p.check.label for p in terms.parts] == [
+        "term “The line”: the four oblasts' administrative borders (Moscow's demand of June 2024)",
+        "term “NATO”: never: permanent neutrality"]
+    console = Console(width=200, record=True, file=open("/dev/null", "w"))  # noqa: SIM115 - closed with the console
+    console.print(endings_text(list(by_id.values()), "Kyiv"))
+    lines = [ln.rstrip() for ln in console.export_text().splitlines()]
+    at = lines.index("LOSS Occupation on the German-1945 model")
+    n = tree.met_count
+    assert lines[at + 1] == f"     all of these ({n} of 3 hold now):"
+    assert lines[at + 2].startswith("       ☐ ")  # the flag, one level in
+    assert lines[at + 3] == "       ☐ any one of these (none holds now):"
+    deficit = inner.parts[1].gauge
+    assert lines[at + 5] == f"         ☐ {deficit.text}"  # each part with its value and distance, two levels in
+    at = lines.index("LOSS Ukraine's grid collapses in winter")
+    assert lines[at + 1] == f"     {deficit.text}"  # a single comparison reads as before
+
+
 def test_score_terms_add_up_to_the_score(played):
     g = played
     for a in g.model.scores:
@@ -342,6 +375,37 @@ async def test_title_focus_order_labels_and_description(tmp_path):
         assert labels and all(lb.split(" · ")[0] in ("easy", "normal", "hard", "expert") for lb in labels)
         info = plain(app.screen.query_one("#scenario-info"))
         assert info and info[:20] in app.screen.current.description
+
+
+async def test_title_roles_say_whose_they_are(tmp_path):
+    """A ticked role reads "— you play", an unticked one "— AI: <agent>", kept in step with the ticks and
+    the opponents' choices (the tick box alone looks alike in many terminals); focus starts on the roles."""
+    from textual.widgets import SelectionList
+
+    app = make_app(seed=7, saves_dir=tmp_path, animate=False)
+    async with app.run_test(size=SMALL) as pilot:
+        await pilot.pause()
+        roles = app.screen.query_one("#role-list", SelectionList)
+        assert app.focused is roles
+
+        def prompts() -> list[str]:
+            return [str(roles.get_option_at_index(i).prompt) for i in range(roles.option_count)]
+
+        first = prompts()
+        assert first[0].startswith("Moscow — you play · ") and first[1].startswith("Kyiv — AI: Mixed (normal) · ")
+        await pilot.press("down", "space")  # tick Kyiv too: hot-seat
+        await settle(pilot, app)
+        assert prompts()[1].startswith("Kyiv — you play") and "AI" in prompts()[2]
+        await pilot.press("up", "space")  # untick Moscow
+        await settle(pilot, app)
+        assert prompts()[0].startswith("Moscow — AI: ")
+        sel = app.screen.query_one("#agent-moscow", Select)
+        hawk = next(v for _, v in sel._options if v == "doctrine:hawk")  # noqa: SLF001 - the options on offer
+        sel.value = hawk
+        await settle(pilot, app)
+        assert prompts()[0].startswith("Moscow — AI: Hawk (normal) · ")
+        await pilot.press("tab")
+        assert app.focused is sel  # from the roles, Tab goes to the first opponent
 
 
 def test_load_list_says_who_played_whom(tmp_path):

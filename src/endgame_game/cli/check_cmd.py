@@ -51,6 +51,24 @@ def variant_param_issues(files: tuple[tuple[str, str], ...]) -> list[Issue]:
     return out
 
 
+def guide_issues(checked: Any) -> list[Issue]:
+    """The problems of the ruleset's guided-game file (``guides/<ruleset>.toml``, ``tui.guide``), when it
+    has one and the ruleset itself has no errors."""
+    if checked.errors:
+        return []
+    from endgame_game.engine.model import CompiledModel
+    from endgame_game.tui.guide import find_guide, load_guide
+
+    model = CompiledModel(checked)
+    if find_guide(model) is None:
+        return []
+    try:
+        load_guide(model)
+    except RulesetError as e:
+        return list(e.issues)
+    return []
+
+
 def run(args: argparse.Namespace) -> int:
     failed = 0
     overrides = parse_assignments(args.overrides)
@@ -58,7 +76,7 @@ def run(args: argparse.Namespace) -> int:
     for f in args.files:
         try:
             checked = check_file(f, overrides)
-            issues = list(checked.issues) + variant_param_issues(tuple(checked.files))
+            issues = list(checked.issues) + variant_param_issues(tuple(checked.files)) + guide_issues(checked)
         except RulesetError as e:
             issues = e.issues
         errors = [i for i in issues if i.severity == "error"]

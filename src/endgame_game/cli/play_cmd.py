@@ -105,6 +105,10 @@ def run(args: argparse.Namespace) -> int:
         session = Session(Game(model, seed=seed), roles, agents, umpire=args.umpire, saves_dir=args.saves,
                           ruleset_ref=ruleset)
         session.guided = args.guided
+        if args.guided:
+            from endgame_game.tui.guide import load_guide
+
+            load_guide(model)  # a bad guide file is reported by the CLI too, with its lines
     elif ruleset:
         CompiledModel.load(ruleset, overrides)
     if not interactive():
@@ -119,7 +123,7 @@ def run(args: argparse.Namespace) -> int:
 
     app = EndgameApp(ruleset=ruleset, seed=seed, umpire=args.umpire, saves_dir=args.saves, session=session,
                      agents=agents, trust_agents=args.trust_agents, umpire_pass=passphrase, turns=args.turns,
-                     turn_timer=args.turn_timer, briefing_timer=args.briefing_timer)
+                     turn_timer=args.turn_timer, briefing_timer=args.briefing_timer, guided=args.guided)
     return int(app.run() or 0)
 
 

@@ -84,6 +84,27 @@ class Check:
 
 
 @attrs.frozen
+class Part:
+    """One node of an ending's condition, as the viewer knows it now: a group whose parts must all hold
+    (``kind="all"``, an "and") or one of which must (``"any"``, an "or"), or a leaf: a comparison
+    (``"gauge"``) or a yes/no check (``"check"``)."""
+
+    kind: str
+    met: bool
+    gauge: Gauge | None = None
+    check: Check | None = None
+    parts: tuple[Part, ...] = ()
+
+    @property
+    def compound(self) -> bool:
+        return self.kind in ("all", "any")
+
+    @property
+    def met_count(self) -> int:
+        return sum(p.met for p in self.parts)
+
+
+@attrs.frozen
 class EndingStatus:
     """One ending as the viewer sees it now."""
 
@@ -96,6 +117,7 @@ class EndingStatus:
     fallback: bool
     outcome: str  # the viewer's outcome were the game to end so now: win / draw / loss, "" without a rule
     reached: bool = False  # the game ended with it
+    tree: Part | None = None  # the condition's and/or structure (None for the fallback ending)
 
 
 @attrs.frozen
@@ -184,6 +206,11 @@ def _value(model: CompiledModel, node: expr.Node, state: BatchState) -> float:
     with np.errstate(all="ignore"):
         out = np.asarray(fn(state), dtype=np.float64).reshape(-1)
     return float(out[0])
+
+
+def evaluate(model: CompiledModel, node: expr.Node, state: BatchState, exact: np.ndarray) -> tuple[float, bool]:
+    """(an expression's value on ``state``, whether it reads only what ``exact`` marks as known exactly)."""
+    return _value(model, node, state), _is_exact(model, node, np.asarray(exact, dtype=bool))
 
 
 def _slots(model: CompiledModel, node: expr.Node) -> set[int]:
@@ -283,22 +310,44 @@ def _gauges(model: CompiledModel, node: expr.Node, state: BatchState, exact: np.
         _gauges(model, node.operand, state, exact, gauges, inner, False)
         checks += [Check(f"not {c.label}", not c.met) for c in inner]
     elif isinstance(node, expr.Compare) and len(node.ops) == 1:
-        left, right = node.left, node.rights[0]
-        lv, rv = _value(model, left, state), _value(model, right, state)
-        unit = _node_unit(model, left) or _node_unit(model, right)
-        met = bool(_value(model, node, state))
-        ex = _is_exact(model, left, exact) and _is_exact(model, right, exact)
-        if isinstance(left, expr.Const) and not isinstance(right, expr.Const):  # "0 < x": read it as "x > 0"
-            flip = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==", "!=": "!="}
-            gauges.append(Gauge(_node_label(model, right), rv, flip[node.ops[0]], lv, unit, met, ex, alone,
-                                _node_short(model, right)))
-        else:
-            gauges.append(Gauge(_node_label(model, left), lv, node.ops[0], rv, unit, met, ex, alone,
-                                _node_short(model, left)))
+        gauges.append(_gauge(model, node, state, exact, alone))
     elif isinstance(node, expr.Name | expr.Compare | expr.IfExp | expr.Call | expr.Unary | expr.Bin):
-        label = _readable(model, show_expr(node, str, {})) if not isinstance(node, expr.Name) \
-            else _readable(model, node.name)
-        checks.append(Check(label, bool(_value(model, node, state))))
+        checks.append(_check(model, node, state))
+
+
+def _gauge(model: CompiledModel, node: expr.Compare, state: BatchState, exact: np.ndarray, alone: bool) -> Gauge:
+    left, right = node.left, node.rights[0]
+    lv, rv = _value(model, left, state), _value(model, right, state)
+    unit = _node_unit(model, left) or _node_unit(model, right)
+    met = bool(_value(model, node, state))
+    ex = _is_exact(model, left, exact) and _is_exact(model, right, exact)
+    if isinstance(left, expr.Const) and not isinstance(right, expr.Const):  # "0 < x": read it as "x > 0"
+        flip = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==", "!=": "!="}
+        return Gauge(_node_label(model, right), rv, flip[node.ops[0]], lv, unit, met, ex, alone,
+                     _node_short(model, right))
+    return Gauge(_node_label(model, left), lv, node.ops[0], rv, unit, met, ex, alone, _node_short(model, left))
+
+
+def _check(model: CompiledModel, node: expr.Node, state: BatchState) -> Check:
+    label = _readable(model, node.name) if isinstance(node, expr.Name) else _readable(model, show_expr(node, str, {}))
+    return Check(label, bool(_value(model, node, state)))
+
+
+def _tree(model: CompiledModel, node: expr.Node, state: BatchState, exact: np.ndarray, alone: bool = True) -> Part:
+    """A condition's and/or structure, each part with what the viewer knows of it now (an ``a and (b
+    or c)`` is an "all" of ``a`` and an "any" of ``b``, ``c``; nested groups of the same kind merge)."""
+    if isinstance(node, expr.BoolOp):
+        kind = "all" if node.op == "and" else "any"
+        parts: list[Part] = []
+        for v in node.values:
+            p = _tree(model, v, state, exact, alone and node.op == "or")
+            parts += list(p.parts) if p.kind == kind else [p]
+        return Part(kind, bool(_value(model, node, state)), parts=tuple(parts))
+    if isinstance(node, expr.Compare) and len(node.ops) == 1:
+        g = _gauge(model, node, state, exact, alone)
+        return Part("gauge", g.met, gauge=g)
+    c = _check(model, node, state)
+    return Part("check", c.met, check=c)
 
 
 # --- endings ------------------------------------------------------------------------------------------
@@ -340,10 +389,12 @@ def endings(game: Game, viewer: str | None, role: str | None = None) -> list[End
     for i, e in enumerate(model.endings):
         gauges: list[Gauge] = []
         checks: list[Check] = []
+        structure: Part | None = None
         if e.when is not None:
             tree = _parsed(model, e.when)
             if tree is not None:
                 _gauges(model, tree, state, exact, gauges, checks)
+                structure = _tree(model, tree, state, exact)
             cond = model.ending_conds[i]
             with np.errstate(all="ignore"):
                 met = bool(np.asarray(cond(state)).reshape(-1)[0]) if cond is not None else False
@@ -351,7 +402,7 @@ def endings(game: Game, viewer: str | None, role: str | None = None) -> list[End
         else:
             met, text = False, "when no other ending is reached by the last turn"
         out.append(EndingStatus(e.id, e.label or e.id, text, met, tuple(gauges), tuple(checks), e.fallback,
-                                by_ending[i], reached == i))
+                                by_ending[i], reached == i, structure))
     return out
 
 

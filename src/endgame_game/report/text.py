@@ -387,6 +387,21 @@ def describe_effects(model: CompiledModel, declared: Sequence[Effect], compiled:
     return "; ".join(parts)
 
 
+def _term_words(model: CompiledModel, item: str) -> str:
+    """``istanbul_terms.line.four_oblasts`` → ``term “The line”: the four oblasts' borders`` ("" when it
+    names no term of a negotiation)."""
+    from endgame_game.engine.negotiation import negotiation_of
+
+    move, _, rest = item.partition(".")
+    term_id, _, option_id = rest.partition(".")
+    neg = negotiation_of(model, move) if getattr(model, "negotiation", None) else None
+    term = next((t for t in neg.terms if t.id == term_id), None) if neg is not None else None
+    if term is None:
+        return ""
+    option = next((o.label for o in term.options if o.id == option_id), option_id)
+    return f"term “{term.label}”: {option}" if option else f"term “{term.label}”"
+
+
 def readable_condition(model: CompiledModel, text: str) -> str:
     """A condition as a player reads it: names become labels (``flags.talks_open`` → ``Direct talks
     under way``, ``kyiv.grid`` → ``Kyiv power generation (GW)``), operators become ≤ ≥ ≠ (printed from
@@ -415,6 +430,8 @@ def readable_condition(model: CompiledModel, text: str) -> str:
         if kind in ("taken", "fired", "crossed"):
             verb = {"taken": "taken", "fired": "happened", "crossed": "crossed"}[kind]
             return f"“{model.labels.get(item, item)}” {verb}"
+        if kind == "terms":
+            return _term_words(model, item) or full
         return target_label(model, full) if full in model.value_index else full
 
     try:

@@ -24,6 +24,7 @@ from endgame_game.errors import EndgameError, RulesetError
 from endgame_game.report.debrief import AI_GAMES
 from endgame_game.rules.registry import RulesetInfo, list_rulesets
 from endgame_game.tui import view
+from endgame_game.tui.guide import load_guide
 from endgame_game.tui.messages import (
     LoadRequested,
     OrdersConfirmed,
@@ -123,6 +124,8 @@ class EndgameApp(App[int]):
                 session = Session.new(self.ruleset, self.roles, self.agent_specs, seed=self.seed,
                                       umpire=self.umpire, saves_dir=self.saves_dir, overrides=over)
                 session.guided = self.guided
+                if session.guided:
+                    load_guide(session.model)
                 self.start_session(session)
                 return
         except (EndgameError, OSError) as e:
@@ -136,12 +139,13 @@ class EndgameApp(App[int]):
             p = Path(self.ruleset)
             known = {r.id: r for r in rulesets}
             if p.suffix == ".toml" and p.is_file() and not any(r.path.resolve() == p.resolve() for r in rulesets):
-                rulesets = [RulesetInfo(p.stem, p.stem, "", p, False), *rulesets]
-                pre = p.stem
+                rid = p.stem if p.stem not in known else str(p)  # a copy of a built-in's file: its own entry
+                rulesets = [RulesetInfo(rid, rid, "", p, False), *rulesets]
+                pre = rid
             else:
                 pre = p.stem if p.stem in known else self.ruleset
         self.session = None
-        self._base(TitleScreen(rulesets, seed=self.seed, preselect=pre, umpire=self.umpire))
+        self._base(TitleScreen(rulesets, seed=self.seed, preselect=pre, umpire=self.umpire, guided=self.guided))
         if self.turns or self.turn_timer:
             self.call_after_refresh(self._fill_title)
 
@@ -167,10 +171,12 @@ class EndgameApp(App[int]):
             session = Session.new(msg.ruleset, msg.humans, msg.agents, seed=msg.seed, umpire=msg.umpire,
                                   saves_dir=self.saves_dir,
                                   overrides={"ruleset.max_turns": turns} if turns else None)
+            session.guided = bool(getattr(msg, "guided", False))
+            if session.guided:
+                load_guide(session.model)  # a bad guide file is said here, with its lines
         except (EndgameError, OSError) as e:
             self.notify(error_text(e), title="Cannot start", severity="error", timeout=10)
             return
-        session.guided = bool(getattr(msg, "guided", False))
         if timer is not None:
             self.turn_timer = float(timer)
         if passphrase:
@@ -255,7 +261,8 @@ class EndgameApp(App[int]):
             title = f"Turn report — {view.actor_name(s.model, role)}"
             lines = view.role_turn_report(s.game, done_turns, role)
             note = s.autosave_error or (f"Autosaved to {s.last_autosave}" if s.last_autosave else "")
-            steps.append(lambda k: self.push_screen(TurnReportScreen(title, lines, note), lambda _=None: k()))
+            tip = view.guide_report(s.game, role, done_turns) if s.guided else ""
+            steps.append(lambda k: self.push_screen(TurnReportScreen(title, lines, note, tip), lambda _=None: k()))
         if role not in s.briefed:
             s.briefed.add(role)
             steps.append(lambda k: self._briefing(role, k))

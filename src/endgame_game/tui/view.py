@@ -20,7 +20,7 @@ from endgame_game.engine.api import Game
 from endgame_game.engine.log import EffectApplied, Record, UmpireAction
 from endgame_game.engine.model import CompiledModel
 from endgame_game.engine.orders import Refusal, move_cost, validate
-from endgame_game.errors import OrderError
+from endgame_game.errors import OrderError, RulesetError
 from endgame_game.report.text import (
     bounded,
     describe_effects,
@@ -487,6 +487,45 @@ def save_line(info: Any) -> str:
 
 
 GUIDED_TURNS = 4
+"""How many turns the generic guide runs (a ruleset's own guide says how many it runs)."""
+GENERIC_POINTS = {1: "breaking", 2: "news", 3: "inbox", 4: "intel"}
+
+
+@attrs.frozen
+class GuideTip:
+    """What a guided game says now: the text, the part of the screen it points at (``tui.guide.POINTS``)
+    and, when the ruleset's guide file is bad, its error (the generic text is shown instead)."""
+
+    text: str
+    point: str = ""
+    error: str = ""
+
+
+def guide_tip(game: Game, actor: str, glance: Sequence[str] = ()) -> GuideTip:
+    """The guided game's tip on the game screen this turn: the ruleset's guide (``rulesets/guides/``)
+    where it has one, else the generic ``guide``."""
+    from endgame_game.tui import guide as guides
+
+    error = ""
+    try:
+        found = guides.text_for(game, actor)
+    except RulesetError as e:
+        found, error = None, "\n".join(str(i) for i in e.issues[:6])
+    if found is not None:
+        return GuideTip(*found)
+    text = guide(game, actor, glance)
+    return GuideTip(text, GENERIC_POINTS.get(game.turn, "") if text else "", error)
+
+
+def guide_report(game: Game, actor: str, turn: int) -> str:
+    """What a guided game says on the report of ``turn`` ("" without a step for it, or without a guide)."""
+    from endgame_game.tui import guide as guides
+
+    try:
+        found = guides.text_for(game, actor, screen="report", turn=turn)
+    except RulesetError:
+        return ""  # the game screen says what is wrong with the file
+    return found[0] if found else ""
 
 
 def guide(game: Game, actor: str, glance: Sequence[str] = ()) -> str:

@@ -82,7 +82,7 @@ class GameScreen(Screen[None]):
             with TabbedContent(id="right", initial="tab-orders"):
                 with TabPane("Orders", id="tab-orders"):
                     with Vertical(id="orders"):
-                        yield Static("", id="guide")
+                        yield Static("", id="guide", markup=False)
                         yield MoveList(id="moves")
                         with VerticalScroll(id="move-detail-scroll", can_focus=True):
                             yield MoveDetail(id="move-detail")
@@ -151,9 +151,7 @@ class GameScreen(Screen[None]):
         gauges = stakes.key_gauges(game, role)
         self._one(BreakingPoints).show(gauges, name)
         self._one("#breaking-label", Widget).display = self._one(BreakingPoints).display
-        tip = view.guide(game, role, [BreakingPoints.short_label(g, name) for g in gauges]) if s.guided else ""
-        self._one("#guide", Static).update(tip)
-        self._one("#guide", Static).display = bool(tip)
+        self._show_guide([BreakingPoints.short_label(g, name) for g in gauges])
         self._one(ResourcePanel).show(view.own_rows(game, role))
         self._one(IntelPanel).show(view.intel_rows(game, role))
         tracks = view.tracks(game)
@@ -175,6 +173,28 @@ class GameScreen(Screen[None]):
         news = view.news(game, role, turns=6 if self.has_class("-wide") else 3)
         for feed in (self._one("#news", NewsFeed), self._one("#news-side", NewsFeed)):
             feed.show(news if feed.id == "news" else news[:12])
+
+    # -- the guided game --
+    POINTS = {"breaking": "#breaking", "resources": "#own", "intel": "#intel", "tracks": "#ladders",
+              "moves": "#moves", "detail": "#move-detail-scroll", "queue": "#queue"}
+    """A guide step's ``point`` → the widget it highlights (the inbox and the news: their tabs)."""
+
+    def _show_guide(self, glance: list[str]) -> None:
+        s = self.session
+        tip = view.guide_tip(s.game, self.role, glance) if s.guided else view.GuideTip("")
+        box = self._one("#guide", Static)
+        box.update(tip.text)
+        box.display = bool(tip.text)
+        if tip.error and not getattr(self, "_guide_error_told", False):
+            self._guide_error_told = True
+            self.notify(tip.error, title="The guide file has errors: the generic guide is shown", severity="error",
+                        timeout=15)
+        for w in self.query(".guide-point"):
+            w.remove_class("guide-point")
+        if tip.point in ("inbox", "news"):
+            self._one(TabbedContent).get_tab(f"tab-{tip.point}").add_class("guide-point")
+        elif tip.point in self.POINTS:
+            self._one(self.POINTS[tip.point], Widget).add_class("guide-point")
 
     # -- orders --
     @on(MoveHighlighted)

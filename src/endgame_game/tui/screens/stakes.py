@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from rich.console import Group
+from rich.console import Group, RenderableType
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -21,7 +21,7 @@ def stakes_body(game: Game, role: str, viewer: str | None) -> Group:
     """The panel's content: the role's stakes in the ruleset's words, the endings, the score."""
     model = game.model
     name = view.actor_name(model, role)
-    parts: list[Text] = []
+    parts: list[RenderableType] = []
     words = stakes.stakes_text(model, role)
     if words:
         parts.append(Text(words, style="italic"))

@@ -92,6 +92,28 @@ def you_play(model: CompiledModel, humans: set[str]) -> Text:
     return t
 
 
+def agent_short(choices: list[tuple[str, str]], spec: str) -> str:
+    """``normal · Hawk — presses the offensive`` → ``Hawk (normal)``: an opponent in a few words."""
+    label = next((lb for lb, v in choices if v == spec), spec)
+    level_word, _, rest = label.partition(" · ")
+    name = (rest or level_word).split(" — ")[0].strip()
+    return f"{name} ({level_word})" if rest else name
+
+
+def role_prompt(model: CompiledModel, actor: str, human: bool, agent: str = "") -> Text:
+    """A role's line in the role list, saying whose it is: ``Kyiv — you play · Hold the line…`` when
+    ticked, ``Kyiv — AI: Mixed (normal) · Hold the line…`` when not (the tick alone looks alike in
+    many terminals)."""
+    a = model.ruleset.actors[actor]
+    if human:
+        t = Text.assemble((a.name, "bold"), (" — you play", "bold green"))
+    else:
+        t = Text.assemble((a.name, ""), (f" — AI: {agent}" if agent else " — AI", "yellow"))
+    if a.summary:
+        t.append(f" · {a.summary}", style="dim")
+    return t
+
+
 class TitleScreen(Screen[None]):
     BINDINGS = [
         Binding("p", "play", "Play"),
@@ -100,9 +122,9 @@ class TitleScreen(Screen[None]):
     ]
 
     def __init__(self, rulesets: list[RulesetInfo] | None = None, seed: int = 0, preselect: str | None = None,
-                 umpire: bool = False) -> None:
+                 umpire: bool = False, guided: bool = False) -> None:
         super().__init__()
-        self.umpire = umpire
+        self.umpire, self.guided = umpire, guided
         self.rulesets = rulesets if rulesets is not None else list_rulesets()
         self.seed = seed
         ids = [r.id for r in self.rulesets]
@@ -134,7 +156,7 @@ class TitleScreen(Screen[None]):
                 yield Checkbox("Umpire controls", self.umpire, id="umpire", compact=True)
             yield Static("", id="difficulty-info", classes="dim")
             with Horizontal(id="title-class"):
-                yield Checkbox("Guided game", False, id="guided", compact=True)
+                yield Checkbox("Guided game", self.guided, id="guided", compact=True)
                 # The class format: a shorter game and a per-team turn timer (0 = none).
                 yield Label(" Turns", classes="inline-label")
                 yield Input("", placeholder="all", id="turns", type="integer", compact=True)
@@ -181,9 +203,7 @@ class TitleScreen(Screen[None]):
             await self._show_opponents()
             return
         for i, a in enumerate(model.playable):
-            actor = model.ruleset.actors[a]
-            prompt = Text.assemble((actor.name, "bold"), (f" — {actor.summary}" if actor.summary else "", "dim"))
-            roles.add_option(Selection(prompt, a, initial_state=(i == 0)))
+            roles.add_option(Selection(role_prompt(model, a, i == 0), a, initial_state=(i == 0)))
         if model.playable:
             roles.highlighted = 0
         await self._show_opponents()
@@ -215,6 +235,25 @@ class TitleScreen(Screen[None]):
         else:
             await box.mount(Static("Every role is played by a human (hot-seat).", classes="dim"))
         self._describe_level(model, lv, humans)
+        self._show_whose()
+
+    def _show_whose(self) -> None:
+        """Each role's line says who plays it: you, or which AI (kept in step with the opponents' choices)."""
+        model = self._model()
+        if isinstance(model, str):
+            return
+        roles = self.query_one("#role-list", SelectionList)
+        humans = set(roles.selected)
+        agents = self.agents()
+        for i, a in enumerate(model.playable):
+            if i >= roles.option_count:
+                break
+            agent = agent_short(opponent_choices(model, a), agents[a]) if a in agents and a not in humans else ""
+            roles.replace_option_prompt_at_index(i, role_prompt(model, a, a in humans, agent))
+
+    @on(Select.Changed, ".agent-select")
+    def _agent_changed(self) -> None:
+        self._show_whose()
 
     def _describe_level(self, model: CompiledModel, lv: Level, humans: set[str]) -> None:
         ai = {a: "" for a in model.playable if a not in humans}

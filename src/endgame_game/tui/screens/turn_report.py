@@ -17,13 +17,16 @@ from endgame_game.tui.widgets.news_feed import styled
 class TurnReportScreen(Screen[None]):
     BINDINGS = [Binding("enter,escape,space", "close", "Continue")]
 
-    def __init__(self, title: str, lines: Sequence[str], note: str = "") -> None:
+    def __init__(self, title: str, lines: Sequence[str], note: str = "", guide: str = "") -> None:
+        """``guide``: what a guided game says about this report ("" for none)."""
         super().__init__()
-        self.title_text, self.lines, self.note = title, list(lines), note
+        self.title_text, self.lines, self.note, self.guide = title, list(lines), note, guide
 
     def compose(self) -> ComposeResult:
         with Vertical(id="turn-report"):
             yield Label(self.title_text, classes="screen-title")
+            if self.guide:
+                yield Static(self.guide, id="report-guide", markup=False)
             with VerticalScroll(id="report-body"):
                 body = Text("\n").join(styled(x) for x in self.lines) if self.lines else Text("Nothing happened.")
                 yield Static(body, id="report-text")

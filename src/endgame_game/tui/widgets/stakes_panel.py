@@ -5,10 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from rich.console import Group, RenderableType
+from rich.padding import Padding
+from rich.table import Table
 from rich.text import Text
 from textual.widgets import Static
 
-from endgame_game.report.stakes import EndingStatus, Gauge, Term, fmt
+from endgame_game.report.stakes import EndingStatus, Gauge, Part, Term, fmt
 
 OUTCOME_STYLE = {"win": "bold green", "draw": "bold yellow", "loss": "bold red", "": "dim"}
 OP = {"<=": "≤", ">=": "≥", "!=": "≠", "==": "=", "<": "<", ">": ">"}
@@ -68,32 +71,82 @@ class BreakingPoints(Static):
             self.show(self.gauges, self.actor_name)
 
 
-def endings_text(statuses: Sequence[EndingStatus], role_name: str = "you") -> Text:
-    """Every ending: what it means for the role, whether it holds now, each condition with its distance."""
-    out = Text()
-    for s in statuses:
-        if out:
-            out.append("\n")
-        out.append_text(badge(s.outcome))
-        out.append(" ")
-        mark = " ◀ reached" if s.reached else (" ◀ holds now" if s.met else "")
-        out.append(s.label, style="bold")
-        out.append(mark, style="bold red" if s.met or s.reached else "")
-        if s.fallback:
-            out.append("\n     when no other ending comes by the last turn", style="dim")
-        elif not s.gauges and not s.checks:
-            out.append(f"\n     when {s.condition}", style="dim")
-        for g in s.gauges:
-            out.append("\n     ")
-            out.append(g.text, style="bold red" if g.met else "")
-        for c in s.checks:
-            out.append("\n     ")
-            out.append("☑ " if c.met else "☐ ", style="green" if c.met else "dim")
-            out.append(c.label, style="" if c.met else "dim")
-    if statuses and any(o.outcome for o in statuses):
-        out.append(f"\n\nWIN/DRAW/LOSS: what the ending would mean for {role_name} were the game to end so now.",
-                   style="dim italic")
+INDENT = 5  # under the ending's label, past its WIN/DRAW/LOSS badge
+STEP = 2  # each level of and/or deeper
+
+
+def _mark(met: bool) -> Text:
+    return Text("☑ " if met else "☐ ", style="green" if met else "dim")
+
+
+def _group_head(part: Part) -> Text:
+    """``all of these (1 of 3 hold now):`` / ``any one of these (none holds now):``."""
+    n, k = len(part.parts), part.met_count
+    if part.kind == "all":
+        return Text(f"all of these ({k} of {n} hold now):")
+    return Text("any one of these (" + (f"{k} of {n} hold now" if k else "none holds now") + "):")
+
+
+def _leaf(part: Part) -> Text:
+    if part.gauge is not None:
+        return Text(part.gauge.text, style="bold red" if part.met else "")
+    label = part.check.label if part.check is not None else ""
+    return Text(label, style="" if part.met else "dim")
+
+
+def condition_lines(part: Part, depth: int = 0, mark: bool = False) -> list[tuple[int, Text | None, Text]]:
+    """A condition's and/or structure as (depth, tick, line): a group's heading, then its parts one
+    level deeper, each part ticked ☑ or not ☐ with its current value and distance."""
+    out: list[tuple[int, Text | None, Text]] = []
+    tick = _mark(part.met) if mark else None
+    if part.compound:
+        out.append((depth, tick, _group_head(part)))
+        for p in part.parts:
+            out += condition_lines(p, depth + 1, mark=True)
+    else:
+        out.append((depth, tick, _leaf(part)))
     return out
+
+
+def _row(depth: int, tick: Text | None, text: Text) -> RenderableType:
+    """One line of a condition, indented; a wrapped line stays under its text, not under its tick."""
+    body: RenderableType = text
+    if tick is not None:
+        grid = Table.grid()
+        grid.add_column(width=2, no_wrap=True)
+        grid.add_column(ratio=1)
+        grid.add_row(tick, text)
+        body = grid
+    return Padding(body, (0, 0, 0, INDENT + STEP * depth))
+
+
+def endings_text(statuses: Sequence[EndingStatus], role_name: str = "you") -> Group:
+    """Every ending: what it means for the role, whether it holds now, and its condition: a single
+    comparison with its distance, or an and/or structure with each part's value and distance (wrapped
+    lines keep their indent, so it reads at 80×24)."""
+    rows: list[RenderableType] = []
+    for s in statuses:
+        head = badge(s.outcome)
+        head.append(" ")
+        mark = " ◀ reached" if s.reached else (" ◀ holds now" if s.met else "")
+        head.append(s.label, style="bold")
+        head.append(mark, style="bold red" if s.met or s.reached else "")
+        rows.append(head)
+        lines: list[tuple[int, Text | None, Text]] = []
+        if s.fallback:
+            lines.append((0, None, Text("when no other ending comes by the last turn", style="dim")))
+        elif s.tree is not None and s.tree.compound:
+            lines = condition_lines(s.tree)
+        elif not s.gauges and not s.checks:
+            lines.append((0, None, Text(f"when {s.condition}", style="dim")))
+        else:
+            lines += [(0, None, Text(g.text, style="bold red" if g.met else "")) for g in s.gauges]
+            lines += [(0, _mark(c.met), Text(c.label, style="" if c.met else "dim")) for c in s.checks]
+        rows += [_row(*line) for line in lines]
+    if statuses and any(o.outcome for o in statuses):
+        rows += [Text(""), Text(f"WIN/DRAW/LOSS: what the ending would mean for {role_name} were the game to end so now.",
+                                style="dim italic")]
+    return Group(*rows)
 
 
 def score_text(label: str, total: float, terms: Sequence[Term]) -> Text:
