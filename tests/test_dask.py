@@ -96,3 +96,24 @@ def test_tune_allocator_only_when_a_tunable_is_set() -> None:
     tuned, again, before, after = trimmed.stdout.split()
     assert (tuned, again) == ("True", "False")  # once per process
     assert int(before) > 10_000 and int(after) < 1_000  # every temporary page-faulted in, then none
+
+
+def test_tune_allocator_sets_the_thresholds_and_the_top_pad(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The three glibc settings, each once: mmap above 32 MB, trim above 64 MB, and a 64 MB top pad (a Dask
+    task runs in a thread; there a 20,000-game chunk page-faulted ~10x as often without the pad)."""
+    import ctypes
+
+    from endgame_game.batch import runner
+
+    calls: list[tuple[int, int]] = []
+
+    class Libc:
+        def mallopt(self, param: int, value: int) -> int:
+            calls.append((param, value))
+            return 1
+
+    monkeypatch.setattr(ctypes, "CDLL", lambda name: Libc())
+    monkeypatch.setattr(runner, "_ALLOCATOR_TUNED", False)
+    assert runner.tune_allocator(force=True)
+    assert sorted(calls) == sorted([(runner.M_MMAP_THRESHOLD, 32 << 20), (runner.M_TRIM_THRESHOLD, 64 << 20),
+                                    (runner.M_TOP_PAD, 64 << 20)])
