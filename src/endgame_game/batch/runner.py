@@ -74,6 +74,31 @@ from endgame_game.errors import EndgameError
 DASK_CONNECT_TIMEOUT = "10s"
 """How long to wait for a Dask scheduler before giving up with a clear error."""
 
+DASK_CONFIG: dict[str, Any] = {
+    "distributed.worker.profile.enabled": False,
+    "distributed.admin.tick.interval": "1s",
+    "distributed.worker.memory.monitor-interval": "1s",
+}
+"""Dask settings for a cluster that runs these chunks (the local cluster uses them; start your own scheduler
+and workers with ``dask_environ()`` in their environment, as docs/agents.md shows). Dask's defaults cost
+CPU on every wall-clock second, whatever the work: the workers' statistical profiler samples the running
+task's stack every 10 ms (≈ 2.5 % of a core per busy worker, on the deep Python stacks of the doctrine
+agents), every scheduler, nanny and worker checks its event loop every 20 ms (≈ 1.5 % of a core each),
+and every nanny and worker reads its memory use every 100 ms (≈ 0.5 % each). With two workers that was
+≈ 16 % of a core, 8 % of a 2-core machine's CPU; with these, ≈ 1.5 % of a core. A chunk lasts seconds, so
+a 1 s memory check still pauses or restarts a worker in time, and the profiler's flame graph is all it
+loses (the dashboard's task stream and progress stay)."""
+
+
+def dask_environ(config: Mapping[str, Any] | None = None) -> dict[str, str]:
+    """``DASK_CONFIG`` as environment variables (``DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED=False``...),
+    for ``dask scheduler`` and ``dask worker`` started by hand."""
+    out = {}
+    for key, value in (DASK_CONFIG if config is None else config).items():
+        name = "DASK_" + "__".join(part.upper().replace("-", "_") for part in key.split("."))
+        out[name] = str(value)
+    return out
+
 DEFAULT_CHUNK = 40_000
 """Games per chunk: large enough that numpy work dominates the per-operation overhead, small enough to
 stay in cache, to keep a worker near 170 MB and to stop within two seconds. Measured on the default
@@ -345,8 +370,13 @@ def _dask_executor(scheduler: str | None, workers: int) -> tuple[cf.Executor, Ca
         main = threading.current_thread() is threading.main_thread()
         old = signal.signal(signal.SIGINT, signal.SIG_IGN) if main else None
         try:
-            cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
-                                   silence_logs=logging.ERROR)
+            import dask
+
+            # The scheduler (in this process) and the nannies read the settings now; the nannies hand
+            # them to their workers.
+            with dask.config.set(DASK_CONFIG):
+                cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                                       dashboard_address=None, silence_logs=logging.ERROR)
         finally:
             if old is not None:
                 signal.signal(signal.SIGINT, old)
