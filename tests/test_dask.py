@@ -11,6 +11,9 @@ distributed = pytest.importorskip("distributed")
 from endgame_game.batch import run  # noqa: E402
 from endgame_game.cli import main  # noqa: E402
 
+# Each test process (pytest -n) starts its own cluster; the second one finds Dask's HTTP port taken.
+pytestmark = pytest.mark.filterwarnings("ignore:Port 8787 is already in use")
+
 MINI = str(Path(__file__).resolve().parent / "rulesets" / "mini.toml")
 
 
