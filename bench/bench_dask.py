@@ -250,7 +250,7 @@ def main() -> None:
             totals["dask"] += _cpu(d)
             print(f"  round {r + 1}: cluster / pool, games per CPU-second: {_cpu(p) / _cpu(d):.2f}x", flush=True)
         assert cluster is not None
-        print(f"allocator reset in the workers: {cluster.tuned()}")
+        print("allocator reset in the workers: " + ("skipped (--untuned)" if args.untuned else str(cluster.tuned())))
     finally:
         if cluster is not None:
             cluster.close()
