@@ -1,21 +1,29 @@
 """A real local Dask cluster against the process pool, in one run: games per CPU-second.
 
 Starts a scheduler and two single-threaded worker processes (``dask scheduler``, ``dask worker``, each
-behind its nanny, as the docs say), all on loopback, and runs the same batch (default scenario,
-doctrine agents) on it and on the local process pool with two workers. CPU time is counted for every
-process involved (this one, the scheduler, the nannies and the workers; the pool's workers once
-reaped), so the figure includes scheduling and serialisation, not only the chunks.
+behind its nanny), all on loopback, with the settings docs/agents.md gives (``runner.dask_environ()``),
+and runs the same batch (default scenario, doctrine agents) on it and on the local process pool with
+two workers, alternately (``--rounds``). Each run is ``batch.run`` in a fresh client process. Both
+sides are counted the same way: the CPU time (user + system) of every process the run uses, from its
+start to its end. For the pool: the client process and the two pool workers (reaped, so counted whole,
+start-up included). For Dask: the client process, the scheduler, the two nannies and the two workers
+(these three read from /proc before and after the run); the
+cluster itself was started and warmed up (each worker compiled the ruleset once) beforehand, as a
+long-lived cluster would be. The figure therefore includes scheduling, serialisation and every idle
+poll of the cluster's processes during the run, not only the chunks.
 
-Target: the cluster's games per CPU-second ≥ 0.9 × the pool's. Before the allocator fix in the worker
-(``batch.runner.tune_allocator``) it was about 0.25-0.3 ×: the nanny's ``MALLOC_TRIM_THRESHOLD_=65536``
-made every chunk-sized temporary a fresh mmap. ``--untuned`` shows that figure again.
+Target: the cluster's games per CPU-second ≥ 0.9 × the pool's. ``--untuned`` skips the allocator reset
+in the workers (``batch.runner.tune_allocator``: the nanny's ``MALLOC_TRIM_THRESHOLD_=65536`` made a
+chunk cost 4-5×); ``--dask-defaults`` starts the cluster with Dask's default settings (profiler,
+20 ms event-loop ticks, 100 ms memory checks: ≈ 16 % of a core of polling with two workers).
 
-Run: .venv/bin/python bench/bench_dask.py [--games N] [--untuned]
+Run: .venv/bin/python bench/bench_dask.py [--games N] [--rounds R] [--untuned] [--dask-defaults]
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import resource
 import shutil
@@ -23,16 +31,19 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
 from endgame_game.batch import run
+from endgame_game.batch.runner import dask_environ
+from endgame_game.engine.model import CompiledModel
 
 TICK = os.sysconf("SC_CLK_TCK")
+RULESET = "endgame-2024"
 
 
-def _cpu_of_tree(pids: list[int]) -> float:
-    """utime + stime of these processes and every descendant alive now (from /proc)."""
+def _proc_table() -> tuple[dict[int, list[int]], dict[int, float]]:
     children: dict[int, list[int]] = {}
     stats: dict[int, float] = {}
     for d in Path("/proc").iterdir():
@@ -44,13 +55,20 @@ def _cpu_of_tree(pids: list[int]) -> float:
             continue
         children.setdefault(int(f[1]), []).append(int(d.name))
         stats[int(d.name)] = (int(f[11]) + int(f[12])) / TICK
+    return children, stats
+
+
+def _cpu_of_tree(pids: list[int], exclude: frozenset[int] = frozenset()) -> float:
+    """utime + stime of these processes and every descendant alive now (from /proc), without ``exclude``."""
+    children, stats = _proc_table()
     seen, todo, total = set(), list(pids), 0.0
     while todo:
         p = todo.pop()
         if p in seen:
             continue
         seen.add(p)
-        total += stats.get(p, 0.0)
+        if p not in exclude:
+            total += stats.get(p, 0.0)
         todo += children.get(p, [])
     return total
 
@@ -60,14 +78,27 @@ def _self_cpu() -> float:
     return r.ru_utime + r.ru_stime
 
 
-def _worker_cpu() -> float:
-    r = resource.getrusage(resource.RUSAGE_SELF)
-    return r.ru_utime + r.ru_stime
-
-
 def _children_cpu() -> float:
     r = resource.getrusage(resource.RUSAGE_CHILDREN)
     return r.ru_utime + r.ru_stime
+
+
+def _task_threads_cpu() -> float:
+    """In a worker: CPU-seconds of the threads that run tasks (the rest is the worker's event loop etc.)."""
+    total = 0.0
+    for t in threading.enumerate():
+        if t.name.startswith("Dask-Default-Threads") and t.ident is not None:
+            try:
+                total += time.clock_gettime(time.pthread_getcpuclockid(t.ident))
+            except OSError:
+                pass
+    return total
+
+
+def _cached_models() -> int:
+    from endgame_game.batch import runner
+
+    return len(runner._CACHE)
 
 
 def _free_port() -> int:
@@ -76,81 +107,156 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def pool(games: int) -> tuple[float, float]:
+def _child(games: int, scheduler: str | None) -> None:
+    """One measured run in a fresh process (so the pool forks from a single-threaded parent, and neither
+    side's client carries the other's state); prints its CPU-seconds as JSON."""
+    CompiledModel.load(RULESET)  # imports and the ruleset cache, before the clock starts (both sides)
+    if scheduler is not None:
+        import distributed  # noqa: F401  # the client's import (~0.4 CPU-s), a one-off of the command
     c0, k0, t0 = _self_cpu(), _children_cpu(), time.perf_counter()
-    res = run("endgame-2024", games=games, seed=1, workers=2)
+    if scheduler is None:
+        res = run(RULESET, games=games, seed=1, workers=2)
+    else:
+        res = run(RULESET, games=games, seed=1, backend="dask", scheduler=scheduler)
     wall = time.perf_counter() - t0
-    cpu = (_self_cpu() - c0) + (_children_cpu() - k0)
     assert res.games == games
-    return cpu, wall
+    print(json.dumps({"self": _self_cpu() - c0, "children": _children_cpu() - k0, "wall": wall}))
 
 
-def cluster(games: int, untuned: bool) -> tuple[float, float]:
-    dask = shutil.which("dask", path=str(Path(sys.executable).parent)) or shutil.which("dask")
-    if dask is None:
-        raise SystemExit("needs Dask distributed: pip install 'endgame-game[dask]'")
-    port = _free_port()
-    addr = f"tcp://127.0.0.1:{port}"
-    env = {**os.environ}
-    if untuned:
-        env["ENDGAME_BENCH_UNTUNED"] = "1"
-    tmp = tempfile.mkdtemp(prefix="bench-dask-")
-    procs = [subprocess.Popen([dask, "scheduler", "--host", "127.0.0.1", "--port", str(port),
-                               "--dashboard-address", ":0"], cwd=tmp, env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
-    try:
-        time.sleep(2)
-        for _ in range(2):
-            procs.append(subprocess.Popen([dask, "worker", addr, "--nworkers", "1", "--nthreads", "1",
-                                           "--host", "127.0.0.1", "--no-dashboard"], cwd=tmp, env=env,
-                                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+def _run_child(games: int, scheduler: str | None = None) -> dict[str, float]:
+    cmd = [sys.executable, __file__, "--child", "--games", str(games)]
+    if scheduler is not None:
+        cmd += ["--scheduler", scheduler]
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+    return dict(json.loads(out.strip().splitlines()[-1]))
+
+
+def pool(games: int) -> dict[str, float]:
+    m = _run_child(games)
+    return {"client": m["self"], "workers": m["children"], "wall": m["wall"]}
+
+
+class Cluster:
+    """``dask scheduler`` + two ``dask worker --nthreads 1`` processes on loopback, warmed up."""
+
+    def __init__(self, untuned: bool, defaults: bool) -> None:
+        dask = shutil.which("dask", path=str(Path(sys.executable).parent)) or shutil.which("dask")
+        if dask is None:
+            raise SystemExit("needs Dask distributed: pip install 'endgame-game[dask]'")
+        port = _free_port()
+        self.addr = f"tcp://127.0.0.1:{port}"
+        env = {k: v for k, v in os.environ.items() if not k.startswith("DASK_")}
+        if not defaults:
+            env.update(dask_environ())
+        self.tmp = tempfile.mkdtemp(prefix="bench-dask-")
+        quiet = {"cwd": self.tmp, "env": env, "stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+        self.procs = [subprocess.Popen([dask, "scheduler", "--host", "127.0.0.1", "--port", str(port),
+                                        "--dashboard-address", ":0"], **quiet)]  # type: ignore[call-overload]
         from distributed import Client
 
-        with Client(addr, timeout="30s") as client:
-            client.wait_for_workers(2, timeout=60)
-            if untuned:
-                import endgame_game.batch.runner as runner
+        try:
+            time.sleep(2)
+            for _ in range(2):
+                self.procs.append(subprocess.Popen([dask, "worker", self.addr, "--nworkers", "1", "--nthreads", "1",
+                                                    "--host", "127.0.0.1", "--no-dashboard"], **quiet))  # type: ignore[call-overload]
+            self.client = Client(self.addr, timeout="30s")
+            self.client.wait_for_workers(2, timeout=60)
+            if untuned:  # mark the allocator as done, so the first chunk leaves it as the nanny set it
+                self.client.run(lambda: setattr(__import__("endgame_game.batch.runner", fromlist=["x"]),
+                                                "_ALLOCATOR_TUNED", True))
+            run(RULESET, games=4_000, seed=0, executor=self.client.get_executor(pure=False), chunk=250)  # warm up
+            cached = self.client.run(_cached_models)
+            assert all(cached.values()), f"a worker did not compile the ruleset in the warm-up: {cached}"
+            self.workers = {int(p) for p in self.client.run(os.getpid).values()}
+        except BaseException:
+            self.close()
+            raise
 
-                client.run(lambda: setattr(__import__("endgame_game.batch.runner", fromlist=["x"]),
-                                           "_ALLOCATOR_TUNED", True))
-                del runner
-            run("endgame-2024", games=2_000, seed=0, executor=client.get_executor(), chunk=1_000)  # warm up
-            pids = [p.pid for p in procs]
-            c0, t0, w0 = _self_cpu(), _cpu_of_tree(pids), time.perf_counter()
-            work0 = client.run(_worker_cpu)
-            res = run("endgame-2024", games=games, seed=1, backend="dask", scheduler=addr)
-            wall = time.perf_counter() - w0
-            cpu = (_self_cpu() - c0) + (_cpu_of_tree(pids) - t0)
-            work = sum(client.run(_worker_cpu).values()) - sum(work0.values())
-            tuned = client.run(lambda: __import__("endgame_game.batch.runner", fromlist=["x"])._ALLOCATOR_TUNED)
-            print(f"  (of which the two worker processes: {work:.1f} CPU-s; allocator reset in the workers: "
-                  f"{all(tuned.values())}; the rest is this process, the scheduler and the nannies)")
-        assert res.games == games
-        return cpu, wall
-    finally:
-        for p in reversed(procs):
+    def measure(self, games: int) -> dict[str, float]:
+        sched, nannies = self.procs[0].pid, [p.pid for p in self.procs[1:]]
+        workers = frozenset(self.workers)
+
+        def snap() -> dict[str, float]:
+            return {"scheduler": _cpu_of_tree([sched]), "nannies": _cpu_of_tree(nannies, exclude=workers),
+                    "workers": _cpu_of_tree(list(workers))}
+
+        s0, th0 = snap(), self.client.run(_task_threads_cpu)
+        m = _run_child(games, self.addr)
+        s1, th1 = snap(), self.client.run(_task_threads_cpu)
+        out = {"client": m["self"] + m["children"], **{k: s1[k] - s0[k] for k in s0}}
+        out["tasks"] = sum(th1.values()) - sum(th0.values())
+        out["wall"] = m["wall"]
+        return out
+
+    def tuned(self) -> bool:
+        return all(self.client.run(lambda: __import__("endgame_game.batch.runner", fromlist=["x"])._ALLOCATOR_TUNED
+                                   and __import__("os").environ.get("MALLOC_TRIM_THRESHOLD_") is not None).values())
+
+    def close(self) -> None:
+        client = getattr(self, "client", None)
+        if client is not None:
+            client.close()
+        for p in reversed(self.procs):
             p.terminate()
-        for p in procs:
+        for p in self.procs:
             try:
                 p.wait(10)
             except subprocess.TimeoutExpired:
                 p.kill()
-        shutil.rmtree(tmp, ignore_errors=True)
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+def _cpu(m: dict[str, float]) -> float:
+    return sum(v for k, v in m.items() if k not in ("wall", "tasks"))
+
+
+def _line(label: str, games: int, m: dict[str, float]) -> str:
+    cpu = _cpu(m)
+    parts = ", ".join(f"{k} {v:.1f}" for k, v in m.items() if k not in ("wall", "tasks"))
+    extra = f" (the chunks' threads {m['tasks']:.1f})" if "tasks" in m else ""
+    return (f"{label:<13}: {cpu:7.1f} CPU-s {m['wall']:6.1f} s wall {games / cpu:9,.0f} games per CPU-second"
+            f"  [{parts}{extra}]")
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--games", type=int, default=160_000, help="games per run (default 160,000: 4 chunks of 40,000)")
+    ap.add_argument("--rounds", type=int, default=1, help="pool and cluster runs, alternately (default 1 each)")
     ap.add_argument("--untuned", action="store_true", help="skip the allocator fix in the Dask workers (to see the cost)")
+    ap.add_argument("--dask-defaults", action="store_true",
+                    help="start the cluster with Dask's default settings, not runner.dask_environ() (to see the cost)")
+    ap.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    ap.add_argument("--scheduler", help=argparse.SUPPRESS)
     args = ap.parse_args()
-    print(f"default scenario, doctrine agents, {args.games:,} games per run, 2 workers each")
-    pc, pw = pool(args.games)
-    print(f"process pool : {pc:7.1f} CPU-s {pw:6.1f} s wall  {args.games / pc:9,.0f} games per CPU-second")
-    dc, dw = cluster(args.games, args.untuned)
+    if args.child:
+        return _child(args.games, args.scheduler)
+    print(f"default scenario, doctrine agents, {args.games:,} games per run, 2 workers each; CPU-seconds "
+          "(user + system) of every process of the run: the pool's parent and workers; the client, the "
+          "scheduler, the nannies and the workers of the cluster (started and warmed up beforehand)")
+    settings = "Dask's defaults" if args.dask_defaults else " ".join(f"{k}={v}" for k, v in dask_environ().items())
+    print(f"cluster settings: {settings}")
+    cluster = None
+    totals = {"pool": 0.0, "dask": 0.0}
     label = "Dask (untuned)" if args.untuned else "Dask cluster"
-    print(f"{label:<13}: {dc:7.1f} CPU-s {dw:6.1f} s wall  {args.games / dc:9,.0f} games per CPU-second")
-    ratio = (args.games / dc) / (args.games / pc)
-    print(f"cluster / pool, games per CPU-second: {ratio:.2f}x (target >= 0.9x)")
+    try:
+        for r in range(args.rounds):
+            p = pool(args.games)
+            print(_line("process pool", args.games, p), flush=True)
+            if cluster is None:
+                cluster = Cluster(args.untuned, args.dask_defaults)
+            d = cluster.measure(args.games)
+            print(_line(label, args.games, d), flush=True)
+            totals["pool"] += _cpu(p)
+            totals["dask"] += _cpu(d)
+            print(f"  round {r + 1}: cluster / pool, games per CPU-second: {_cpu(p) / _cpu(d):.2f}x", flush=True)
+        assert cluster is not None
+        print("allocator reset in the workers: " + ("skipped (--untuned)" if args.untuned else str(cluster.tuned())))
+    finally:
+        if cluster is not None:
+            cluster.close()
+    ratio = totals["pool"] / totals["dask"]
+    print(f"cluster / pool, games per CPU-second{' (all rounds)' if args.rounds > 1 else ''}: {ratio:.2f}x "
+          "(target >= 0.9x)")
 
 
 if __name__ == "__main__":

@@ -74,6 +74,31 @@ from endgame_game.errors import EndgameError
 DASK_CONNECT_TIMEOUT = "10s"
 """How long to wait for a Dask scheduler before giving up with a clear error."""
 
+DASK_CONFIG: dict[str, Any] = {
+    "distributed.worker.profile.enabled": False,
+    "distributed.admin.tick.interval": "1s",
+    "distributed.worker.memory.monitor-interval": "1s",
+}
+"""Dask settings for a cluster that runs these chunks (the local cluster uses them; start your own scheduler
+and workers with ``dask_environ()`` in their environment, as docs/agents.md shows). Dask's defaults cost
+CPU on every wall-clock second, whatever the work: the workers' statistical profiler samples the running
+task's stack every 10 ms (≈ 2.5 % of a core per busy worker, on the deep Python stacks of the doctrine
+agents), every scheduler, nanny and worker checks its event loop every 20 ms (≈ 1.5 % of a core each),
+and every nanny and worker reads its memory use every 100 ms (≈ 0.5 % each). With two workers that was
+≈ 16 % of a core, 8 % of a 2-core machine's CPU; with these, ≈ 1.5 % of a core. A chunk lasts seconds, so
+a 1 s memory check still pauses or restarts a worker in time, and the profiler's flame graph is all it
+loses (the dashboard's task stream and progress stay)."""
+
+
+def dask_environ(config: Mapping[str, Any] | None = None) -> dict[str, str]:
+    """``DASK_CONFIG`` as environment variables (``DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED=False``...),
+    for ``dask scheduler`` and ``dask worker`` started by hand."""
+    out = {}
+    for key, value in (DASK_CONFIG if config is None else config).items():
+        name = "DASK_" + "__".join(part.upper().replace("-", "_") for part in key.split("."))
+        out[name] = str(value)
+    return out
+
 DEFAULT_CHUNK = 40_000
 """Games per chunk: large enough that numpy work dominates the per-operation overhead, small enough to
 stay in cache, to keep a worker near 170 MB and to stop within two seconds. Measured on the default
@@ -172,9 +197,10 @@ _CACHE: dict[tuple[Any, ...], tuple[CompiledModel, dict[str, Agent]]] = {}
 _ALLOCATOR_TUNED = False
 
 _GLIBC_TUNABLES = ("MALLOC_TRIM_THRESHOLD_", "MALLOC_MMAP_THRESHOLD_", "MALLOC_TOP_PAD_", "MALLOC_MMAP_MAX_")
-M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3  # glibc's mallopt parameters
+M_TRIM_THRESHOLD, M_TOP_PAD, M_MMAP_THRESHOLD = -1, -2, -3  # glibc's mallopt parameters
 ALLOCATOR_MMAP_THRESHOLD = 32 * 1024 * 1024
 ALLOCATOR_TRIM_THRESHOLD = 64 * 1024 * 1024
+ALLOCATOR_TOP_PAD = 64 * 1024 * 1024
 
 
 def tune_allocator(force: bool = False) -> bool:
@@ -183,9 +209,11 @@ def tune_allocator(force: bool = False) -> bool:
     Dask's nanny starts workers with ``MALLOC_TRIM_THRESHOLD_=65536``, which also switches off glibc's
     adaptive mmap threshold: every temporary array above 128 KB (most of a chunk's arrays) is then
     mmap'ed, page-faulted in and unmapped again, and a chunk costs 4-5× the CPU. This sets the limits
-    glibc would otherwise have adapted to (mmap above 32 MB, trim above 64 MB). It acts only when one of
-    the glibc tunables is set in the environment (or ``force``), so an ordinary process keeps glibc's
-    adaptive defaults.
+    glibc would otherwise have adapted to (mmap above 32 MB, trim above 64 MB), and a 64 MB top pad (the
+    free memory kept when a heap shrinks): a Dask task runs in a thread, with its own malloc arena, and
+    there a 20,000-game chunk still page-faulted ~250,000 times without the pad, ~27,000 with it (as in
+    a pool worker's main thread). It acts only when one of the glibc tunables is set in the environment
+    (or ``force``), so an ordinary process keeps glibc's adaptive defaults.
     """
     global _ALLOCATOR_TUNED
     if _ALLOCATOR_TUNED and not force:
@@ -202,6 +230,7 @@ def tune_allocator(force: bool = False) -> bool:
         return False
     ok = mallopt(M_MMAP_THRESHOLD, ALLOCATOR_MMAP_THRESHOLD) == 1
     ok = mallopt(M_TRIM_THRESHOLD, ALLOCATOR_TRIM_THRESHOLD) == 1 and ok
+    ok = mallopt(M_TOP_PAD, ALLOCATOR_TOP_PAD) == 1 and ok
     return bool(ok)
 
 
@@ -341,8 +370,13 @@ def _dask_executor(scheduler: str | None, workers: int) -> tuple[cf.Executor, Ca
         main = threading.current_thread() is threading.main_thread()
         old = signal.signal(signal.SIGINT, signal.SIG_IGN) if main else None
         try:
-            cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
-                                   silence_logs=logging.ERROR)
+            import dask
+
+            # The scheduler (in this process) and the nannies read the settings now; the nannies hand
+            # them to their workers.
+            with dask.config.set(DASK_CONFIG):
+                cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                                       dashboard_address=None, silence_logs=logging.ERROR)
         finally:
             if old is not None:
                 signal.signal(signal.SIGINT, old)
