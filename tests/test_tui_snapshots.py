@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pytest
 
+from endgame_game.report import debrief as db
 from endgame_game.tui.app import make_app
 from endgame_game.tui.screens.game import GameScreen
 from tests.test_tui_helpers import MINI, MINI_INFO, still
@@ -75,6 +76,10 @@ def test_umpire(snap_compare):
 
 
 async def _ending(pilot):
+    # The AI games the standing is computed against, played before the ending: the screen then shows
+    # the comparison as it mounts. (Filled in later by its daemon thread, the roles' text grew after the
+    # first layout, and on a loaded machine the snapshot could catch it clipped to its first height.)
+    db.play_ai_games(pilot.app.session.model)
     await _to_game(pilot)
     pilot.app.session.game.adjust("flags.talks", 1, "snapshot: peace")
     await pilot.press("e", "y")

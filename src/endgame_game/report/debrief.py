@@ -55,10 +55,20 @@ report compiles a new model of the same ruleset, and must not play the same 10,0
 _CACHE_SIZE = 4
 
 
+def _key(model: CompiledModel, games: int, seed: int, agent: str) -> tuple[Any, ...]:
+    return (tuple(text for _path, text in model.files), tuple(sorted(model.overrides.items())), games, seed, agent)
+
+
+def cached_ai_games(model: CompiledModel, games: int = AI_GAMES, seed: int = AI_SEED,
+                    agent: str = AI_AGENT) -> AIGames | None:
+    """The AI games ``play_ai_games`` has already played for this ruleset, or None."""
+    return _CACHE.get(_key(model, games, seed, agent))
+
+
 def play_ai_games(model: CompiledModel, games: int = AI_GAMES, seed: int = AI_SEED, agent: str = AI_AGENT) -> AIGames:
     """Play ``games`` AI games of the model in one batch (game ``i`` is the same game the batch runner
     plays as index ``i``); cached per model, so the ending screen and the report share one run."""
-    key = (tuple(text for _path, text in model.files), tuple(sorted(model.overrides.items())), games, seed, agent)
+    key = _key(model, games, seed, agent)
     if key in _CACHE:
         return _CACHE[key]
     g = new_game(model, seed=seed, batch=games, log=False, history=False)

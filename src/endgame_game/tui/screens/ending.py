@@ -56,7 +56,10 @@ class EndingScreen(Screen[None]):
         super().__init__()
         self.session = session
         self.compare = compare
-        self.debrief = db.debrief(session.game, session.humans, session.agent_specs)
+        ai = db.cached_ai_games(session.model) if compare else None
+        self.compared = ai is not None
+        """The AI games were played already (by an earlier ending of the same ruleset): shown at once."""
+        self.debrief = db.debrief(session.game, session.humans, session.agent_specs, ai)
 
     def compose(self) -> ComposeResult:
         game, model = self.session.game, self.session.model
@@ -93,7 +96,10 @@ class EndingScreen(Screen[None]):
         """Set once the AI comparison has been shown (or failed): what tests wait for."""
         self._fill_table()
         self.query_one("#ending-text").focus()
-        if self.compare:
+        if self.compared:
+            self._show_comparison(self.debrief)
+            self.ai_done.set()
+        elif self.compare:
             self.query_one("#ai-status", Static).update(f"Playing {db.AI_GAMES:,} AI games to compare…")
             self._compare()
         else:
@@ -126,8 +132,10 @@ class EndingScreen(Screen[None]):
         threading.Thread(target=run, name="ai-compare", daemon=True).start()
 
     def _compared(self, d: db.Debrief) -> None:
-        if not self.is_mounted:
-            return
+        if self.is_mounted:
+            self._show_comparison(d)
+
+    def _show_comparison(self, d: db.Debrief) -> None:
         self.debrief = d
         self._fill_table()
         self.query_one("#ending-roles", Static).update(roles_text(d))
