@@ -189,12 +189,18 @@ class GameScreen(Screen[None]):
             self._guide_error_told = True
             self.notify(tip.error, title="The guide file has errors: the generic guide is shown", severity="error",
                         timeout=15)
-        for w in self.query(".guide-point"):
-            w.remove_class("guide-point")
+        pointed: Widget | None = None
         if tip.point in ("inbox", "news"):
-            self._one(TabbedContent).get_tab(f"tab-{tip.point}").add_class("guide-point")
+            pointed = self._one(TabbedContent).get_tab(f"tab-{tip.point}")
         elif tip.point in self.POINTS:
-            self._one(self.POINTS[tip.point], Widget).add_class("guide-point")
+            pointed = self._one(self.POINTS[tip.point], Widget)
+        before = getattr(self, "_pointed", None)
+        if before is not pointed:  # the dashboard redraws on every order: only a change touches the classes
+            if before is not None:
+                before.remove_class("guide-point")
+            if pointed is not None:
+                pointed.add_class("guide-point")
+            self._pointed = pointed
 
     # -- orders --
     @on(MoveHighlighted)
