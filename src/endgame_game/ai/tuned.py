@@ -29,8 +29,6 @@ from __future__ import annotations
 
 import hashlib
 import math
-import re
-import tomllib
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -46,6 +44,7 @@ from endgame_game.rules import expr
 from endgame_game.rules.compile import Compiled, compile_expr
 from endgame_game.rules.expr import BOOL, did_you_mean
 from endgame_game.rules.lines import find_line
+from endgame_game.rules.loader import parse_toml
 
 FORMAT = 1
 """The policy file format this version writes and reads."""
@@ -129,12 +128,7 @@ def parse_policy(text: str, path: str = "<policy>") -> Policy:
     def err(key: str, message: str, hint: str = "") -> None:
         issues.append(Issue(key, message, file=path, line=find_line(text, key) if key else None, hint=hint))
 
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as e:
-        m = re.search(r"\(at line (\d+), column \d+\)", str(e))
-        msg = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(e))
-        raise RulesetError([Issue("", f"not valid TOML: {msg}", file=path, line=int(m.group(1)) if m else None)]) from None
+    data = parse_toml(text, path)  # the rulesets' reader: syntax errors with their line, size and nesting limits
     for key in data:
         if key not in ("policy", "trained", "rules"):
             err(key, f"unknown key {key!r}", did_you_mean(key, ["policy", "trained", "rules"]))

@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import math
 import re
-import tomllib
 import weakref
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -48,6 +47,7 @@ from endgame_game.report import stakes
 from endgame_game.rules import expr
 from endgame_game.rules.expr import BOOL, did_you_mean
 from endgame_game.rules.lines import find_line
+from endgame_game.rules.loader import parse_toml
 from endgame_game.rules.registry import search_dirs
 
 GUIDES_DIR = "guides"
@@ -125,12 +125,7 @@ def parse_guide(text: str, path: str = "<guide>") -> Guide:
     def err(key: str, message: str, hint: str = "") -> None:
         issues.append(Issue(key, message, file=path, line=find_line(text, key) if key else None, hint=hint))
 
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as e:
-        m = re.search(r"\(at line (\d+), column \d+\)", str(e))
-        msg = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(e))
-        raise RulesetError([Issue("", f"not valid TOML: {msg}", file=path, line=int(m.group(1)) if m else None)]) from None
+    data = parse_toml(text, path)  # the rulesets' reader: syntax errors with their line, size and nesting limits
     for key in data:
         if key not in ("guide", "steps"):
             err(key, f"unknown key {key!r}", did_you_mean(key, ["guide", "steps"]))
