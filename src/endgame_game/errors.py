@@ -41,6 +41,10 @@ class EndgameError(Exception):
     """Base class of every error the project raises on purpose."""
 
 
+class EndgameWarning(UserWarning):
+    """Base class of the warnings the project gives on purpose (the command line prints them as one line)."""
+
+
 class RulesetError(EndgameError):
     """A ruleset could not be loaded. ``issues`` lists every problem found, not only the first."""
 

@@ -11,12 +11,13 @@ import importlib
 import json
 import math
 import sys
+import warnings
 from collections.abc import Sequence
 from pathlib import PurePath
 from typing import Any
 
 from endgame_game import __version__
-from endgame_game.errors import EndgameError, RulesetError
+from endgame_game.errors import EndgameError, EndgameWarning, RulesetError
 
 # (command, module) in the order `endgame --help` lists them.
 COMMANDS = (
@@ -86,6 +87,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not getattr(args, "_run", None):
             parser.print_help()
             return 0
+    with warnings.catch_warnings():
+        warnings.showwarning = _show_warning
+        return _run(args)
+
+
+def _show_warning(message: Warning | str, category: type[Warning], filename: str, lineno: int,
+                  file: Any = None, line: str | None = None) -> None:
+    """The project's own warnings as one line ("endgame: warning: ..."); others as Python prints them."""
+    if issubclass(category, EndgameWarning):
+        print(f"endgame: warning: {message}", file=sys.stderr if file is None else file)
+    else:
+        sys.stderr.write(warnings.formatwarning(message, category, filename, lineno, line))
+
+
+def _run(args: argparse.Namespace) -> int:
     try:
         return int(args._run(args) or 0)
     except RulesetError as e:
