@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -72,6 +73,36 @@ def test_training_beats_the_doctrine_it_starts_from(mini: CompiledModel) -> None
     assert res.win_share >= 0.65
     assert res.policy.trained["win_share"] == round(res.win_share, 4)
     assert res.history and res.history[-1].mean_share > 0.5
+
+
+def test_training_against_every_doctrine_takes_the_worst_pairing(tmp_path: Path) -> None:
+    """With two doctrines, a candidate's fitness is its lower win share of the two, and the result is
+    measured against each (recorded in the file); --against best trains against the best by mean only."""
+    text = (RULES / "mini.toml").read_text("utf-8")
+    text += '\n[doctrines.red.dove]\nlabel = "Dove"\n[[doctrines.red.dove.rules]]\nmove = "talks"\nweight = 3\n'
+    (tmp_path / "mini2.toml").write_text(text, "utf-8")
+    model = CompiledModel.load(tmp_path / "mini2.toml")
+    res = train(model, "red", seed=3, config=SMALL)
+    assert set(res.win_shares) == {"hawk", "dove"}
+    assert res.win_share == min(res.win_shares.values())
+    assert res.policy.trained["against"] == "every"
+    back = parse_policy(res.policy.to_toml(), "x.toml")
+    assert dict(back.trained["win_shares"]) == res.win_shares
+    best = train(model, "red", seed=3, config=replace(SMALL, against="best"))
+    assert set(best.win_shares) == {"hawk", "dove"}  # measured against both, trained against one
+    assert best.policy.trained["against"] == "best"
+    with pytest.raises(EndgameError, match="--against"):
+        train(model, "red", config=replace(SMALL, against="worst"))
+
+
+def test_worst_share_is_the_lowest_pairing() -> None:
+    from endgame_game.ai.train import _worst_share
+
+    scores = np.array([[3.0, 3.0, 0.0, 1.0], [0.0, 0.0, 0.0, 0.0]])
+    bases = np.array([[1.0, 1.0, 1.0, 1.0], [2.0, 2.0, 2.0, 0.0]])
+    # row 0: 2 wins and a tie of 4 against base 0 (0.625), 3 wins against base 1 (0.75);
+    # row 1: nothing against base 0 (0.0), one tie against base 1 (0.125)
+    assert _worst_share(scores, bases).tolist() == [0.625, 0.0]
 
 
 def test_search_space_holds_the_doctrines_rules_and_every_move(mini: CompiledModel) -> None:

@@ -5,11 +5,15 @@ ruleset's author wrote them), plus each of its moves unconditionally, plus the w
 A candidate policy is a vector of log-weights, one per rule; a rule below ``CUT`` is left out, so
 the search can also drop rules (and a tuned policy costs about what a doctrine costs).
 
-Each generation plays ``population`` candidates (and the current mean) against the role's best
-doctrine on the same ``games`` fresh game keys, all in one batch (common random numbers: every
+Each generation plays ``population`` candidates (and the current mean) and every one of the role's
+doctrines on the same ``games`` fresh game keys, all in one batch (common random numbers: every
 candidate meets the same dice and the same opponents' draws), with the other roles on ``mixed``.
-A candidate's fitness is its paired win share: the share of those games in which its role scores
-higher than the best doctrine's (ties count half). The elite quarter sets the next mean and spread.
+A candidate's fitness is its worst paired win share over the doctrines: for each doctrine, the share of
+those games in which its role scores higher than that doctrine's (ties count half), and the lowest of
+these. A policy tuned against the best doctrine by mean score alone could lose most paired games to
+another (Washington's did: 70 % against ``steady``, 46 % against ``disengage``, whose mean is lower but
+which wins more games). ``against="best"`` trains against the best doctrine only, as before. The search
+starts from the best doctrine's rules. The elite quarter sets the next mean and spread.
 
 Everything is keyed by ``seed``: the same command makes the same file, bit for bit.
 """
@@ -55,6 +59,7 @@ class TrainConfig:
     smoothing: float = 0.7
     eval_games: int = 2000
     opponents: str = "mixed"
+    against: str = "every"  # "every" doctrine (fitness: the worst pairing) or only the "best" by mean score
 
 
 @dataclass
@@ -62,7 +67,7 @@ class Generation:
     """What one generation measured."""
 
     index: int
-    mean_share: float  # the current mean's win share against the best doctrine
+    mean_share: float  # the current mean's fitness (its worst win share over the doctrines trained against)
     best_share: float  # the best candidate's
     elite_share: float  # the elite's average
     rules: int  # rules in the mean policy
@@ -75,8 +80,9 @@ class TrainResult:
     baseline: str
     doctrine_scores: dict[str, float]
     history: list[Generation] = field(default_factory=list)
-    win_share: float = 0.0
+    win_share: float = 0.0  # the worst of win_shares
     eval_games: int = 0
+    win_shares: dict[str, float] = field(default_factory=dict)  # fresh paired games against each doctrine
 
 
 def search_space(model: CompiledModel, role: str) -> list[TunedRule]:
@@ -120,6 +126,8 @@ class Trainer:
         c = self.config
         if c.generations < 1 or c.population < 2 or c.games < 1 or c.eval_games < 0:
             raise EndgameError("training needs generations >= 1, population >= 2 and games >= 1")
+        if c.against not in ("every", "best"):
+            raise EndgameError(f"--against must be 'every' or 'best', not {c.against!r}")
         self.space = search_space(model, role)
         full = Policy(model.id, role, tuple(self.space))
         self.compiled = check_policy(full, model)  # compiles every condition once
@@ -174,7 +182,9 @@ class Trainer:
     def run(self, on_generation: Callable[[Generation], None] | None = None) -> TrainResult:
         c = self.config
         baseline, doctrine_scores = self.best_doctrine()
-        base_agent = DoctrineAgent(self.model, self.role, baseline)
+        rivals = list(doctrine_scores) if c.against == "every" else [baseline]
+        bases: list[Agent] = [DoctrineAgent(self.model, self.role, d) for d in rivals]
+        nb = len(bases)
         mean = self.start(baseline)
         sigma = np.full(mean.size, c.sigma)
         rand = np.random.default_rng(rng.derive_seed(self._seed, site_key("cem")))
@@ -184,9 +194,9 @@ class Trainer:
             t0 = time.perf_counter()
             pop = np.clip(mean + sigma * rand.standard_normal((c.population, mean.size)), THETA_MIN, THETA_MAX)
             keys = np.arange(g * c.games, (g + 1) * c.games, dtype=np.uint64)
-            agents: list[Agent] = [base_agent, self.agent(mean), *(self.agent(t) for t in pop)]
+            agents: list[Agent] = [*bases, self.agent(mean), *(self.agent(t) for t in pop)]
             s = self.scores(agents, self._seed, keys)
-            share = _win_share(s[1:], s[0])
+            share = _worst_share(s[nb:], s[:nb])
             fit = share[1:]
             elite = np.argsort(-fit, kind="stable")[:n_elite]
             e = pop[elite]
@@ -198,26 +208,29 @@ class Trainer:
             history.append(gen)
             if on_generation is not None:
                 on_generation(gen)
-        win = 0.0
+        win, shares = 0.0, {}
         if c.eval_games:
+            # Measured against every doctrine, whatever it was trained against.
+            every = [DoctrineAgent(self.model, self.role, d) for d in doctrine_scores]
             keys = np.arange(c.eval_games, dtype=np.uint64)
-            s = self.scores([base_agent, self.agent(mean)], rng.derive_seed(self._seed, site_key("eval")), keys)
-            win = float(_win_share(s[1:], s[0])[0])
+            s = self.scores([*every, self.agent(mean)], rng.derive_seed(self._seed, site_key("eval")), keys)
+            shares = {d: round(float(_win_share(s[-1:], s[k])[0]), 4) for k, d in enumerate(doctrine_scores)}
+            win = min(shares.values())
         trained = {
             "command": f"endgame train {self.model.ref} --role {self.role} --seed {self.seed}" + _flags(c),
             "seed": self.seed, "generations": c.generations, "population": c.population, "games": c.games,
-            "opponents": c.opponents, "baseline": f"doctrine:{baseline}",
-            "win_share": round(win, 4), "eval_games": c.eval_games,
+            "opponents": c.opponents, "baseline": f"doctrine:{baseline}", "against": c.against,
+            "win_share": round(win, 4), "win_shares": shares, "eval_games": c.eval_games,
             "ruleset_version": self.model.meta.version, "ruleset_digest": ruleset_digest(self.model),
         }
-        return TrainResult(self.policy(mean, trained), baseline, doctrine_scores, history, win, c.eval_games)
+        return TrainResult(self.policy(mean, trained), baseline, doctrine_scores, history, win, c.eval_games, shares)
 
 
 def _flags(c: TrainConfig) -> str:
     d = TrainConfig()
     out = ""
     for name, flag in (("generations", "--generations"), ("population", "--population"), ("games", "--games"),
-                       ("eval_games", "--eval-games"), ("opponents", "--opponents")):
+                       ("eval_games", "--eval-games"), ("opponents", "--opponents"), ("against", "--against")):
         if getattr(c, name) != getattr(d, name):
             out += f" {flag} {getattr(c, name)}"
     return out
@@ -226,6 +239,11 @@ def _flags(c: TrainConfig) -> str:
 def _win_share(scores: np.ndarray, base: np.ndarray) -> np.ndarray:
     """[K] the share of games each row beats ``base`` in (ties half)."""
     return ((scores > base).sum(axis=1) + 0.5 * (scores == base).sum(axis=1)) / base.size
+
+
+def _worst_share(scores: np.ndarray, bases: np.ndarray) -> np.ndarray:
+    """[K] each row's lowest win share against the rows of ``bases`` ([N, games])."""
+    return np.min([_win_share(scores, b) for b in bases], axis=0)
 
 
 def _hint(word: str, known: object) -> str:

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -112,6 +113,9 @@ def _value(v: object) -> str:
         return str(v)
     if isinstance(v, float):
         return _num(v)
+    if isinstance(v, Mapping):  # an inline table: win_shares = { steady = 0.7, "two words" = 0.5 }
+        keys = (k if re.fullmatch(r"[A-Za-z0-9_-]+", k) else _str(k) for k in map(str, v))
+        return "{ " + ", ".join(f"{k} = {_value(x)}" for k, x in zip(keys, v.values(), strict=True)) + " }"
     return _str(str(v))
 
 

@@ -13,7 +13,7 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:  # t
     p = sub.add_parser(
         "train", help="tune a role's AI policy by simulation (the 'tuned' agent)",
         description="Tune a policy for a role by the cross-entropy method over the weights of its doctrines' rules, "
-                    "playing thousands of seeded games against its best doctrine (other roles mixed), and write it "
+                    "playing thousands of seeded games against each of its doctrines (other roles mixed; fitness: the worst pairing), and write it "
                     "as TOML beside the ruleset (tuned/RULESET.ROLE.toml), where the 'tuned' agent finds it. "
                     "The same seed makes the same file. --check only validates existing policy files.")
     p.add_argument("ruleset", help="ruleset id (e.g. endgame-2024) or TOML file")
@@ -24,8 +24,11 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:  # t
     p.add_argument("--population", type=int, default=d.population, help=f"candidates per generation (default {d.population})")
     p.add_argument("--games", type=int, default=d.games, help=f"paired games per candidate and generation (default {d.games})")
     p.add_argument("--eval-games", type=int, default=d.eval_games,
-                   help=f"fresh paired games to measure the result against the best doctrine (default {d.eval_games})")
+                   help=f"fresh paired games to measure the result against each doctrine (default {d.eval_games})")
     p.add_argument("--opponents", default=d.opponents, help=f"agent of the other roles (default {d.opponents})")
+    p.add_argument("--against", choices=("every", "best"), default=d.against,
+                   help="train against every doctrine of the role (fitness: the worst paired win share) or only "
+                        f"the best by mean score (default {d.against})")
     p.add_argument("--out", metavar="FILE", help="write here instead (only with one --role)")
     p.add_argument("--check", action="store_true", help="validate the ruleset's policy files and exit")
     p.add_argument("--quiet", action="store_true", help="no line per generation")
@@ -59,17 +62,19 @@ def run(args: argparse.Namespace) -> int:
     if not 0 <= args.seed < 2**63:
         raise EndgameError("the seed must be between 0 and 2**63 - 1")
     config = TrainConfig(generations=args.generations, population=args.population, games=args.games,
-                         eval_games=args.eval_games, opponents=args.opponents)
+                         eval_games=args.eval_games, opponents=args.opponents, against=args.against)
     for role in roles:
         trainer = Trainer(model, role, args.seed, config)
         print(f"{role}: {len(trainer.space)} rules to weigh; {config.generations} generations of {config.population} "
               f"candidates x {config.games} paired games")
         sys.stdout.flush()
 
-        def show(g: object, role: str = role) -> None:
+        rival = "its worst-matched doctrine" if config.against == "every" else "the best doctrine"
+
+        def show(g: object, role: str = role, rival: str = rival) -> None:
             if not args.quiet:
-                print(f"  {role} gen {g.index + 1:>3}: mean policy wins {g.mean_share:.1%} of games against the best "  # type: ignore[attr-defined]
-                      f"doctrine, best candidate {g.best_share:.1%}, {g.rules} rules, {g.seconds:.1f} s",  # type: ignore[attr-defined]
+                print(f"  {role} gen {g.index + 1:>3}: mean policy wins {g.mean_share:.1%} of games against {rival}, "  # type: ignore[attr-defined]
+                      f"best candidate {g.best_share:.1%}, {g.rules} rules, {g.seconds:.1f} s",  # type: ignore[attr-defined]
                       flush=True)
 
         res = trainer.run(show)
@@ -77,8 +82,8 @@ def run(args: argparse.Namespace) -> int:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(res.policy.to_toml(), "utf-8")
         scores = ", ".join(f"{d} {v:.1f}" for d, v in res.doctrine_scores.items())
-        measured = (f"; beats doctrine:{res.baseline} in {res.win_share:.1%} of {res.eval_games:,} fresh paired games"
-                    if res.eval_games else "")
+        measured = ("; wins, in " + f"{res.eval_games:,} fresh paired games, "
+                    + ", ".join(f"{v:.1%} against {d}" for d, v in res.win_shares.items()) if res.eval_games else "")
         print(f"{role}: best doctrine {res.baseline} (mean scores: {scores}){measured}")
         print(f"wrote {path} ({len(res.policy.rules)} rules)")
     return 0
