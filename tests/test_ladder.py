@@ -233,6 +233,21 @@ def test_lookahead_rollouts_follow_the_tuned_policy(ruleset_dir: Path, mini: Com
     assert isinstance(plain._rollout[mini.actor_index["red"]], DoctrineAgent)  # type: ignore[attr-defined]
 
 
+def test_a_loaded_save_finds_its_rulesets_tuned_policies(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A save knows its rulesets by file name only (it carries their text): the tuned policies are looked
+    for where rulesets are found, as the guide is (before, `tuned` found none after a load)."""
+    from endgame_game.saves import load_game, save_game
+
+    monkeypatch.chdir(tmp_path)  # no ./rulesets here: the built-in folder has them
+    model = CompiledModel.load("endgame-2024")
+    game = Game(model, seed=3)
+    path = save_game(game, tmp_path / "g.toml")
+    loaded = load_game(path).game.model
+    assert not Path(loaded.files[0][0]).is_file()  # a bare file name
+    assert find_policy(loaded, "kyiv") == find_policy(model, "kyiv") is not None
+    assert isinstance(make_agent("tuned", loaded, "kyiv"), TunedAgent)
+
+
 def test_the_tuned_folder_is_not_a_ruleset() -> None:
     assert not any(r.id.endswith((".moscow", ".kyiv", ".washington", ".brussels")) for r in list_rulesets())
     assert not any(TUNED_DIR in r.path.parts for r in list_rulesets())

@@ -46,6 +46,7 @@ from endgame_game.rules.compile import Compiled, compile_expr
 from endgame_game.rules.expr import BOOL, did_you_mean
 from endgame_game.rules.lines import find_line
 from endgame_game.rules.loader import parse_toml
+from endgame_game.rules.registry import beside_rulesets
 
 FORMAT = 1
 """The policy file format this version writes and reads."""
@@ -305,12 +306,9 @@ def _reads(model: CompiledModel, trees: Sequence[expr.Node], actor: int) -> np.n
 
 def policy_paths(model: CompiledModel, role: str) -> list[Path]:
     """Where ``tuned`` looks for a role's policy, in order: beside the ruleset's file, then beside each
-    ruleset it extends."""
-    out = []
-    for file, _ in model.files:
-        f = Path(file)
-        out.append(f.parent / TUNED_DIR / f"{f.stem}.{role}.toml")
-    return out
+    ruleset it extends (``rules.registry.beside_rulesets``: a game loaded from a save knows its rulesets
+    by file name only, and finds their policies where rulesets are found)."""
+    return beside_rulesets([file for file, _ in model.files], TUNED_DIR, lambda f: f"{f.stem}.{role}.toml")
 
 
 def default_path(model: CompiledModel, role: str) -> Path:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import attrs
@@ -48,6 +49,21 @@ def search_dirs(relative_to: Path | None = None) -> list[tuple[Path, bool]]:
         dirs.append((local, False))
     dirs.append((builtin, True))
     return dirs
+
+
+def beside_rulesets(files: Sequence[str], folder: str, name: Callable[[Path], str]) -> list[Path]:
+    """Where a file that goes with a ruleset (its guide, its tuned policies) is looked for, in order:
+    ``folder/name(file)`` beside each of the ruleset's files (its own, then each base it extends). A file
+    known by its name only, as in a game loaded from a save (the save carries the rulesets' text), is
+    looked for where rulesets are found (``./rulesets``, the built-in folder)."""
+    out = []
+    for file in files:
+        f = Path(file)
+        if f.is_file():
+            out.append(f.parent / folder / name(f))
+        else:
+            out += [d / folder / name(f) for d, _ in search_dirs()]
+    return list(dict.fromkeys(out))
 
 
 def find_ruleset(ref: str, relative_to: Path | None = None) -> Path:

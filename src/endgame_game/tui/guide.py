@@ -48,7 +48,7 @@ from endgame_game.rules import expr
 from endgame_game.rules.expr import BOOL, did_you_mean
 from endgame_game.rules.lines import find_line
 from endgame_game.rules.loader import parse_toml
-from endgame_game.rules.registry import search_dirs
+from endgame_game.rules.registry import beside_rulesets
 
 GUIDES_DIR = "guides"
 """The folder beside a ruleset that holds its guide (not scanned for rulesets)."""
@@ -279,16 +279,8 @@ def check_guide(guide: Guide, model: CompiledModel, text: str | None = None) -> 
 
 def guide_paths(model: CompiledModel) -> list[Path]:
     """Where a ruleset's guide is looked for, in order: beside its file, then beside each ruleset it
-    extends. A game loaded from a save knows its rulesets by file name only (the save carries their
-    text): their guides are looked for where rulesets are found (``./rulesets``, the built-in ones)."""
-    out = []
-    for file, _ in model.files:
-        f = Path(file)
-        if f.is_file():
-            out.append(f.parent / GUIDES_DIR / f"{f.stem}.toml")
-        else:
-            out += [d / GUIDES_DIR / f"{f.stem}.toml" for d, _ in search_dirs()]
-    return list(dict.fromkeys(out))
+    extends (``rules.registry.beside_rulesets``, which also finds it for a game loaded from a save)."""
+    return beside_rulesets([file for file, _ in model.files], GUIDES_DIR, lambda f: f"{f.stem}.toml")
 
 
 def find_guide(model: CompiledModel) -> Path | None:
