@@ -295,6 +295,12 @@ def test_washington_learns_what_its_aid_did(eg: CompiledModel) -> None:
     br, j = eg.actor_index["brussels"], eg.value_index["kyiv.grid"]
     assert not grid.exact
     assert grid.spread == pytest.approx(eg.intel_assessment * eg.intel_rel[br, j] * g.state.intel_scale[0, j])
+    # "What your orders did" prints an estimated change with its sign, as it does an exact one.
+    from endgame_game.tui import view
+
+    line = next(x for x in view.consequences(g, "brussels") if x.startswith("Energy aid"))
+    assert view.estimate(grid.change, grid.spread, signed=True) in line
+    assert view.estimate(grid.change, grid.spread, signed=True).startswith(("≈ +", "≈ -"))
     # The turn report no longer hides it: an estimated effect in place of the exact before/after.
     recs = intel.visible_records(g, 1, "washington")
     est = [r for r in recs if isinstance(r, EstimatedEffect)]

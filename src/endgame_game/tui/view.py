@@ -68,12 +68,14 @@ def num(x: float) -> str:
     return f"{x:.3g}"
 
 
-def estimate(value: float, spread: float) -> str:
-    """An estimate to the precision its spread allows: ``≈ 703 ± 70``, ``≈ 63.8 ± 6.4``, ``≈ 3.4 ± 1.0``."""
+def estimate(value: float, spread: float, signed: bool = False) -> str:
+    """An estimate to the precision its spread allows: ``≈ 703 ± 70``, ``≈ 63.8 ± 6.4``, ``≈ 3.4 ± 1.0``;
+    ``signed`` for a change: ``≈ +4.4 ± 2.1``, ``≈ -120 ± 25``."""
+    sign = "+" if signed else ""
     if not (math.isfinite(value) and math.isfinite(spread)) or spread <= 0:
-        return f"≈ {num(value)}"
+        return f"≈ {value:+.3g}" if signed and math.isfinite(value) else f"≈ {num(value)}"
     d = max(0, 1 - math.floor(math.log10(spread)))  # two significant digits of the spread
-    return f"≈ {value:,.{d}f} ± {spread:,.{d}f}"
+    return f"≈ {value:{sign},.{d}f} ± {spread:,.{d}f}"
 
 
 def with_unit(text: str, unit: str) -> str:
@@ -426,7 +428,7 @@ def consequences(game: Game, actor: str, turn: int | None = None) -> list[str]:
             if c.exact:
                 part = f"{target_label(model, c.target)} {float(c.change):+.3g} (now {num(c.after)})"
             else:
-                part = (f"{target_label(model, c.target)} {estimate(c.change, c.spread)} "
+                part = (f"{target_label(model, c.target)} {estimate(c.change, c.spread, signed=True)} "
                         f"(now {estimate(c.after, c.after_spread)})")
             grouped.setdefault(src, []).append(part)
         return [f"{src}: {'; '.join(parts)}" for src, parts in grouped.items()]
