@@ -32,6 +32,10 @@ OWN_WEIGHT = 0.25
 SETTLE_MARGIN = 2.0
 """How much better than going on an offer must look to the other side before it is proposed."""
 
+ROWS_ONLY = True
+"""Value offers and answers on the sub-batch of the games that make or answer one, not on the whole
+batch (the same bits: tests/test_fast_path.py plays games with it off and on)."""
+
 
 def situation_flags(model: CompiledModel) -> np.ndarray:
     """The flags whose change makes a refused offer worth making again: those the negotiations'
@@ -178,9 +182,9 @@ class Bargainer:
                     out.append(c)
         return out
 
-    def _offerable(self, obs: Observation, neg: nego.CNegotiation, offer: np.ndarray) -> np.ndarray:
-        ok = np.ones(obs.state.batch, dtype=bool)
-        for _t, _o, bad in nego.offer_ok(neg, obs.state, offer):
+    def _offerable(self, st: BatchState, neg: nego.CNegotiation, offer: np.ndarray) -> np.ndarray:
+        ok = np.ones(st.batch, dtype=bool)
+        for _t, _o, bad in nego.offer_ok(neg, st, offer):
             ok &= ~bad
         return ok
 
@@ -201,8 +205,22 @@ class Bargainer:
               where: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The offer it makes in each game of ``where``: the best for itself among those the others are
         estimated to prefer to going on; else the one they like most that it still prefers to going on.
-        Returns ([B, T] offer, [B] bool: found one)."""
-        st = obs.state
+        Returns ([B, T] offer: ``base`` outside ``where``, [B] bool: found one).
+
+        Only the games of ``where`` are valued (usually a few in a hundred): each game's choice reads
+        its own row only, so on the sub-batch it is the same, bit for bit (``ROWS_ONLY``)."""
+        if not ROWS_ONLY:
+            return self._best_rows(obs.state, neg, base, counter, where)
+        rows = np.nonzero(where)[0]
+        best, found = base.copy(), np.zeros(where.shape, dtype=bool)
+        if rows.size:
+            best[rows], found[rows] = self._best_rows(obs.state.take(rows), neg, base[rows], counter,
+                                                      np.ones(rows.size, dtype=bool))
+        return best, found
+
+    def _best_rows(self, st: BatchState, neg: nego.CNegotiation, base: np.ndarray, counter: bool,
+                   where: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``_best`` over every game of ``st``."""
         me = self.actor
         cont_me = self.going_on(st, me) - self.concede
         cont = {a: self.going_on(st, a) for a in self._others(neg)}
@@ -222,7 +240,7 @@ class Bargainer:
         firm = [j for j, t in enumerate(neg.terms) if t.id in self.firm]
         own_base = self.deal_value(st, neg, base, me)
         for c in cands:
-            ok = where & self._offerable(obs, neg, c)
+            ok = where & self._offerable(st, neg, c)
             if counter:  # a counter changes something (row by row: game i must not depend on the batch)
                 ok &= ~np.all(c == base, axis=1)
             mine = self.deal_value(st, neg, c, me)
@@ -246,6 +264,18 @@ class Bargainer:
         use_fb = ~found & np.isfinite(fallback_m)
         best = np.where(use_fb[:, None], fallback, best)
         return best, found | use_fb
+
+    def _accepts(self, st: BatchState, neg: nego.CNegotiation, table: np.ndarray, where: np.ndarray) -> np.ndarray:
+        """[B] the games of ``where`` in which the deal on the table beats going on, less its concession."""
+        me = self.actor
+        if not ROWS_ONLY:
+            return where & (self.deal_value(st, neg, table, me) >= self.going_on(st, me) - self.concede)
+        rows = np.nonzero(where)[0]
+        out = np.zeros(where.shape, dtype=bool)
+        if rows.size:
+            sub = st.take(rows)
+            out[rows] = self.deal_value(sub, neg, table[rows], me) >= self.going_on(sub, me) - self.concede
+        return out
 
     # -- memory --
     def _remember(self, st: BatchState) -> None:
@@ -310,9 +340,7 @@ class Bargainer:
             answering = can_acc | can_rej | can_cnt
             if answering.any():
                 table = st.terms[:, neg.cols]
-                value = self.deal_value(st, neg, table, me)
-                cont = self.going_on(st, me) - self.concede
-                yes = answering & can_acc & (value >= cont)
+                yes = self._accepts(st, neg, table, answering & can_acc)
                 if acc is not None:
                     orders[:, acc] = yes
                 left = answering & ~yes
