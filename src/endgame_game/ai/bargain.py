@@ -21,7 +21,7 @@ from endgame_game.engine import negotiation as nego
 from endgame_game.engine.model import CompiledModel
 from endgame_game.engine.observe import Observation
 from endgame_game.engine.state import BatchState
-from endgame_game.rules.compile import batch_array
+from endgame_game.rules.compile import Compiled, batch_array
 
 PREFER = 5.0
 """What a doctrine adds to an option it ``prefer``s (score points)."""
@@ -54,6 +54,13 @@ def situation(state: BatchState, g: int, flags: np.ndarray) -> bytes:
     """What has to change for a refused offer to be worth making again: the agreements in force and
     the ``situation_flags``."""
     return state.flags[g, flags].tobytes() + state.agreed[g].tobytes()
+
+
+def situations(state: BatchState, rows: np.ndarray, flags: np.ndarray) -> list[bytes]:
+    """``situation`` of each game at ``rows`` (the same bytes, in one gather)."""
+    both = np.concatenate([state.flags[np.ix_(rows, flags)], state.agreed[rows]], axis=1)
+    data, width = both.tobytes(), both.shape[1]
+    return [data[i * width:(i + 1) * width] for i in range(len(rows))]
 
 
 class Bargainer:
@@ -117,7 +124,13 @@ class Bargainer:
     def deal_value(self, state: BatchState, neg: nego.CNegotiation, offer: np.ndarray, who: int) -> np.ndarray:
         """[B] what the deal with ``offer`` ([B, T] stored values) is worth to ``who``: its score on the
         state the agreement makes (with the ending it reaches), plus the appeal of each chosen option."""
-        m = self.model
+        sim, ending = self._agreement(state, neg, offer)
+        return self._value(state, sim, ending, neg, offer, who)
+
+    def _agreement(self, state: BatchState, neg: nego.CNegotiation,
+                   offer: np.ndarray) -> tuple[BatchState, np.ndarray]:
+        """The state the agreement with ``offer`` makes (its ending: the one it reaches, else the
+        fallback), and [B] the ending it reaches (-1: none, the game goes on)."""
         sim = state.with_values(state.values)  # shares the arrays it does not change
         sim.terms = state.terms.copy()
         sim.terms[:, neg.cols] = offer
@@ -127,21 +140,37 @@ class Bargainer:
         sim.pending[:, neg.q] = -1
         ending = np.full(state.batch, -1, dtype=np.int32)
         with np.errstate(all="ignore"):
-            for i, cond in enumerate(m.ending_conds):
+            for i, cond in enumerate(self.model.ending_conds):
                 if cond is None:
                     continue
                 hit = (ending < 0) & batch_array(cond(sim), sim.batch, bool)
                 ending[hit] = i
         sim.ending = np.where(ending < 0, self.fallback, ending).astype(np.int32)
+        return sim, ending
+
+    def _value(self, state: BatchState, sim: BatchState, ending: np.ndarray, neg: nego.CNegotiation,
+               offer: np.ndarray, who: int, memo: dict[int, np.ndarray] | None = None) -> np.ndarray:
+        """``deal_value`` on the agreement's state ``sim`` and ``ending`` (``_agreement``)."""
         v = self._score(sim, who)
-        fn = m.outlooks.get(who)
+        fn = self.model.outlooks.get(who)
         if fn is not None and (ending < 0).any():  # no ending: the game goes on after the agreement
             with np.errstate(all="ignore"):
                 look = np.nan_to_num(batch_array(fn(sim), sim.batch, np.float64), nan=0.0)
             v = v + np.where(ending < 0, look, 0.0)
-        return v + self.appeal(state, neg, offer, who)
+        return v + self.appeal(state, neg, offer, who, memo)
 
-    def appeal(self, state: BatchState, neg: nego.CNegotiation, offer: np.ndarray, who: int) -> np.ndarray:
+    def appeal(self, state: BatchState, neg: nego.CNegotiation, offer: np.ndarray, who: int,
+               memo: dict[int, np.ndarray] | None = None) -> np.ndarray:
+        """[B] the appeal to ``who`` of the options ``offer`` chooses. The appeals read ``state`` only, not
+        the offer: ``memo`` (formula id → [B]) keeps them across the offers valued on one state."""
+        def of(fn: Compiled) -> np.ndarray:
+            got = None if memo is None else memo.get(id(fn))
+            if got is None:
+                got = batch_array(fn(state), state.batch, np.float64)
+                if memo is not None:
+                    memo[id(fn)] = got
+            return got
+
         out = np.zeros(state.batch)
         with np.errstate(all="ignore"):
             for j, t in enumerate(neg.terms):
@@ -149,7 +178,7 @@ class Bargainer:
                     for o in t.options:
                         for a, fn in o.appeal:
                             if a == who:
-                                out += np.where(offer[:, j] == o.index, batch_array(fn(state), state.batch, np.float64), 0.0)
+                                out += np.where(offer[:, j] == o.index, of(fn), 0.0)
                         if who == self.actor:
                             path = f"{neg.move}.{t.id}.{o.id}"
                             bias = PREFER * ((path in self.prefer) - (path in self.avoid))
@@ -159,7 +188,7 @@ class Bargainer:
                     span = (t.hi - t.lo) or 1.0
                     for a, fn in t.appeal:
                         if a == who:
-                            out += batch_array(fn(state), state.batch, np.float64) * (offer[:, j] - t.lo) / span
+                            out += of(fn) * (offer[:, j] - t.lo) / span
         return np.nan_to_num(out, nan=0.0)
 
     # -- candidates --
@@ -191,14 +220,15 @@ class Bargainer:
     def _others(self, neg: nego.CNegotiation) -> list[int]:
         return [a for a in neg.answerers if a != self.actor and a in self.model.scores]
 
-    def _acceptable_to_others(self, st: BatchState, neg: nego.CNegotiation, offer: np.ndarray,
-                              cont: dict[int, np.ndarray]) -> np.ndarray:
-        """[B] the smallest margin, over the other parties, by which the offer beats going on for them
-        (as this role estimates it)."""
+    def _acceptable_to_others(self, st: BatchState, sim: BatchState, ending: np.ndarray, neg: nego.CNegotiation,
+                              offer: np.ndarray, cont: dict[int, np.ndarray],
+                              memo: dict[int, np.ndarray] | None = None) -> np.ndarray:
+        """[B] the smallest margin, over the other parties, by which the offer (its agreement ``sim``,
+        ``ending``) beats going on for them (as this role estimates it)."""
         margin = np.full(st.batch, np.inf)
         for a in self._others(neg):
             if a in neg.principals:
-                margin = np.minimum(margin, self.deal_value(st, neg, offer, a) - cont[a])
+                margin = np.minimum(margin, self._value(st, sim, ending, neg, offer, a, memo) - cont[a])
         return np.where(np.isinf(margin), 0.0, margin)
 
     def _best(self, obs: Observation, neg: nego.CNegotiation, base: np.ndarray, counter: bool,
@@ -222,15 +252,24 @@ class Bargainer:
                    where: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """``_best`` over every game of ``st``."""
         me = self.actor
+        memo: dict[int, np.ndarray] = {}  # the appeals, read on ``st`` once for all the offers valued
+
+        def value(c: np.ndarray) -> tuple[BatchState, np.ndarray, np.ndarray]:
+            sim, ending = self._agreement(st, neg, c)  # one agreement's state for every party's value
+            return sim, ending, self._value(st, sim, ending, neg, c, me, memo)
+
         cont_me = self.going_on(st, me) - self.concede
         cont = {a: self.going_on(st, a) for a in self._others(neg)}
         cands = [base, *self._candidates(neg, base, counter)]
+        base_value = value(base)
         if not counter:  # a fresh proposal may also start from its own best single moves combined
-            greedy = base.copy()
+            greedy, greedy_v = base.copy(), base_value[2]
             for _ in range(2):
                 for c in self._candidates(neg, greedy, counter):
-                    better = self.deal_value(st, neg, c, me) > self.deal_value(st, neg, greedy, me)
+                    c_v = value(c)[2]
+                    better = c_v > greedy_v
                     greedy = np.where(better[:, None], c, greedy)
+                    greedy_v = np.where(better, c_v, greedy_v)  # each game's value is its own row's
             cands.append(greedy)
         best = base.copy()
         best_v = np.full(st.batch, -np.inf)
@@ -238,12 +277,12 @@ class Bargainer:
         fallback = base.copy()
         fallback_m = np.full(st.batch, -np.inf)
         firm = [j for j, t in enumerate(neg.terms) if t.id in self.firm]
-        own_base = self.deal_value(st, neg, base, me)
-        for c in cands:
+        own_base = base_value[2]
+        for i, c in enumerate(cands):
             ok = where & self._offerable(st, neg, c)
             if counter:  # a counter changes something (row by row: game i must not depend on the batch)
                 ok &= ~np.all(c == base, axis=1)
-            mine = self.deal_value(st, neg, c, me)
+            sim, ending, mine = base_value if i == 0 else value(c)
             if firm and counter:
                 for j in firm:  # never towards the other side on a firm term
                     moved = c[:, j] != base[:, j]
@@ -251,7 +290,7 @@ class Bargainer:
             ok &= self._not_refused(st, neg, c)
             if not ok.any():
                 continue
-            margin = self._acceptable_to_others(st, neg, c, cont)
+            margin = self._acceptable_to_others(st, sim, ending, neg, c, cont, memo)
             good = ok & (mine >= cont_me) & (margin >= SETTLE_MARGIN)
             take = good & (mine > best_v)
             best = np.where(take[:, None], c, best)
@@ -285,8 +324,8 @@ class Bargainer:
         for neg in self.mine:
             rejected = (st.status[:, neg.n] == 2) & (st.offer_by[:, neg.n] == self.actor) & (st.pending[:, neg.q] < 0)
             countered = (st.offer_by[:, neg.n] >= 0) & (st.offer_by[:, neg.n] != self.actor)
-            for g in np.nonzero(rejected | countered)[0]:
-                key = (int(st.games[g]), neg.n)
+            for game in st.games[rejected | countered].tolist():
+                key = (game, neg.n)
                 offer = self.last.pop(key, None)
                 if offer is not None:
                     self.refused.setdefault(key, {})[offer] = self.made[key][offer]
@@ -295,20 +334,26 @@ class Bargainer:
         ok = np.ones(st.batch, dtype=bool)
         if not self.refused:
             return ok
-        for g in range(st.batch):
-            ref = self.refused.get((int(st.games[g]), neg.n))
-            if ref:
-                sit = ref.get(tuple(float(x) for x in offer[g]))
-                if sit is not None and sit == situation(st, int(g), self.flags):
-                    ok[g] = False
+        n = neg.n
+        rows = [g for g, game in enumerate(st.games.tolist()) if self.refused.get((game, n))]
+        if not rows:
+            return ok
+        at = np.array(rows, dtype=np.intp)
+        for g, game, row, sit in zip(rows, st.games[at].tolist(), offer[at].tolist(),
+                                     situations(st, at, self.flags), strict=True):
+            then = self.refused[(game, n)].get(tuple(row))
+            if then is not None and then == sit:
+                ok[g] = False
         return ok
 
     def _note_made(self, st: BatchState, neg: nego.CNegotiation, offer: np.ndarray, where: np.ndarray) -> None:
-        for g in np.nonzero(where)[0]:
-            key = (int(st.games[g]), neg.n)
-            row = tuple(float(x) for x in offer[g])
-            self.made.setdefault(key, {})[row] = situation(st, int(g), self.flags)
-            self.last[key] = row
+        rows = np.nonzero(where)[0]
+        for game, row, sit in zip(st.games[rows].tolist(), offer[rows].tolist(), situations(st, rows, self.flags),
+                                  strict=True):
+            key = (game, neg.n)
+            offered = tuple(row)
+            self.made.setdefault(key, {})[offered] = sit
+            self.last[key] = offered
 
     # -- deciding --
     def decide(self, obs: Observation, orders: np.ndarray,
@@ -324,6 +369,7 @@ class Bargainer:
         terms = np.full((B, len(m.offer_slot), m.max_terms), np.nan)
         self._remember(st)
         me = self.actor
+        legal = obs.legal if allowed is None else obs.legal & allowed
         for neg in self.mine:
             q = neg.q
             acc = self._slot.get((q, nego.ACCEPT, me))
@@ -333,7 +379,6 @@ class Bargainer:
             for s in (acc, rej, cnt, wd):
                 if s is not None:
                     orders[:, s] = False
-            legal = obs.legal if allowed is None else obs.legal & allowed
             can_acc = legal[:, acc] if acc is not None else np.zeros(B, bool)
             can_rej = legal[:, rej] if rej is not None else np.zeros(B, bool)
             can_cnt = legal[:, cnt] if cnt is not None else np.zeros(B, bool)
