@@ -365,8 +365,8 @@ class Bargainer:
         m = self.model
         st = obs.state
         B = st.batch
-        orders = orders.copy()
-        terms = np.full((B, len(m.offer_slot), m.max_terms), np.nan)
+        orders = orders.copy(order="K")  # the doctrine's layout (move-major), as the game keeps orders
+        terms = nego.no_terms(m, B)
         self._remember(st)
         me = self.actor
         legal = obs.legal if allowed is None else obs.legal & allowed

@@ -143,7 +143,7 @@ class MixedDoctrineAgent:
                 if isinstance(got, tuple):
                     got, t = got
                     if terms is None:
-                        terms = np.full(t.shape, np.nan)
+                        terms = np.full_like(t, np.nan)  # its layout (``negotiation.no_terms``)
                     terms[mine] = t[mine]
                 orders[mine] = got[mine]
         return orders if terms is None else (orders, terms)
