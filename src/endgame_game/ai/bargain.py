@@ -32,6 +32,9 @@ OWN_WEIGHT = 0.25
 SETTLE_MARGIN = 2.0
 """How much better than going on an offer must look to the other side before it is proposed."""
 
+STACK_ROWS = 4096
+"""With ``ROWS_ONLY``: how many rows (games × candidate offers) one valuation pass takes at most."""
+
 ROWS_ONLY = True
 """Value offers and answers on the sub-batch of the games that make or answer one, not on the whole
 batch (the same bits: tests/test_fast_path.py plays games with it off and on)."""
@@ -220,16 +223,48 @@ class Bargainer:
     def _others(self, neg: nego.CNegotiation) -> list[int]:
         return [a for a in neg.answerers if a != self.actor and a in self.model.scores]
 
-    def _acceptable_to_others(self, st: BatchState, sim: BatchState, ending: np.ndarray, neg: nego.CNegotiation,
-                              offer: np.ndarray, cont: dict[int, np.ndarray],
-                              memo: dict[int, np.ndarray] | None = None) -> np.ndarray:
-        """[B] the smallest margin, over the other parties, by which the offer (its agreement ``sim``,
-        ``ending``) beats going on for them (as this role estimates it)."""
-        margin = np.full(st.batch, np.inf)
+    def _margin(self, neg: nego.CNegotiation, values: dict[int, np.ndarray], cont: dict[int, np.ndarray]) -> np.ndarray:
+        """[B] the smallest margin, over the other parties, by which an offer (their ``values`` of it)
+        beats going on for them (as this role estimates it)."""
+        margin = np.full(len(values[self.actor]), np.inf)
         for a in self._others(neg):
             if a in neg.principals:
-                margin = np.minimum(margin, self._value(st, sim, ending, neg, offer, a, memo) - cont[a])
+                margin = np.minimum(margin, values[a] - cont[a])
         return np.where(np.isinf(margin), 0.0, margin)
+
+    def _valuations(self, st: BatchState, neg: nego.CNegotiation, offers: list[np.ndarray], whos: list[int],
+                    stacked: dict[int, tuple[BatchState, dict[int, np.ndarray]]] | None = None,
+                    ) -> tuple[list[dict[int, np.ndarray]], list[np.ndarray]]:
+        """Per offer ([B, T] each): {who: [B] its ``deal_value``} and [B] whether it may be offered.
+
+        With ``ROWS_ONLY``, several offers are valued in one pass over a batch that repeats each game
+        once per offer (at most ``STACK_ROWS`` rows): fewer, larger numpy calls on the few games that
+        bargain, the same numbers per row (each row reads its own game only). ``stacked`` (copies →
+        the repeated state and its appeals) carries those states from one call to the next on ``st``."""
+        n = st.batch
+        per = min(len(offers), max(1, STACK_ROWS // max(n, 1))) if ROWS_ONLY else 1
+        if stacked is None:
+            stacked = {}
+        stacked.setdefault(1, (st, {}))
+        values: list[dict[int, np.ndarray]] = []
+        oks: list[np.ndarray] = []
+        for i in range(0, len(offers), per):
+            group = offers[i:i + per]
+            k = len(group)
+            if k not in stacked:  # padded to a repeated state already made, if one is large enough
+                k = min((size for size in stacked if size >= k), default=k)
+                group += [group[-1]] * (k - len(group))
+            if k not in stacked:
+                stacked[k] = (st.take(np.tile(np.arange(n), k)), {})
+            big, memo = stacked[k]
+            offer = group[0] if k == 1 else np.concatenate(group)
+            sim, ending = self._agreement(big, neg, offer)  # one agreement's state for every party's value
+            v = {w: self._value(big, sim, ending, neg, offer, w, memo).reshape(k, n) for w in whos}
+            ok = self._offerable(big, neg, offer).reshape(k, n)
+            for j in range(min(k, len(offers) - i)):
+                values.append({w: v[w][j] for w in whos})
+                oks.append(ok[j])
+        return values, oks
 
     def _best(self, obs: Observation, neg: nego.CNegotiation, base: np.ndarray, counter: bool,
               where: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -252,24 +287,19 @@ class Bargainer:
                    where: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """``_best`` over every game of ``st``."""
         me = self.actor
-        memo: dict[int, np.ndarray] = {}  # the appeals, read on ``st`` once for all the offers valued
-
-        def value(c: np.ndarray) -> tuple[BatchState, np.ndarray, np.ndarray]:
-            sim, ending = self._agreement(st, neg, c)  # one agreement's state for every party's value
-            return sim, ending, self._value(st, sim, ending, neg, c, me, memo)
-
+        stacked: dict[int, tuple[BatchState, dict[int, np.ndarray]]] = {}  # for ``_valuations``
         cont_me = self.going_on(st, me) - self.concede
         cont = {a: self.going_on(st, a) for a in self._others(neg)}
         cands = [base, *self._candidates(neg, base, counter)]
-        base_value = value(base)
         if not counter:  # a fresh proposal may also start from its own best single moves combined
-            greedy, greedy_v = base.copy(), base_value[2]
+            greedy = base.copy()
+            greedy_v = self._valuations(st, neg, [base], [me], stacked)[0][0][me]
             for _ in range(2):
-                for c in self._candidates(neg, greedy, counter):
-                    c_v = value(c)[2]
-                    better = c_v > greedy_v
+                tries = self._candidates(neg, greedy, counter)
+                for c, v in zip(tries, self._valuations(st, neg, tries, [me], stacked)[0], strict=True):
+                    better = v[me] > greedy_v
                     greedy = np.where(better[:, None], c, greedy)
-                    greedy_v = np.where(better, c_v, greedy_v)  # each game's value is its own row's
+                    greedy_v = np.where(better, v[me], greedy_v)  # each game's value is its own row's
             cands.append(greedy)
         best = base.copy()
         best_v = np.full(st.batch, -np.inf)
@@ -277,12 +307,13 @@ class Bargainer:
         fallback = base.copy()
         fallback_m = np.full(st.batch, -np.inf)
         firm = [j for j, t in enumerate(neg.terms) if t.id in self.firm]
-        own_base = base_value[2]
-        for i, c in enumerate(cands):
-            ok = where & self._offerable(st, neg, c)
+        values, offerable = self._valuations(st, neg, cands, [me, *self._others(neg)], stacked)
+        own_base = values[0][me]
+        for c, v, may in zip(cands, values, offerable, strict=True):
+            ok = where & may
             if counter:  # a counter changes something (row by row: game i must not depend on the batch)
                 ok &= ~np.all(c == base, axis=1)
-            sim, ending, mine = base_value if i == 0 else value(c)
+            mine = v[me]
             if firm and counter:
                 for j in firm:  # never towards the other side on a firm term
                     moved = c[:, j] != base[:, j]
@@ -290,7 +321,7 @@ class Bargainer:
             ok &= self._not_refused(st, neg, c)
             if not ok.any():
                 continue
-            margin = self._acceptable_to_others(st, sim, ending, neg, c, cont, memo)
+            margin = self._margin(neg, v, cont)
             good = ok & (mine >= cont_me) & (margin >= SETTLE_MARGIN)
             take = good & (mine > best_v)
             best = np.where(take[:, None], c, best)

@@ -144,6 +144,6 @@ class MixedDoctrineAgent:
                     got, t = got
                     if terms is None:
                         terms = np.full_like(t, np.nan)  # its layout (``negotiation.no_terms``)
-                    terms[mine] = t[mine]
-                orders[mine] = got[mine]
+                    np.copyto(terms, t, where=mine[:, None, None])
+                np.copyto(orders, got, where=mine[:, None])
         return orders if terms is None else (orders, terms)
