@@ -91,7 +91,7 @@ class Bargainer:
         self.fallback = model.fallback
         self.made: dict[tuple[int, int], dict[tuple[float, ...], bytes]] = {}  # (game, negotiation) → offer → situation
         self.refused: dict[tuple[int, int], dict[tuple[float, ...], bytes]] = {}
-        self.last: dict[tuple[int, int], tuple[float, ...]] = {}  # (game, negotiation) → its offer on the table
+        self.last: dict[int, dict[int, tuple[float, ...]]] = {}  # negotiation → game → its offer on the table
         self.flags = situation_flags(model)
         self._slot = {(m.proposal, m.answer, m.actor): m.slot for m in model.moves if m.kind == "response"}
         self._prop_slot = {m.proposal: m.slot for m in model.moves if m.kind == "proposal"}
@@ -350,16 +350,16 @@ class Bargainer:
     # -- memory --
     def _remember(self, st: BatchState) -> None:
         """Note which of its offers were refused: rejected, or answered with a counter-offer."""
-        if not self.last:
-            return
         for neg in self.mine:
+            last = self.last.get(neg.n)
+            if not last:
+                continue
             rejected = (st.status[:, neg.n] == 2) & (st.offer_by[:, neg.n] == self.actor) & (st.pending[:, neg.q] < 0)
             countered = (st.offer_by[:, neg.n] >= 0) & (st.offer_by[:, neg.n] != self.actor)
-            for game in st.games[rejected | countered].tolist():
+            for game in last.keys() & set(st.games[rejected | countered].tolist()):
+                offer = last.pop(game)
                 key = (game, neg.n)
-                offer = self.last.pop(key, None)
-                if offer is not None:
-                    self.refused.setdefault(key, {})[offer] = self.made[key][offer]
+                self.refused.setdefault(key, {})[offer] = self.made[key][offer]
 
     def _not_refused(self, st: BatchState, neg: nego.CNegotiation, offer: np.ndarray) -> np.ndarray:
         ok = np.ones(st.batch, dtype=bool)
@@ -379,12 +379,12 @@ class Bargainer:
 
     def _note_made(self, st: BatchState, neg: nego.CNegotiation, offer: np.ndarray, where: np.ndarray) -> None:
         rows = np.nonzero(where)[0]
+        last = self.last.setdefault(neg.n, {})
         for game, row, sit in zip(st.games[rows].tolist(), offer[rows].tolist(), situations(st, rows, self.flags),
                                   strict=True):
-            key = (game, neg.n)
             offered = tuple(row)
-            self.made.setdefault(key, {})[offered] = sit
-            self.last[key] = offered
+            self.made.setdefault((game, neg.n), {})[offered] = sit
+            last[game] = offered
 
     # -- deciding --
     def decide(self, obs: Observation, orders: np.ndarray,
