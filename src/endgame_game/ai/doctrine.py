@@ -76,7 +76,7 @@ class DoctrineAgent:
         if self.bargainer is not None:
             # The doctrine's own answer rules still bind: where it has rules for an answer, the
             # bargainer may give that answer only where one of them holds.
-            allowed = np.ones((B, len(self.model.moves)), dtype=bool)
+            allowed = np.ones((len(self.model.moves), B), dtype=bool).T  # move-major, as ``obs.legal``
             for s, conds in self._answer_rules.items():
                 allowed[:, s] = False
                 for i in conds:
