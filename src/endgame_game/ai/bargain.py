@@ -32,7 +32,7 @@ OWN_WEIGHT = 0.25
 SETTLE_MARGIN = 2.0
 """How much better than going on an offer must look to the other side before it is proposed."""
 
-STACK_ROWS = 4096
+STACK_ROWS = 1024
 """With ``ROWS_ONLY``: how many rows (games × candidate offers) one valuation pass takes at most."""
 
 ROWS_ONLY = True

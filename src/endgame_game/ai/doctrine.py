@@ -145,5 +145,5 @@ class MixedDoctrineAgent:
                     if terms is None:
                         terms = np.full_like(t, np.nan)  # its layout (``negotiation.no_terms``)
                     np.copyto(terms, t, where=mine[:, None, None])
-                np.copyto(orders, got, where=mine[:, None])
+                orders |= got & mine[:, None]  # each game is one doctrine's: its orders start empty
         return orders if terms is None else (orders, terms)
