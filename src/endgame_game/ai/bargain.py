@@ -89,9 +89,9 @@ class Bargainer:
         self.avoid = frozenset(avoid)
         self.mine = [n for n in model.negotiation if self.actor in n.answerers]
         self.fallback = model.fallback
-        self.made: dict[tuple[int, int], dict[tuple[float, ...], bytes]] = {}  # (game, negotiation) → offer → situation
         self.refused: dict[tuple[int, int], dict[tuple[float, ...], bytes]] = {}
-        self.last: dict[int, dict[int, tuple[float, ...]]] = {}  # negotiation → game → its offer on the table
+        # negotiation → game → its offer on the table and the situation it was made in
+        self.last: dict[int, dict[int, tuple[tuple[float, ...], bytes]]] = {}
         self.flags = situation_flags(model)
         self._slot = {(m.proposal, m.answer, m.actor): m.slot for m in model.moves if m.kind == "response"}
         self._prop_slot = {m.proposal: m.slot for m in model.moves if m.kind == "proposal"}
@@ -341,6 +341,8 @@ class Bargainer:
         if not ROWS_ONLY:
             return where & (self.deal_value(st, neg, table, me) >= self.going_on(st, me) - self.concede)
         rows = np.nonzero(where)[0]
+        if rows.size * 4 > where.size:  # many games: two valuations cost less than copying their rows
+            return where & (self.deal_value(st, neg, table, me) >= self.going_on(st, me) - self.concede)
         out = np.zeros(where.shape, dtype=bool)
         if rows.size:
             sub = st.take(rows)
@@ -357,9 +359,8 @@ class Bargainer:
             rejected = (st.status[:, neg.n] == 2) & (st.offer_by[:, neg.n] == self.actor) & (st.pending[:, neg.q] < 0)
             countered = (st.offer_by[:, neg.n] >= 0) & (st.offer_by[:, neg.n] != self.actor)
             for game in last.keys() & set(st.games[rejected | countered].tolist()):
-                offer = last.pop(game)
-                key = (game, neg.n)
-                self.refused.setdefault(key, {})[offer] = self.made[key][offer]
+                offer, made_in = last.pop(game)
+                self.refused.setdefault((game, neg.n), {})[offer] = made_in
 
     def _not_refused(self, st: BatchState, neg: nego.CNegotiation, offer: np.ndarray) -> np.ndarray:
         ok = np.ones(st.batch, dtype=bool)
@@ -379,12 +380,8 @@ class Bargainer:
 
     def _note_made(self, st: BatchState, neg: nego.CNegotiation, offer: np.ndarray, where: np.ndarray) -> None:
         rows = np.nonzero(where)[0]
-        last = self.last.setdefault(neg.n, {})
-        for game, row, sit in zip(st.games[rows].tolist(), offer[rows].tolist(), situations(st, rows, self.flags),
-                                  strict=True):
-            offered = tuple(row)
-            self.made.setdefault((game, neg.n), {})[offered] = sit
-            last[game] = offered
+        made = zip(map(tuple, offer[rows].tolist()), situations(st, rows, self.flags), strict=True)
+        self.last.setdefault(neg.n, {}).update(zip(st.games[rows].tolist(), made, strict=True))
 
     # -- deciding --
     def decide(self, obs: Observation, orders: np.ndarray,
