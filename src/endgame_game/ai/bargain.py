@@ -89,7 +89,7 @@ class Bargainer:
         self.avoid = frozenset(avoid)
         self.mine = [n for n in model.negotiation if self.actor in n.answerers]
         self.fallback = model.fallback
-        self.refused: dict[tuple[int, int], dict[tuple[float, ...], bytes]] = {}
+        self.refused: dict[int, dict[int, dict[tuple[float, ...], bytes]]] = {}  # negotiation → game → offer → situation
         # negotiation → game → its offer on the table and the situation it was made in
         self.last: dict[int, dict[int, tuple[tuple[float, ...], bytes]]] = {}
         self.flags = situation_flags(model)
@@ -308,6 +308,7 @@ class Bargainer:
         fallback_m = np.full(st.batch, -np.inf)
         firm = [j for j, t in enumerate(neg.terms) if t.id in self.firm]
         values, offerable = self._valuations(st, neg, cands, [me, *self._others(neg)], stacked)
+        refused = self._refused_in(st, neg)
         own_base = values[0][me]
         for c, v, may in zip(cands, values, offerable, strict=True):
             ok = where & may
@@ -318,7 +319,7 @@ class Bargainer:
                 for j in firm:  # never towards the other side on a firm term
                     moved = c[:, j] != base[:, j]
                     ok &= ~moved | (mine >= own_base)
-            ok &= self._not_refused(st, neg, c)
+            ok &= self._not_refused(refused, c)
             if not ok.any():
                 continue
             margin = self._margin(neg, v, cont)
@@ -360,22 +361,28 @@ class Bargainer:
             countered = (st.offer_by[:, neg.n] >= 0) & (st.offer_by[:, neg.n] != self.actor)
             for game in last.keys() & set(st.games[rejected | countered].tolist()):
                 offer, made_in = last.pop(game)
-                self.refused.setdefault((game, neg.n), {})[offer] = made_in
+                self.refused.setdefault(neg.n, {}).setdefault(game, {})[offer] = made_in
 
-    def _not_refused(self, st: BatchState, neg: nego.CNegotiation, offer: np.ndarray) -> np.ndarray:
-        ok = np.ones(st.batch, dtype=bool)
-        if not self.refused:
-            return ok
-        n = neg.n
-        rows = [g for g, game in enumerate(st.games.tolist()) if self.refused.get((game, n))]
-        if not rows:
-            return ok
-        at = np.array(rows, dtype=np.intp)
-        for g, game, row, sit in zip(rows, st.games[at].tolist(), offer[at].tolist(),
-                                     situations(st, at, self.flags), strict=True):
-            then = self.refused[(game, n)].get(tuple(row))
-            if then is not None and then == sit:
-                ok[g] = False
+    def _refused_in(self, st: BatchState, neg: nego.CNegotiation) -> tuple[list[int], list[dict[tuple[float, ...], bytes]],
+                                                                          list[bytes]]:
+        """The games of ``st`` in which some offer of its was refused: (rows, their refused offers → the
+        situation then, their situation now)."""
+        ref = self.refused.get(neg.n)
+        if not ref:
+            return [], [], []
+        games = st.games.tolist()
+        rows = [g for g, game in enumerate(games) if game in ref]
+        return rows, [ref[games[g]] for g in rows], situations(st, np.array(rows, dtype=np.intp), self.flags)
+
+    def _not_refused(self, refused: tuple[list[int], list[dict[tuple[float, ...], bytes]], list[bytes]],
+                     offer: np.ndarray) -> np.ndarray:
+        """[B] the games in which ``offer`` was not refused in the situation they are in (``_refused_in``)."""
+        ok = np.ones(offer.shape[0], dtype=bool)
+        rows, offers, now = refused
+        if rows:
+            for g, row, then, sit in zip(rows, offer[rows].tolist(), offers, now, strict=True):
+                if then.get(tuple(row)) == sit:
+                    ok[g] = False
         return ok
 
     def _note_made(self, st: BatchState, neg: nego.CNegotiation, offer: np.ndarray, where: np.ndarray) -> None:
