@@ -161,9 +161,13 @@ def estimates(model: CompiledModel, state: BatchState, actor: int,
         spread[:, hidden] = np.nan
     elif hidden.size:
         ks = model.intel_pair_index[actor, hidden]
-        vals[:, hidden] = state.est[:, ks]
         n = np.minimum(state.intel_n, model.intel_var_table.shape[0] - 1)  # ``variance``, these columns only
-        spread[:, hidden] = np.sqrt(model.intel_var_table[n][:, ks] * state.intel_scale[:, hidden] ** 2)
+        # One table row for the whole batch when every game folded in as many readings (they do, but
+        # for games that ended), else one per game; then column by column (contiguous, no gathers).
+        var = model.intel_var_table[n[:1]] if n.size and (n == n[0]).all() else model.intel_var_table[n]
+        for j, k in zip(hidden.tolist(), ks.tolist(), strict=True):
+            vals[:, j] = state.est[:, k]
+            spread[:, j] = np.sqrt(var[:, k] * state.intel_scale[:, j] ** 2)
     return vals, spread, exact
 
 
