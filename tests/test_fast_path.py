@@ -1,19 +1,20 @@
-"""The turn's fast paths change no game: effects on a few games touch only their rows, with the same
-bits and the same errors as the whole-column path."""
+"""The fast paths change no game: effects on a few games touch only their rows, with the same bits and
+the same errors as the whole-column path; the bargaining AI values offers on the games that make or
+answer one only, with the same choices as over the whole batch."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from endgame_game.ai import make_agents, play_turn
-from endgame_game.engine import CompiledModel, Game, turn
+from endgame_game.ai import bargain, make_agents, play_turn
+from endgame_game.engine import CompiledModel, Game, observe, turn
 from endgame_game.errors import EvaluationError
 from tests.conftest import ROOT, TEST_RULESETS
 
 
-def _checksums(model: CompiledModel, agent: str) -> list[str]:
-    g = Game(model, seed=11, batch=300, log=False, history=False)
+def _checksums(model: CompiledModel, agent: str, batch: int = 300) -> list[str]:
+    g = Game(model, seed=11, batch=batch, log=False, history=False)
     agents = make_agents(model, {}, default=agent)
     out = []
     while not g.done:
@@ -29,6 +30,33 @@ def test_sparse_effects_give_the_same_games_as_whole_columns(monkeypatch, path):
     fast = _checksums(model, "random")
     monkeypatch.setattr(turn, "SPARSE", 0)  # never sparse: every effect over the whole column
     assert _checksums(model, "random") == fast
+
+
+@pytest.mark.parametrize("agent", ["doctrine", "mixed"])
+def test_bargaining_on_the_games_that_bargain_gives_the_same_games_as_on_the_whole_batch(monkeypatch, agent):
+    model = CompiledModel.load(ROOT / "rulesets" / "endgame-2024.toml")
+    fast = _checksums(model, agent, batch=400)
+    monkeypatch.setattr(bargain, "ROWS_ONLY", False)  # every offer valued over the whole batch
+    assert _checksums(model, agent, batch=400) == fast
+
+
+def test_intelligence_readings_block_by_block_give_the_same_estimates(monkeypatch):
+    model = CompiledModel.load(ROOT / "rulesets" / "endgame-2024.toml")
+
+    def play() -> list[np.ndarray]:
+        g = Game(model, seed=3, batch=50, log=False, history=False)
+        agents = make_agents(model, {}, default="doctrine")
+        out = []
+        while not g.done:
+            play_turn(g, agents, validate=False)
+            out.append(np.concatenate([g.state.est, g.state.values], axis=1))
+        return out
+
+    monkeypatch.setattr(observe, "READING_BLOCK", 7)  # blocks of 7 games, the last one short
+    blocked = play()
+    monkeypatch.setattr(observe, "READING_BLOCK", 10**9)  # the whole batch at once
+    whole = play()
+    assert len(blocked) == len(whole) and all(np.array_equal(a, b, equal_nan=True) for a, b in zip(blocked, whole, strict=True))
 
 
 def test_a_sparse_effect_that_gives_infinity_names_the_formula_and_the_game(tmp_path):

@@ -21,7 +21,7 @@ from endgame_game.engine import negotiation as nego
 from endgame_game.engine.model import CompiledModel
 from endgame_game.engine.observe import Observation
 from endgame_game.engine.state import BatchState
-from endgame_game.rules.compile import batch_array
+from endgame_game.rules.compile import Compiled, batch_array
 
 PREFER = 5.0
 """What a doctrine adds to an option it ``prefer``s (score points)."""
@@ -31,6 +31,13 @@ OWN_WEIGHT = 0.25
 
 SETTLE_MARGIN = 2.0
 """How much better than going on an offer must look to the other side before it is proposed."""
+
+STACK_ROWS = 1024
+"""With ``ROWS_ONLY``: how many rows (games × candidate offers) one valuation pass takes at most."""
+
+ROWS_ONLY = True
+"""Value offers and answers on the sub-batch of the games that make or answer one, not on the whole
+batch (the same bits: tests/test_fast_path.py plays games with it off and on)."""
 
 
 def situation_flags(model: CompiledModel) -> np.ndarray:
@@ -50,6 +57,13 @@ def situation(state: BatchState, g: int, flags: np.ndarray) -> bytes:
     """What has to change for a refused offer to be worth making again: the agreements in force and
     the ``situation_flags``."""
     return state.flags[g, flags].tobytes() + state.agreed[g].tobytes()
+
+
+def situations(state: BatchState, rows: np.ndarray, flags: np.ndarray) -> list[bytes]:
+    """``situation`` of each game at ``rows`` (the same bytes, in one gather)."""
+    both = np.concatenate([state.flags[np.ix_(rows, flags)], state.agreed[rows]], axis=1)
+    data, width = both.tobytes(), both.shape[1]
+    return [data[i * width:(i + 1) * width] for i in range(len(rows))]
 
 
 class Bargainer:
@@ -75,9 +89,9 @@ class Bargainer:
         self.avoid = frozenset(avoid)
         self.mine = [n for n in model.negotiation if self.actor in n.answerers]
         self.fallback = model.fallback
-        self.made: dict[tuple[int, int], dict[tuple[float, ...], bytes]] = {}  # (game, negotiation) → offer → situation
-        self.refused: dict[tuple[int, int], dict[tuple[float, ...], bytes]] = {}
-        self.last: dict[tuple[int, int], tuple[float, ...]] = {}  # (game, negotiation) → its offer on the table
+        self.refused: dict[int, dict[int, dict[tuple[float, ...], bytes]]] = {}  # negotiation → game → offer → situation
+        # negotiation → game → its offer on the table and the situation it was made in
+        self.last: dict[int, dict[int, tuple[tuple[float, ...], bytes]]] = {}
         self.flags = situation_flags(model)
         self._slot = {(m.proposal, m.answer, m.actor): m.slot for m in model.moves if m.kind == "response"}
         self._prop_slot = {m.proposal: m.slot for m in model.moves if m.kind == "proposal"}
@@ -113,7 +127,13 @@ class Bargainer:
     def deal_value(self, state: BatchState, neg: nego.CNegotiation, offer: np.ndarray, who: int) -> np.ndarray:
         """[B] what the deal with ``offer`` ([B, T] stored values) is worth to ``who``: its score on the
         state the agreement makes (with the ending it reaches), plus the appeal of each chosen option."""
-        m = self.model
+        sim, ending = self._agreement(state, neg, offer)
+        return self._value(state, sim, ending, neg, offer, who)
+
+    def _agreement(self, state: BatchState, neg: nego.CNegotiation,
+                   offer: np.ndarray) -> tuple[BatchState, np.ndarray]:
+        """The state the agreement with ``offer`` makes (its ending: the one it reaches, else the
+        fallback), and [B] the ending it reaches (-1: none, the game goes on)."""
         sim = state.with_values(state.values)  # shares the arrays it does not change
         sim.terms = state.terms.copy()
         sim.terms[:, neg.cols] = offer
@@ -123,21 +143,37 @@ class Bargainer:
         sim.pending[:, neg.q] = -1
         ending = np.full(state.batch, -1, dtype=np.int32)
         with np.errstate(all="ignore"):
-            for i, cond in enumerate(m.ending_conds):
+            for i, cond in enumerate(self.model.ending_conds):
                 if cond is None:
                     continue
                 hit = (ending < 0) & batch_array(cond(sim), sim.batch, bool)
                 ending[hit] = i
         sim.ending = np.where(ending < 0, self.fallback, ending).astype(np.int32)
+        return sim, ending
+
+    def _value(self, state: BatchState, sim: BatchState, ending: np.ndarray, neg: nego.CNegotiation,
+               offer: np.ndarray, who: int, memo: dict[int, np.ndarray] | None = None) -> np.ndarray:
+        """``deal_value`` on the agreement's state ``sim`` and ``ending`` (``_agreement``)."""
         v = self._score(sim, who)
-        fn = m.outlooks.get(who)
+        fn = self.model.outlooks.get(who)
         if fn is not None and (ending < 0).any():  # no ending: the game goes on after the agreement
             with np.errstate(all="ignore"):
                 look = np.nan_to_num(batch_array(fn(sim), sim.batch, np.float64), nan=0.0)
             v = v + np.where(ending < 0, look, 0.0)
-        return v + self.appeal(state, neg, offer, who)
+        return v + self.appeal(state, neg, offer, who, memo)
 
-    def appeal(self, state: BatchState, neg: nego.CNegotiation, offer: np.ndarray, who: int) -> np.ndarray:
+    def appeal(self, state: BatchState, neg: nego.CNegotiation, offer: np.ndarray, who: int,
+               memo: dict[int, np.ndarray] | None = None) -> np.ndarray:
+        """[B] the appeal to ``who`` of the options ``offer`` chooses. The appeals read ``state`` only, not
+        the offer: ``memo`` (formula id → [B]) keeps them across the offers valued on one state."""
+        def of(fn: Compiled) -> np.ndarray:
+            got = None if memo is None else memo.get(id(fn))
+            if got is None:
+                got = batch_array(fn(state), state.batch, np.float64)
+                if memo is not None:
+                    memo[id(fn)] = got
+            return got
+
         out = np.zeros(state.batch)
         with np.errstate(all="ignore"):
             for j, t in enumerate(neg.terms):
@@ -145,7 +181,7 @@ class Bargainer:
                     for o in t.options:
                         for a, fn in o.appeal:
                             if a == who:
-                                out += np.where(offer[:, j] == o.index, batch_array(fn(state), state.batch, np.float64), 0.0)
+                                out += np.where(offer[:, j] == o.index, of(fn), 0.0)
                         if who == self.actor:
                             path = f"{neg.move}.{t.id}.{o.id}"
                             bias = PREFER * ((path in self.prefer) - (path in self.avoid))
@@ -155,7 +191,7 @@ class Bargainer:
                     span = (t.hi - t.lo) or 1.0
                     for a, fn in t.appeal:
                         if a == who:
-                            out += batch_array(fn(state), state.batch, np.float64) * (offer[:, j] - t.lo) / span
+                            out += of(fn) * (offer[:, j] - t.lo) / span
         return np.nan_to_num(out, nan=0.0)
 
     # -- candidates --
@@ -178,41 +214,92 @@ class Bargainer:
                     out.append(c)
         return out
 
-    def _offerable(self, obs: Observation, neg: nego.CNegotiation, offer: np.ndarray) -> np.ndarray:
-        ok = np.ones(obs.state.batch, dtype=bool)
-        for _t, _o, bad in nego.offer_ok(neg, obs.state, offer):
+    def _offerable(self, st: BatchState, neg: nego.CNegotiation, offer: np.ndarray) -> np.ndarray:
+        ok = np.ones(st.batch, dtype=bool)
+        for _t, _o, bad in nego.offer_ok(neg, st, offer):
             ok &= ~bad
         return ok
 
     def _others(self, neg: nego.CNegotiation) -> list[int]:
         return [a for a in neg.answerers if a != self.actor and a in self.model.scores]
 
-    def _acceptable_to_others(self, st: BatchState, neg: nego.CNegotiation, offer: np.ndarray,
-                              cont: dict[int, np.ndarray]) -> np.ndarray:
-        """[B] the smallest margin, over the other parties, by which the offer beats going on for them
-        (as this role estimates it)."""
-        margin = np.full(st.batch, np.inf)
+    def _margin(self, neg: nego.CNegotiation, values: dict[int, np.ndarray], cont: dict[int, np.ndarray]) -> np.ndarray:
+        """[B] the smallest margin, over the other parties, by which an offer (their ``values`` of it)
+        beats going on for them (as this role estimates it)."""
+        margin = np.full(len(values[self.actor]), np.inf)
         for a in self._others(neg):
             if a in neg.principals:
-                margin = np.minimum(margin, self.deal_value(st, neg, offer, a) - cont[a])
+                margin = np.minimum(margin, values[a] - cont[a])
         return np.where(np.isinf(margin), 0.0, margin)
+
+    def _valuations(self, st: BatchState, neg: nego.CNegotiation, offers: list[np.ndarray], whos: list[int],
+                    stacked: dict[int, tuple[BatchState, dict[int, np.ndarray]]] | None = None,
+                    ) -> tuple[list[dict[int, np.ndarray]], list[np.ndarray]]:
+        """Per offer ([B, T] each): {who: [B] its ``deal_value``} and [B] whether it may be offered.
+
+        With ``ROWS_ONLY``, several offers are valued in one pass over a batch that repeats each game
+        once per offer (at most ``STACK_ROWS`` rows): fewer, larger numpy calls on the few games that
+        bargain, the same numbers per row (each row reads its own game only). ``stacked`` (copies →
+        the repeated state and its appeals) carries those states from one call to the next on ``st``."""
+        n = st.batch
+        per = min(len(offers), max(1, STACK_ROWS // max(n, 1))) if ROWS_ONLY else 1
+        if stacked is None:
+            stacked = {}
+        stacked.setdefault(1, (st, {}))
+        values: list[dict[int, np.ndarray]] = []
+        oks: list[np.ndarray] = []
+        for i in range(0, len(offers), per):
+            group = offers[i:i + per]
+            k = len(group)
+            if k not in stacked:  # padded to a repeated state already made, if one is large enough
+                k = min((size for size in stacked if size >= k), default=k)
+                group += [group[-1]] * (k - len(group))
+            if k not in stacked:
+                stacked[k] = (st.take(np.tile(np.arange(n), k)), {})
+            big, memo = stacked[k]
+            offer = group[0] if k == 1 else np.concatenate(group)
+            sim, ending = self._agreement(big, neg, offer)  # one agreement's state for every party's value
+            v = {w: self._value(big, sim, ending, neg, offer, w, memo).reshape(k, n) for w in whos}
+            ok = self._offerable(big, neg, offer).reshape(k, n)
+            for j in range(min(k, len(offers) - i)):
+                values.append({w: v[w][j] for w in whos})
+                oks.append(ok[j])
+        return values, oks
 
     def _best(self, obs: Observation, neg: nego.CNegotiation, base: np.ndarray, counter: bool,
               where: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The offer it makes in each game of ``where``: the best for itself among those the others are
         estimated to prefer to going on; else the one they like most that it still prefers to going on.
-        Returns ([B, T] offer, [B] bool: found one)."""
-        st = obs.state
+        Returns ([B, T] offer: ``base`` outside ``where``, [B] bool: found one).
+
+        Only the games of ``where`` are valued (usually a few in a hundred): each game's choice reads
+        its own row only, so on the sub-batch it is the same, bit for bit (``ROWS_ONLY``)."""
+        if not ROWS_ONLY:
+            return self._best_rows(obs.state, neg, base, counter, where)
+        rows = np.nonzero(where)[0]
+        best, found = base.copy(), np.zeros(where.shape, dtype=bool)
+        if rows.size:
+            best[rows], found[rows] = self._best_rows(obs.state.take(rows), neg, base[rows], counter,
+                                                      np.ones(rows.size, dtype=bool))
+        return best, found
+
+    def _best_rows(self, st: BatchState, neg: nego.CNegotiation, base: np.ndarray, counter: bool,
+                   where: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``_best`` over every game of ``st``."""
         me = self.actor
+        stacked: dict[int, tuple[BatchState, dict[int, np.ndarray]]] = {}  # for ``_valuations``
         cont_me = self.going_on(st, me) - self.concede
         cont = {a: self.going_on(st, a) for a in self._others(neg)}
         cands = [base, *self._candidates(neg, base, counter)]
         if not counter:  # a fresh proposal may also start from its own best single moves combined
             greedy = base.copy()
+            greedy_v = self._valuations(st, neg, [base], [me], stacked)[0][0][me]
             for _ in range(2):
-                for c in self._candidates(neg, greedy, counter):
-                    better = self.deal_value(st, neg, c, me) > self.deal_value(st, neg, greedy, me)
+                tries = self._candidates(neg, greedy, counter)
+                for c, v in zip(tries, self._valuations(st, neg, tries, [me], stacked)[0], strict=True):
+                    better = v[me] > greedy_v
                     greedy = np.where(better[:, None], c, greedy)
+                    greedy_v = np.where(better, v[me], greedy_v)  # each game's value is its own row's
             cands.append(greedy)
         best = base.copy()
         best_v = np.full(st.batch, -np.inf)
@@ -220,20 +307,22 @@ class Bargainer:
         fallback = base.copy()
         fallback_m = np.full(st.batch, -np.inf)
         firm = [j for j, t in enumerate(neg.terms) if t.id in self.firm]
-        own_base = self.deal_value(st, neg, base, me)
-        for c in cands:
-            ok = where & self._offerable(obs, neg, c)
+        values, offerable = self._valuations(st, neg, cands, [me, *self._others(neg)], stacked)
+        refused = self._refused_in(st, neg)
+        own_base = values[0][me]
+        for c, v, may in zip(cands, values, offerable, strict=True):
+            ok = where & may
             if counter:  # a counter changes something (row by row: game i must not depend on the batch)
                 ok &= ~np.all(c == base, axis=1)
-            mine = self.deal_value(st, neg, c, me)
+            mine = v[me]
             if firm and counter:
                 for j in firm:  # never towards the other side on a firm term
                     moved = c[:, j] != base[:, j]
                     ok &= ~moved | (mine >= own_base)
-            ok &= self._not_refused(st, neg, c)
+            ok &= self._not_refused(refused, c)
             if not ok.any():
                 continue
-            margin = self._acceptable_to_others(st, neg, c, cont)
+            margin = self._margin(neg, v, cont)
             good = ok & (mine >= cont_me) & (margin >= SETTLE_MARGIN)
             take = good & (mine > best_v)
             best = np.where(take[:, None], c, best)
@@ -247,38 +336,59 @@ class Bargainer:
         best = np.where(use_fb[:, None], fallback, best)
         return best, found | use_fb
 
+    def _accepts(self, st: BatchState, neg: nego.CNegotiation, table: np.ndarray, where: np.ndarray) -> np.ndarray:
+        """[B] the games of ``where`` in which the deal on the table beats going on, less its concession."""
+        me = self.actor
+        if not ROWS_ONLY:
+            return where & (self.deal_value(st, neg, table, me) >= self.going_on(st, me) - self.concede)
+        rows = np.nonzero(where)[0]
+        if rows.size * 4 > where.size:  # many games: two valuations cost less than copying their rows
+            return where & (self.deal_value(st, neg, table, me) >= self.going_on(st, me) - self.concede)
+        out = np.zeros(where.shape, dtype=bool)
+        if rows.size:
+            sub = st.take(rows)
+            out[rows] = self.deal_value(sub, neg, table[rows], me) >= self.going_on(sub, me) - self.concede
+        return out
+
     # -- memory --
     def _remember(self, st: BatchState) -> None:
         """Note which of its offers were refused: rejected, or answered with a counter-offer."""
-        if not self.last:
-            return
         for neg in self.mine:
+            last = self.last.get(neg.n)
+            if not last:
+                continue
             rejected = (st.status[:, neg.n] == 2) & (st.offer_by[:, neg.n] == self.actor) & (st.pending[:, neg.q] < 0)
             countered = (st.offer_by[:, neg.n] >= 0) & (st.offer_by[:, neg.n] != self.actor)
-            for g in np.nonzero(rejected | countered)[0]:
-                key = (int(st.games[g]), neg.n)
-                offer = self.last.pop(key, None)
-                if offer is not None:
-                    self.refused.setdefault(key, {})[offer] = self.made[key][offer]
+            for game in last.keys() & set(st.games[rejected | countered].tolist()):
+                offer, made_in = last.pop(game)
+                self.refused.setdefault(neg.n, {}).setdefault(game, {})[offer] = made_in
 
-    def _not_refused(self, st: BatchState, neg: nego.CNegotiation, offer: np.ndarray) -> np.ndarray:
-        ok = np.ones(st.batch, dtype=bool)
-        if not self.refused:
-            return ok
-        for g in range(st.batch):
-            ref = self.refused.get((int(st.games[g]), neg.n))
-            if ref:
-                sit = ref.get(tuple(float(x) for x in offer[g]))
-                if sit is not None and sit == situation(st, int(g), self.flags):
+    def _refused_in(self, st: BatchState, neg: nego.CNegotiation) -> tuple[list[int], list[dict[tuple[float, ...], bytes]],
+                                                                          list[bytes]]:
+        """The games of ``st`` in which some offer of its was refused: (rows, their refused offers → the
+        situation then, their situation now)."""
+        ref = self.refused.get(neg.n)
+        if not ref:
+            return [], [], []
+        games = st.games.tolist()
+        rows = [g for g, game in enumerate(games) if game in ref]
+        return rows, [ref[games[g]] for g in rows], situations(st, np.array(rows, dtype=np.intp), self.flags)
+
+    def _not_refused(self, refused: tuple[list[int], list[dict[tuple[float, ...], bytes]], list[bytes]],
+                     offer: np.ndarray) -> np.ndarray:
+        """[B] the games in which ``offer`` was not refused in the situation they are in (``_refused_in``)."""
+        ok = np.ones(offer.shape[0], dtype=bool)
+        rows, offers, now = refused
+        if rows:
+            for g, row, then, sit in zip(rows, offer[rows].tolist(), offers, now, strict=True):
+                if then.get(tuple(row)) == sit:
                     ok[g] = False
         return ok
 
     def _note_made(self, st: BatchState, neg: nego.CNegotiation, offer: np.ndarray, where: np.ndarray) -> None:
-        for g in np.nonzero(where)[0]:
-            key = (int(st.games[g]), neg.n)
-            row = tuple(float(x) for x in offer[g])
-            self.made.setdefault(key, {})[row] = situation(st, int(g), self.flags)
-            self.last[key] = row
+        rows = np.nonzero(where)[0]
+        made = zip(map(tuple, offer[rows].tolist()), situations(st, rows, self.flags), strict=True)
+        self.last.setdefault(neg.n, {}).update(zip(st.games[rows].tolist(), made, strict=True))
 
     # -- deciding --
     def decide(self, obs: Observation, orders: np.ndarray,
@@ -290,10 +400,11 @@ class Bargainer:
         m = self.model
         st = obs.state
         B = st.batch
-        orders = orders.copy()
-        terms = np.full((B, len(m.offer_slot), m.max_terms), np.nan)
+        orders = orders.copy(order="K")  # the doctrine's layout (move-major), as the game keeps orders
+        terms = nego.no_terms(m, B)
         self._remember(st)
         me = self.actor
+        legal = obs.legal if allowed is None else obs.legal & allowed
         for neg in self.mine:
             q = neg.q
             acc = self._slot.get((q, nego.ACCEPT, me))
@@ -303,16 +414,13 @@ class Bargainer:
             for s in (acc, rej, cnt, wd):
                 if s is not None:
                     orders[:, s] = False
-            legal = obs.legal if allowed is None else obs.legal & allowed
             can_acc = legal[:, acc] if acc is not None else np.zeros(B, bool)
             can_rej = legal[:, rej] if rej is not None else np.zeros(B, bool)
             can_cnt = legal[:, cnt] if cnt is not None else np.zeros(B, bool)
             answering = can_acc | can_rej | can_cnt
             if answering.any():
                 table = st.terms[:, neg.cols]
-                value = self.deal_value(st, neg, table, me)
-                cont = self.going_on(st, me) - self.concede
-                yes = answering & can_acc & (value >= cont)
+                yes = self._accepts(st, neg, table, answering & can_acc)
                 if acc is not None:
                     orders[:, acc] = yes
                 left = answering & ~yes

@@ -76,7 +76,7 @@ class DoctrineAgent:
         if self.bargainer is not None:
             # The doctrine's own answer rules still bind: where it has rules for an answer, the
             # bargainer may give that answer only where one of them holds.
-            allowed = np.ones((B, len(self.model.moves)), dtype=bool)
+            allowed = np.ones((len(self.model.moves), B), dtype=bool).T  # move-major, as ``obs.legal``
             for s, conds in self._answer_rules.items():
                 allowed[:, s] = False
                 for i in conds:
@@ -143,7 +143,7 @@ class MixedDoctrineAgent:
                 if isinstance(got, tuple):
                     got, t = got
                     if terms is None:
-                        terms = np.full(t.shape, np.nan)
-                    terms[mine] = t[mine]
-                orders[mine] = got[mine]
+                        terms = np.full_like(t, np.nan)  # its layout (``negotiation.no_terms``)
+                    np.copyto(terms, t, where=mine[:, None, None])
+                orders |= got & mine[:, None]  # each game is one doctrine's: its orders start empty
         return orders if terms is None else (orders, terms)

@@ -315,6 +315,12 @@ def offer_ok(neg: CNegotiation, state: Any, row: np.ndarray) -> list[tuple[CTerm
     return out
 
 
+def no_terms(model: Any, batch: int) -> np.ndarray:
+    """[B, J, T] NaN: no terms given for any offer slot (``model.offer_slot``). Laid out slot-major in
+    memory, so one offer slot's [B, T] terms are T contiguous runs over the batch (copied at once)."""
+    return np.full((len(model.offer_slot), model.max_terms, batch), np.nan).transpose(2, 0, 1)
+
+
 def resolved_row(neg: CNegotiation, state: Any, row: np.ndarray | None, counter: bool) -> np.ndarray:
     """[B, T] stored values an order puts on the table: given terms, else the default (a proposal) or
     the offer answered (a counter)."""

@@ -53,16 +53,20 @@ class Observation:
     state: BatchState
 
 
+READING_BLOCK = 4096
+"""Games per block of ``update_estimates`` (a block's [games, pairs] arrays fit in the cache)."""
+
+
 # -- the filter --------------------------------------------------------------------------------------
 
 
-def _readings(model: CompiledModel, state: BatchState) -> tuple[np.ndarray, np.ndarray]:
-    """([B, P] fresh readings, [B, P] their sd) of every hidden (observer, value) pair."""
+def _readings(model: CompiledModel, state: BatchState, blk: slice = slice(None)) -> tuple[np.ndarray, np.ndarray]:
+    """([B, P] fresh readings, [B, P] their sd) of every hidden (observer, value) pair, in the games ``blk``."""
     slot = model.intel_pair_slot
-    sd = model.intel_pair_rel[None, :] * state.intel_scale[:, slot]
-    y = rng.normal_sites(state.seed, state.games, state.turn, model.intel_pair_sites)
+    sd = model.intel_pair_rel[None, :] * state.intel_scale[blk][:, slot]
+    y = rng.normal_sites(state.seed, state.games[blk], state.turn, model.intel_pair_sites)
     y *= sd
-    y += state.values[:, slot]
+    y += state.values[blk][:, slot]
     return y, sd
 
 
@@ -89,20 +93,27 @@ def update_estimates(model: CompiledModel, state: BatchState, rows: np.ndarray |
     n = np.minimum(state.intel_n + 1, model.intel_gain_table.shape[0] - 1)
     if model.intel_pair_sites:
         slot = model.intel_pair_slot
-        y, _ = _readings(model, state)
-        m0 = state.est
         # The gain depends only on how many readings a game has folded in: one row for the whole batch
         # when they agree (they do, but for games that ended), else one row per game.
-        k = model.intel_gain_table[n[0]][None, :] if (n == n[0]).all() else model.intel_gain_table[n]
-        m1 = y  # m0 + k · (y − m0), in place
-        m1 -= m0
-        m1 *= k
-        m1 += m0
-        np.maximum(m1, model.lo[slot], out=m1)
-        np.minimum(m1, model.hi[slot], out=m1)
-        if rows is not None and not rows.all():
-            m1 = np.where(rows[:, None], m1, m0)
-        state.est = m1
+        same = bool((n == n[0]).all())
+        est = np.empty_like(state.est)
+        # Block by block of games (the same numbers: every step is per game): a block's readings and
+        # filter steps stay in the cache instead of a dozen passes over [B, P] arrays in memory.
+        for b in range(0, state.batch, READING_BLOCK):
+            blk = slice(b, b + READING_BLOCK)
+            y, _ = _readings(model, state, blk)
+            m0 = state.est[blk]
+            k = model.intel_gain_table[n[0]][None, :] if same else model.intel_gain_table[n[blk]]
+            m1 = y  # m0 + k · (y − m0), in place
+            m1 -= m0
+            m1 *= k
+            m1 += m0
+            np.maximum(m1, model.lo[slot], out=m1)
+            np.minimum(m1, model.hi[slot], out=m1)
+            if rows is not None and not rows[blk].all():
+                m1 = np.where(rows[blk, None], m1, m0)
+            est[blk] = m1
+        state.est = est
     state.intel_n[:] = n if rows is None else np.where(rows, n, state.intel_n)
 
 
@@ -150,9 +161,13 @@ def estimates(model: CompiledModel, state: BatchState, actor: int,
         spread[:, hidden] = np.nan
     elif hidden.size:
         ks = model.intel_pair_index[actor, hidden]
-        vals[:, hidden] = state.est[:, ks]
         n = np.minimum(state.intel_n, model.intel_var_table.shape[0] - 1)  # ``variance``, these columns only
-        spread[:, hidden] = np.sqrt(model.intel_var_table[n][:, ks] * state.intel_scale[:, hidden] ** 2)
+        # One table row for the whole batch when every game folded in as many readings (they do, but
+        # for games that ended), else one per game; then column by column (contiguous, no gathers).
+        var = model.intel_var_table[n[:1]] if n.size and (n == n[0]).all() else model.intel_var_table[n]
+        for j, k in zip(hidden.tolist(), ks.tolist(), strict=True):
+            vals[:, j] = state.est[:, k]
+            spread[:, j] = np.sqrt(var[:, k] * state.intel_scale[:, j] ** 2)
     return vals, spread, exact
 
 

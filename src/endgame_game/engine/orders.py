@@ -63,7 +63,7 @@ def base_legal(model: CompiledModel, state: BatchState, m: CMove) -> np.ndarray:
 
 def legal_mask(model: CompiledModel, state: BatchState, actor: int) -> np.ndarray:
     """[B, M] bool: the moves ``actor`` may order, each on its own (other columns False)."""
-    mask = np.zeros((state.batch, len(model.moves)), dtype=bool)
+    mask = np.zeros((len(model.moves), state.batch), dtype=bool).T  # move-major: filled and read by move
     for s in model.moves_of[actor]:
         mask[:, s] = base_legal(model, state, model.moves[s])
     return mask
