@@ -131,3 +131,37 @@ def test_each_game_bargains_the_same_alone_or_in_a_batch() -> None:
         assert g.state.equals(whole.state.take(rows)) or np.array_equal(g.state.terms, whole.state.terms[rows])
         assert np.array_equal(g.state.ending, whole.state.ending[rows])
         assert np.array_equal(g.state.scores, whole.state.scores[rows])
+
+
+def test_games_that_share_an_id_keep_their_own_memory() -> None:
+    # Sweep points, training candidates and the sensitivity blocks play games with the same ids (common
+    # random numbers) in one batch, and cached agents play batch after batch: what a bargainer remembers
+    # (the offers refused in a game) is that game's own, so each game plays as it does alone.
+    m = CompiledModel.load("endgame-2024")
+    games = np.arange(48, dtype=np.uint64)
+    agents = make_agents(m, {}, default="mixed")
+    alone = Game(m, seed=3, games=games, log=False, history=False)
+    alone.play(agents, validate=False)
+    base = m.params_array(games.size)
+    other = base.copy()
+    other[:, m.param_index["us_abandonment_cost"]] = 0.0
+    other[:, m.param_index["sanctions_bite"]] = 1.6
+    both = Game(m, seed=3, games=np.tile(games, 2), params=np.vstack([other, base]), log=False, history=False)
+    both.play(agents, validate=False)  # the same agent objects, a second batch
+    half = both.state.take(np.arange(games.size, 2 * games.size))
+    assert np.array_equal(half.ending, alone.state.ending)
+    assert np.array_equal(half.scores, alone.state.scores)
+    assert np.array_equal(half.terms, alone.state.terms)
+    assert not np.array_equal(both.state.scores[: games.size], alone.state.scores)  # the other half differs
+
+
+def test_a_lookahead_fork_leaves_the_games_memory_alone() -> None:
+    m = CompiledModel.load("endgame-2024")
+    g = Game(m, seed=1, batch=3, log=False, history=False)
+    g.state.memory[("test", 0)] = {0: {"a": 1}, 2: {"b": 2}}
+    fork = g.state.fork([2, 2, 0])
+    assert fork.memory[("test", 0)] == {0: {"b": 2}, 1: {"b": 2}, 2: {"a": 1}}
+    fork.memory[("test", 0)][0]["b"] = 9
+    assert g.state.memory[("test", 0)][2] == {"b": 2}
+    sub = g.state.take([2])
+    assert sub.memory is g.state.memory and sub.uid.tolist() == [2]

@@ -8,12 +8,15 @@ counters by moving the terms it cares about most, and never repeats an offer tha
 the situation changed (a flag or an agreement changed since it made it). Other parties' views are
 estimated on what it observes (``obs.state``: intelligence noise applies), never on true values.
 
-Everything but the memory of refused offers is vectorised over the batch; the memory is per game.
+Everything but the memory of refused offers is vectorised over the batch; the memory is per game,
+kept with the batch (``BatchState.memory``), so games never read each other's and it goes with them.
 """
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -34,6 +37,9 @@ SETTLE_MARGIN = 2.0
 
 STACK_ROWS = 1024
 """With ``ROWS_ONLY``: how many rows (games × candidate offers) one valuation pass takes at most."""
+
+_OWNERS = itertools.count()
+"""Each bargainer's key in a batch's memory: unique in the process (never reused, unlike ``id``)."""
 
 ROWS_ONLY = True
 """Value offers and answers on the sub-batch of the games that make or answer one, not on the whole
@@ -89,9 +95,10 @@ class Bargainer:
         self.avoid = frozenset(avoid)
         self.mine = [n for n in model.negotiation if self.actor in n.answerers]
         self.fallback = model.fallback
-        self.refused: dict[int, dict[int, dict[tuple[float, ...], bytes]]] = {}  # negotiation → game → offer → situation
-        # negotiation → game → its offer on the table and the situation it was made in
-        self.last: dict[int, dict[int, tuple[tuple[float, ...], bytes]]] = {}
+        # Its memory, per negotiation n, in each batch's ``memory`` (row uid → ...): under
+        # (owner, "refused", n) offer → the situation it was refused in; under (owner, "last", n) its
+        # offer on the table and the situation it was made in.
+        self._owner = ("bargain", next(_OWNERS))
         self.flags = situation_flags(model)
         self._slot = {(m.proposal, m.answer, m.actor): m.slot for m in model.moves if m.kind == "response"}
         self._prop_slot = {m.proposal: m.slot for m in model.moves if m.kind == "proposal"}
@@ -351,26 +358,30 @@ class Bargainer:
         return out
 
     # -- memory --
+    def _memory(self, st: BatchState, what: str, n: int) -> dict[int, Any]:
+        return st.memory.setdefault((*self._owner, what, n), {})
+
     def _remember(self, st: BatchState) -> None:
         """Note which of its offers were refused: rejected, or answered with a counter-offer."""
         for neg in self.mine:
-            last = self.last.get(neg.n)
+            last = st.memory.get((*self._owner, "last", neg.n))
             if not last:
                 continue
             rejected = (st.status[:, neg.n] == 2) & (st.offer_by[:, neg.n] == self.actor) & (st.pending[:, neg.q] < 0)
             countered = (st.offer_by[:, neg.n] >= 0) & (st.offer_by[:, neg.n] != self.actor)
-            for game in last.keys() & set(st.games[rejected | countered].tolist()):
+            refused = self._memory(st, "refused", neg.n)
+            for game in sorted(last.keys() & set(st.uid[rejected | countered].tolist())):
                 offer, made_in = last.pop(game)
-                self.refused.setdefault(neg.n, {}).setdefault(game, {})[offer] = made_in
+                refused.setdefault(game, {})[offer] = made_in
 
     def _refused_in(self, st: BatchState, neg: nego.CNegotiation) -> tuple[list[int], list[dict[tuple[float, ...], bytes]],
                                                                           list[bytes]]:
         """The games of ``st`` in which some offer of its was refused: (rows, their refused offers → the
         situation then, their situation now)."""
-        ref = self.refused.get(neg.n)
+        ref = st.memory.get((*self._owner, "refused", neg.n))
         if not ref:
             return [], [], []
-        games = st.games.tolist()
+        games = st.uid.tolist()
         rows = [g for g, game in enumerate(games) if game in ref]
         return rows, [ref[games[g]] for g in rows], situations(st, np.array(rows, dtype=np.intp), self.flags)
 
@@ -388,7 +399,7 @@ class Bargainer:
     def _note_made(self, st: BatchState, neg: nego.CNegotiation, offer: np.ndarray, where: np.ndarray) -> None:
         rows = np.nonzero(where)[0]
         made = zip(map(tuple, offer[rows].tolist()), situations(st, rows, self.flags), strict=True)
-        self.last.setdefault(neg.n, {}).update(zip(st.games[rows].tolist(), made, strict=True))
+        self._memory(st, "last", neg.n).update(zip(st.uid[rows].tolist(), made, strict=True))
 
     # -- deciding --
     def decide(self, obs: Observation, orders: np.ndarray,

@@ -172,7 +172,7 @@ class LookaheadAgent:
         flat = np.nonzero(valid.reshape(-1))[0]
         S = self.samples
         flat_rows = np.repeat(flat, S)  # each allowed (game, candidate) pair, once per sample
-        sim = state.take(flat_rows // K)
+        sim = state.fork(flat_rows // K)
         # The planner's own stream: keyed by the real seed, the actor and the turn (not the real future).
         # Sample j of game g plays as game g * S + j of that stream: every candidate of a game meets
         # the same S futures (common random numbers).

@@ -96,7 +96,7 @@ class RolloutAgent:
         g_of = np.repeat(np.arange(b), K * S)
         k_of = np.tile(np.repeat(np.arange(K), S), b)
         s_of = np.tile(np.arange(S), b * K)
-        sim = sub.take(g_of)
+        sim = sub.fork(g_of)
         sim.seed = rng.derive_seed(st.seed, self._site, st.turn)
         sim.games = sub.games[g_of] * np.uint64(S) + s_of.astype(np.uint64)
         first = cands[k_of, g_of]

@@ -6,7 +6,9 @@ expressions read (``rules.compile.Env``): they see exactly these arrays, nothing
 
 from __future__ import annotations
 
+import copy
 import hashlib
+from typing import Any
 
 import numpy as np
 
@@ -67,6 +69,13 @@ class BatchState:
     intel_scale: np.ndarray  # [B, N] float64: the scale each value's intelligence noise is a share of
     intel_n: np.ndarray  # [B] int32: readings folded into the estimates since the first (their variance follows)
 
+    uid: np.ndarray  # [B] int64: each row's key in ``memory`` (unique in the batch it was made in)
+    memory: dict[Any, dict[int, Any]]
+    """What agents remember of each game (e.g. the offers refused in it): owner key → row ``uid`` →
+    value. Not part of the game's state (no checksum or save covers it). It lives with the batch, so a
+    game's memory is its own: games that share an id (sweep points, training candidates, a lookahead's
+    samples) never read each other's, and it goes when the batch goes."""
+
     def __init__(self, seed: int, turn: int, builtins: tuple[float, float, float, float], **arrays: np.ndarray):
         self.seed = int(seed)
         self.turn = int(turn)
@@ -74,6 +83,12 @@ class BatchState:
         self.salt = 0
         for name in ARRAYS:
             setattr(self, name, _column_major(arrays[name]))
+        self.uid = np.arange(self.values.shape[0], dtype=np.int64)
+        self.memory = {}
+
+    def _keeping(self, uid: np.ndarray, memory: dict[Any, dict[int, Any]]) -> BatchState:
+        self.uid, self.memory = uid, memory
+        return self
 
     # -- the Env protocol --
     def uniform(self, site: int, k: int) -> np.ndarray:
@@ -89,28 +104,44 @@ class BatchState:
         return self.ending >= 0
 
     def copy(self) -> BatchState:
-        """A deep copy (cheap: a handful of array copies)."""
-        return BatchState(self.seed, self.turn, self.builtins, **{n: getattr(self, n).copy(order="K") for n in ARRAYS})
+        """A deep copy (cheap: a handful of array copies), agents' memory included."""
+        return BatchState(self.seed, self.turn, self.builtins, **{n: getattr(self, n).copy(order="K") for n in ARRAYS}
+                          )._keeping(self.uid.copy(), copy.deepcopy(self.memory))
 
     def with_values(self, values: np.ndarray) -> BatchState:
         """A view that reads ``values`` instead of this state's values and shares every other array
         (no copy: for reading only, e.g. an observation's estimates)."""
-        view = BatchState(self.seed, self.turn, self.builtins, **{n: getattr(self, n) for n in ARRAYS})
+        view = BatchState(self.seed, self.turn, self.builtins,
+                          **{n: getattr(self, n) for n in ARRAYS})._keeping(self.uid, self.memory)
         view.values = values
         return view
 
     def take(self, index: np.ndarray | list[int] | slice) -> BatchState:
-        """The sub-batch of the games at ``index`` (positions, a bool mask or a slice; a copy)."""
+        """The sub-batch of the games at ``index`` (positions, a bool mask or a slice; a copy of the
+        arrays). It shares agents' memory with this batch: what an agent notes in the sub-batch, it
+        finds in the batch. To play games forward as a what-if, or to repeat rows, ``fork``."""
         if isinstance(index, slice):
-            return BatchState(self.seed, self.turn, self.builtins,
-                              **{n: getattr(self, n)[index].copy(order="K") for n in ARRAYS})
+            return BatchState(self.seed, self.turn, self.builtins, **{n: getattr(self, n)[index].copy(order="K")
+                                                                      for n in ARRAYS})._keeping(self.uid[index].copy(),
+                                                                                                 self.memory)
         idx = np.asarray(index)
         if idx.dtype == np.bool_:
             idx = np.nonzero(idx)[0]
         # Gathering along the last axis of the transposed (C-ordered) view gives the column-major
         # result directly: one copy per array instead of a gather and then a re-layout.
         return BatchState(self.seed, self.turn, self.builtins,
-                          **{n: _take_rows(getattr(self, n), idx) for n in ARRAYS})
+                          **{n: _take_rows(getattr(self, n), idx) for n in ARRAYS})._keeping(self.uid[idx], self.memory)
+
+    def fork(self, index: np.ndarray | list[int]) -> BatchState:
+        """The games at ``index`` (positions; repeats allowed) as a new batch with its own memory: each
+        row starts with a copy of what agents remember of the game it was taken from, and what they
+        note in the fork stays there (a lookahead's imagined futures never reach the real game)."""
+        sub = self.take(index)
+        old = sub.uid.tolist()
+        sub.uid = np.arange(len(old), dtype=np.int64)
+        sub.memory = {key: {new: copy.deepcopy(rows[u]) for new, u in enumerate(old) if u in rows}
+                      for key, rows in self.memory.items()}
+        return sub
 
     def game(self, i: int) -> BatchState:
         """Game ``i`` alone, as a batch of one (a copy)."""
