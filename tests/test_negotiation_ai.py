@@ -165,3 +165,80 @@ def test_a_lookahead_fork_leaves_the_games_memory_alone() -> None:
     assert g.state.memory[("test", 0)][2] == {"b": 2}
     sub = g.state.take([2])
     assert sub.memory is g.state.memory and sub.uid.tolist() == [2]
+
+
+TUNED_RED = """[policy]
+ruleset = "negotiation"
+role = "red"
+{bargain}
+[[rules]]
+move = "deal"
+weight = 3
+
+[[rules]]
+move = "drill"
+weight = 1
+"""
+
+
+def _tuned(model: CompiledModel, bargain: str):
+    from endgame_game.ai.tuned import TunedAgent, check_policy, parse_policy
+
+    text = TUNED_RED.format(bargain=bargain)
+    return TunedAgent(model, "red", check_policy(parse_policy(text, "red.toml"), model, text))
+
+
+def test_a_tuned_policy_bargains_as_its_bargain_table_says(model: CompiledModel) -> None:
+    # The same position as test_doctrines_differ_in_what_they_concede: a tuned policy that concedes
+    # what the soft doctrine does takes the deal, one that concedes what the tough one does will not.
+    from endgame_game.ai.tuned import parse_policy
+
+    g = offered(model, "deal{cap=40}")
+    g.set_orders("blue", ["counter_deal{cap=100,guarantee=green}"])
+    g.step()
+    answers = {}
+    for concede in (2, 8):
+        got = _tuned(model, f"\n[bargain]\nconcede = {concede}\n").act(g.observe("red"))
+        assert isinstance(got, tuple)  # it bargains: orders and terms
+        answers[concede] = {model.moves[s].id for s in np.nonzero(got[0][0])[0]}
+    assert "accept_deal" in answers[8] and "accept_deal" not in answers[2]
+    assert not isinstance(_tuned(model, "").act(g.observe("red")), tuple)  # no [bargain]: its rules alone
+    text = TUNED_RED.format(bargain='\n[bargain]\nconcede = 2.5\nprefer = ["deal.guarantee.green"]\nfirm = ["cap"]\n')
+    p = parse_policy(text, "red.toml")
+    assert parse_policy(p.to_toml(), "red.toml").bargain == p.bargain
+    assert p.bargain is not None and p.bargain.prefer == ("deal.guarantee.green",) and p.bargain.firm == ("cap",)
+
+
+@pytest.mark.parametrize("bargain, expect", [
+    ('prefer = ["deal.guarantee.blue"]', r"red.toml:\d+: error: bargain.prefer\[0\]: no option 'deal.guarantee.blue'"),
+    ('firm = ["capp"]', r"bargain.firm\[0\]: no term 'capp'.*cap"),
+    ("concede = -1", r"bargain.concede: must be a number from 0"),
+    ("conceed = 1", r"bargain.conceed: unknown key .*concede"),
+    ('avoid = "deal.guarantee.none"', r"bargain.avoid: must be a list of names"),
+])
+def test_a_bad_bargain_table_names_key_and_line(model: CompiledModel, bargain: str, expect: str) -> None:
+    import re
+
+    from endgame_game.errors import RulesetError
+
+    with pytest.raises(RulesetError) as e:
+        _tuned(model, f"\n[bargain]\n{bargain}\n")
+    assert any(re.search(expect, str(i)) for i in e.value.issues), e.value.issues
+
+
+def test_training_plays_each_doctrine_as_it_plays_alone() -> None:
+    # The trainer plays many policies in one batch, a block of rows each; a doctrine that bargains
+    # must bargain there (its terms kept with its orders) exactly as it does in a game of its own.
+    from endgame_game.ai.train import Trainer
+
+    m = CompiledModel.load("endgame-2024")
+    t = Trainer(m, "washington", seed=1)
+    games = np.arange(40, dtype=np.uint64)
+    names = list(m.doctrines["washington"])
+    s = t.scores([DoctrineAgent(m, "washington", d) for d in names], 5, games)
+    for k, d in enumerate(names):
+        g = Game(m, seed=5, games=games, log=False, history=False)
+        from endgame_game.ai import run_games
+
+        run_games(g, {**t.opponents, "washington": DoctrineAgent(m, "washington", d)}, validate=False)
+        assert np.array_equal(s[k], g.results()["score.washington"]), d

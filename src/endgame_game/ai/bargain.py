@@ -46,6 +46,32 @@ ROWS_ONLY = True
 batch (the same bits: tests/test_fast_path.py plays games with it off and on)."""
 
 
+def answer_rules(model: CompiledModel, actor: int, rules: Sequence[tuple[int, float]]) -> dict[int, list[int]]:
+    """The answer slots of the negotiations a policy's ``rules`` ((move slot, weight) each) name: slot →
+    the indices of the rules (weight > 0) for it. A policy that names an accept or a reject of a
+    negotiation answers it only as its rules say: an answer it names nowhere (say, accept where it has
+    only reject rules) it never gives. Counters and withdrawals are the bargainer's own."""
+    named = {model.moves[m].proposal for m, _ in rules
+             if model.moves[m].kind == "response" and model.moves[m].proposal in model.negotiation_of}
+    out: dict[int, list[int]] = {}
+    for s in model.moves_of[actor]:
+        mv = model.moves[s]
+        if mv.kind == "response" and mv.proposal in named and mv.answer in (1, 2):
+            out[s] = [i for i, (m, w) in enumerate(rules) if m == s and w > 0]
+    return out
+
+
+def allowed_answers(model: CompiledModel, batch: int, rules: dict[int, list[int]], holds: Sequence[np.ndarray]) -> np.ndarray:
+    """[B, M] the answers the bargainer may give (move-major, as ``obs.legal``): where a policy has
+    rules for an answer (``answer_rules``), only where one of them holds (``holds``: [B] per rule)."""
+    allowed = np.ones((len(model.moves), batch), dtype=bool).T
+    for s, conds in rules.items():
+        allowed[:, s] = False
+        for i in conds:
+            allowed[:, s] |= holds[i]
+    return allowed
+
+
 def situation_flags(model: CompiledModel) -> np.ndarray:
     """The flags whose change makes a refused offer worth making again: those the negotiations'
     conditions and the endings read (everybody sees flags exactly)."""

@@ -13,7 +13,7 @@ from __future__ import annotations
 import attrs
 import numpy as np
 
-from endgame_game.ai.bargain import Bargainer
+from endgame_game.ai.bargain import Bargainer, allowed_answers, answer_rules
 from endgame_game.ai.base import weighted_picks
 from endgame_game.ai.random_agent import RandomAgent
 from endgame_game.engine import rng
@@ -52,17 +52,7 @@ class DoctrineAgent:
             d = model.ruleset.doctrines[actor][doctrine]
             self.bargainer = Bargainer(model, actor, d.concede, d.firm, d.prefer, d.avoid)
             paths += self.bargainer.reads()
-        # Answer slots of negotiations its rules name: slot → the indices of the rules (weight > 0) for it.
-        # A doctrine that names an accept or a reject of a negotiation answers it only as its rules say:
-        # an answer it names nowhere (say, accept where it has only reject rules) it never gives.
-        # Counters and withdrawals are the bargainer's own.
-        self._answer_rules: dict[int, list[int]] = {}
-        named = {model.moves[r.move].proposal for r in self.rules
-                 if model.moves[r.move].kind == "response" and model.moves[r.move].proposal in model.negotiation_of}
-        for s in model.moves_of[self.actor]:
-            mv = model.moves[s]
-            if mv.kind == "response" and mv.proposal in named and mv.answer in (1, 2):
-                self._answer_rules[s] = [i for i, r in enumerate(self.rules) if r.move == s and r.weight > 0]
+        self._answer_rules = answer_rules(model, self.actor, [(r.move, r.weight) for r in self.rules])
         self.reads = model.reads(paths)
 
     def act(self, obs: Observation) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
@@ -74,13 +64,7 @@ class DoctrineAgent:
                 cands.append((r.move, ok, r.weight))
         orders = weighted_picks(self.model, obs, self.actor, cands, f"doctrine/{self.name}")
         if self.bargainer is not None:
-            # The doctrine's own answer rules still bind: where it has rules for an answer, the
-            # bargainer may give that answer only where one of them holds.
-            allowed = np.ones((len(self.model.moves), B), dtype=bool).T  # move-major, as ``obs.legal``
-            for s, conds in self._answer_rules.items():
-                allowed[:, s] = False
-                for i in conds:
-                    allowed[:, s] |= cands[i][1]
+            allowed = allowed_answers(self.model, B, self._answer_rules, [ok for _, ok, _ in cands])
             return self.bargainer.decide(obs, orders, allowed)
         return orders
 

@@ -15,6 +15,10 @@ another (Washington's did: 70 % against ``steady``, 46 % against ``disengage``, 
 which wins more games). ``against="best"`` trains against the best doctrine only, as before. The search
 starts from the best doctrine's rules. The elite quarter sets the next mean and spread.
 
+A role that takes part in negotiations with terms bargains as its doctrines do (``ai.bargain``): the
+policy's ``[bargain]`` table takes the best doctrine's style (``firm``, ``prefer``, ``avoid``) and one
+more dimension of the search, how much it ``concede``s (0 to ``CONCEDE_MAX`` score points).
+
 Everything is keyed by ``seed``: the same command makes the same file, bit for bit.
 """
 
@@ -30,7 +34,15 @@ from endgame_game.ai.base import Agent, orders_only
 from endgame_game.ai.doctrine import DoctrineAgent
 from endgame_game.ai.loading import make_agents
 from endgame_game.ai.play import run_games
-from endgame_game.ai.tuned import CompiledPolicy, Policy, TunedAgent, TunedRule, check_policy, ruleset_digest
+from endgame_game.ai.tuned import (
+    Bargain,
+    CompiledPolicy,
+    Policy,
+    TunedAgent,
+    TunedRule,
+    check_policy,
+    ruleset_digest,
+)
 from endgame_game.engine import rng
 from endgame_game.engine.api import Game
 from endgame_game.engine.model import CompiledModel
@@ -44,6 +56,10 @@ CUT = -3.0
 OFF = -4.0
 """Where the search starts a rule the best doctrine does not have."""
 THETA_MIN, THETA_MAX = -6.0, 4.0
+CONCEDE_MAX = 12.0
+"""The most a tuned policy concedes for a deal (score points; the default scenario's doctrines: 2 to 8)."""
+CONCEDE_SIGMA = 2.0
+"""The search's first spread for ``concede``."""
 
 
 @dataclass
@@ -102,13 +118,19 @@ class _Blocks:
     def __init__(self, agents: list[Agent], n: int, reads: np.ndarray | None):
         self.agents, self.n, self.reads = agents, n, reads
 
-    def act(self, obs: Observation) -> np.ndarray:
+    def act(self, obs: Observation) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
         orders = np.zeros_like(obs.legal)
+        terms: np.ndarray | None = None
         for b, agent in enumerate(self.agents):
             sl = slice(b * self.n, (b + 1) * self.n)
             sub = Observation(obs.actor, obs.values[sl], obs.spread[sl], obs.exact, obs.legal[sl], obs.state.take(sl))
-            orders[sl] = orders_only(agent.act(sub))
-        return orders
+            got = agent.act(sub)
+            if isinstance(got, tuple):  # a bargaining agent's terms go with its orders
+                if terms is None:
+                    terms = np.full((obs.legal.shape[0], *got[1].shape[1:]), np.nan)
+                terms[sl] = got[1]
+            orders[sl] = orders_only(got)
+        return orders if terms is None else (orders, terms)
 
 
 class Trainer:
@@ -129,6 +151,9 @@ class Trainer:
         if c.against not in ("every", "best"):
             raise EndgameError(f"--against must be 'every' or 'best', not {c.against!r}")
         self.space = search_space(model, role)
+        self.n = len(self.space)  # theta: a log-weight per rule, the pass weight's, then concede if it bargains
+        self.bargains = any(model.actor_index[role] in n.answerers for n in model.negotiation)
+        self.style = Bargain()
         full = Policy(model.id, role, tuple(self.space))
         self.compiled = check_policy(full, model)  # compiles every condition once
         self.opponents = {k: v for k, v in make_agents(model, {}, default=c.opponents).items() if k != role}
@@ -136,15 +161,20 @@ class Trainer:
 
     # -- policies from log-weights --
     def policy(self, theta: np.ndarray, trained: Mapping[str, object] | None = None) -> Policy:
+        n = self.n
         rules = tuple(TunedRule(r.move, r.when, float(np.round(np.exp(t), 4)))
-                      for r, t in zip(self.space, theta[:-1], strict=True) if t >= CUT)
-        pw = float(np.round(np.exp(theta[-1]), 4)) if theta[-1] >= CUT else 0.0
+                      for r, t in zip(self.space, theta[:n], strict=True) if t >= CUT)
+        pw = float(np.round(np.exp(theta[n]), 4)) if theta[n] >= CUT else 0.0
+        bargain = None
+        if self.bargains:
+            s = self.style
+            bargain = Bargain(float(np.round(np.clip(theta[n + 1], 0.0, CONCEDE_MAX), 4)), s.firm, s.prefer, s.avoid)
         return Policy(self.model.id, self.role, rules, pw, "Tuned",
-                      f"Tuned by simulation against {self.role}'s best doctrine.", dict(trained or {}))
+                      f"Tuned by simulation against {self.role}'s doctrines.", dict(trained or {}), bargain=bargain)
 
     def agent(self, theta: np.ndarray) -> TunedAgent:
         rules = tuple((slot, fn, float(np.round(np.exp(t), 4)))
-                      for (slot, fn, _), t in zip(self.compiled.rules, theta[:-1], strict=True) if t >= CUT)
+                      for (slot, fn, _), t in zip(self.compiled.rules, theta[:self.n], strict=True) if t >= CUT)
         if not rules:  # a policy that never moves: one rule it can never pick
             rules = ((self.compiled.rules[0][0], lambda env: False, 1.0),)
         cp = CompiledPolicy(self.policy(theta), rules, self.compiled.reads)
@@ -152,14 +182,24 @@ class Trainer:
 
     def start(self, baseline: str) -> np.ndarray:
         """The best doctrine as log-weights (what the search starts from)."""
-        theta = np.full(len(self.space) + 1, OFF)
+        d = self.model.ruleset.doctrines[self.role][baseline]
+        theta = np.full(self.n + 1 + self.bargains, OFF)
         index = {(r.move, r.when): i for i, r in enumerate(self.space)}
-        w = np.zeros(len(self.space))
-        for r in self.model.ruleset.doctrines[self.role][baseline].rules:
+        w = np.zeros(self.n)
+        for r in d.rules:
             w[index[(r.move, r.when)]] += r.weight
         on = w > 0
-        theta[:-1][on] = np.clip(np.log(w[on]), CUT, THETA_MAX)
+        theta[:self.n][on] = np.clip(np.log(w[on]), CUT, THETA_MAX)
+        if self.bargains:  # its style is the best doctrine's; how much it concedes is searched
+            self.style = Bargain(d.concede, tuple(d.firm), tuple(d.prefer), tuple(d.avoid))
+            theta[self.n + 1] = min(d.concede, CONCEDE_MAX)
         return theta
+
+    def _clip(self, theta: np.ndarray) -> np.ndarray:
+        out = np.clip(theta, THETA_MIN, THETA_MAX)
+        if self.bargains:
+            out[..., self.n + 1] = np.clip(theta[..., self.n + 1], 0.0, CONCEDE_MAX)
+        return out
 
     # -- playing --
     def scores(self, agents: list[Agent], seed: int, games: np.ndarray) -> np.ndarray:
@@ -187,12 +227,14 @@ class Trainer:
         nb = len(bases)
         mean = self.start(baseline)
         sigma = np.full(mean.size, c.sigma)
+        if self.bargains:
+            sigma[self.n + 1] = CONCEDE_SIGMA
         rand = np.random.default_rng(rng.derive_seed(self._seed, site_key("cem")))
         n_elite = max(1, int(round(c.elite * c.population)))
         history: list[Generation] = []
         for g in range(c.generations):
             t0 = time.perf_counter()
-            pop = np.clip(mean + sigma * rand.standard_normal((c.population, mean.size)), THETA_MIN, THETA_MAX)
+            pop = self._clip(mean + sigma * rand.standard_normal((c.population, mean.size)))
             keys = np.arange(g * c.games, (g + 1) * c.games, dtype=np.uint64)
             agents: list[Agent] = [*bases, self.agent(mean), *(self.agent(t) for t in pop)]
             s = self.scores(agents, self._seed, keys)
@@ -204,7 +246,7 @@ class Trainer:
             sigma = c.smoothing * e.std(axis=0) + (1 - c.smoothing) * sigma
             sigma = np.maximum(sigma, c.sigma_min)
             gen = Generation(g, float(share[0]), float(fit.max()), float(fit[elite].mean()),
-                             int((mean[:-1] >= CUT).sum()), time.perf_counter() - t0)
+                             int((mean[:self.n] >= CUT).sum()), time.perf_counter() - t0)
             history.append(gen)
             if on_generation is not None:
                 on_generation(gen)

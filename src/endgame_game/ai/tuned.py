@@ -12,6 +12,10 @@ folder (``rulesets/tuned/endgame-2024.kyiv.toml``) and reviewed like a ruleset::
     [trained]                  # how it was made (informational; `command` re-makes it)
     command = "endgame train endgame-2024 --role kyiv --seed 1"
 
+    [bargain]                  # optional: how it bargains (a doctrine's concede, firm, prefer, avoid)
+    concede = 3.5
+    prefer = ["us_framework.aid.continued"]
+
     [[rules]]                  # like a doctrine's rules: the move, an optional condition, a weight
     move = "counteroffensive"
     when = "kyiv.manpower > 80"
@@ -19,7 +23,9 @@ folder (``rulesets/tuned/endgame-2024.kyiv.toml``) and reviewed like a ruleset::
 
 The agent (``TunedAgent``, spec ``tuned``) plays it exactly like a doctrine: each turn the rules
 whose ``when`` holds and whose move is legal and fits are picked in proportion to ``weight``
-(``ai.base.weighted_picks``), so it costs about what a doctrine costs.
+(``ai.base.weighted_picks``), so it costs about what a doctrine costs. With a ``[bargain]`` table it
+bargains over terms as a doctrine does (``ai.bargain``); without one (files trained before it existed)
+it answers and proposes by its rules alone.
 
 ``tuned`` for a role looks for ``tuned/<ruleset>.<role>.toml`` beside the ruleset's file, then
 beside each ruleset it extends (a variant plays its base's policy until it has its own).
@@ -37,6 +43,7 @@ from typing import Any
 import attrs
 import numpy as np
 
+from endgame_game.ai.bargain import Bargainer, allowed_answers, answer_rules
 from endgame_game.ai.base import weighted_picks
 from endgame_game.engine.model import CompiledModel
 from endgame_game.engine.observe import Observation
@@ -65,6 +72,19 @@ class TunedRule:
 
 
 @attrs.frozen
+class Bargain:
+    """How a tuned policy bargains over terms: what a doctrine says (``rules.schema`` Doctrine)."""
+
+    concede: float = 0.0
+    firm: tuple[str, ...] = ()
+    prefer: tuple[str, ...] = ()
+    avoid: tuple[str, ...] = ()
+
+
+BARGAIN_KEYS = ("concede", "firm", "prefer", "avoid")
+
+
+@attrs.frozen
 class Policy:
     """One role's tuned policy (the contents of one policy file)."""
 
@@ -76,6 +96,7 @@ class Policy:
     doc: str = ""
     trained: Mapping[str, Any] = attrs.field(factory=dict)
     path: str = ""
+    bargain: Bargain | None = None
 
     def to_toml(self) -> str:
         """The policy as TOML text (``parse_policy`` reads it back to an equal policy)."""
@@ -88,6 +109,10 @@ class Policy:
         if self.doc:
             out.append(f"doc = {_str(self.doc)}")
         out.append(f"pass_weight = {_num(self.pass_weight)}")
+        if self.bargain is not None:
+            b = self.bargain
+            out += ["", "[bargain]", f"concede = {_num(b.concede)}"]
+            out += [f"{k} = [{', '.join(map(_str, getattr(b, k)))}]" for k in BARGAIN_KEYS[1:] if getattr(b, k)]
         if self.trained:
             out += ["", "[trained]"]
             out += [f"{k} = {_value(v)}" for k, v in self.trained.items()]
@@ -135,8 +160,8 @@ def parse_policy(text: str, path: str = "<policy>") -> Policy:
 
     data = parse_toml(text, path)  # the rulesets' reader: syntax errors with their line, size and nesting limits
     for key in data:
-        if key not in ("policy", "trained", "rules"):
-            err(key, f"unknown key {key!r}", did_you_mean(key, ["policy", "trained", "rules"]))
+        if key not in ("policy", "bargain", "trained", "rules"):
+            err(key, f"unknown key {key!r}", did_you_mean(key, ["policy", "bargain", "trained", "rules"]))
     meta = data.get("policy")
     if not isinstance(meta, dict):
         err("policy", "missing [policy] table (with ruleset and role)")
@@ -158,6 +183,7 @@ def parse_policy(text: str, path: str = "<policy>") -> Policy:
         else:
             strings[key] = v
     pass_weight = _weight(meta.get("pass_weight", 0.0), "policy.pass_weight", err)
+    bargain = _bargain(data["bargain"], err) if "bargain" in data else None
     trained = data.get("trained", {})
     if not isinstance(trained, dict):
         err("trained", "must be a table")
@@ -192,7 +218,25 @@ def parse_policy(text: str, path: str = "<policy>") -> Policy:
     if issues:
         raise RulesetError(issues)
     return Policy(str(strings["ruleset"]), str(strings["role"]), tuple(rules), pass_weight, strings.get("label") or "Tuned",
-                  strings.get("doc") or "", dict(trained), path)
+                  strings.get("doc") or "", dict(trained), path, bargain)
+
+
+def _bargain(raw: object, err: Any) -> Bargain | None:
+    if not isinstance(raw, dict):
+        err("bargain", "must be a table ([bargain])")
+        return None
+    for key in raw:
+        if key not in BARGAIN_KEYS:
+            err(f"bargain.{key}", f"unknown key {key!r}", did_you_mean(key, BARGAIN_KEYS))
+    concede = _weight(raw.get("concede", 0.0), "bargain.concede", err)
+    lists: dict[str, tuple[str, ...]] = {}
+    for key in BARGAIN_KEYS[1:]:
+        v = raw.get(key, [])
+        if not isinstance(v, list) or not all(isinstance(x, str) and x for x in v):
+            err(f"bargain.{key}", f"must be a list of names, got {v!r}")
+            v = []
+        lists[key] = tuple(v)
+    return Bargain(concede, lists["firm"], lists["prefer"], lists["avoid"])
 
 
 def _weight(v: object, key: str, err: Any) -> float:
@@ -248,6 +292,8 @@ def check_policy(policy: Policy, model: CompiledModel, text: str | None = None) 
         err("policy.role", f"no role {role!r} in ruleset {model.id!r}", did_you_mean(role, model.actors))
         raise RulesetError(issues)
     a = model.actor_index[role]
+    if policy.bargain is not None:
+        _check_bargain(policy.bargain, model, a, err)
     own = {model.moves[s].id: s for s in model.moves_of[a]}
     known = {k: s.type for k, s in model.symbols.table.items()}
     derived = {k.removeprefix("derived."): v for k, v in model.checked.trees.items() if k.startswith("derived.")}
@@ -280,6 +326,23 @@ def check_policy(policy: Policy, model: CompiledModel, text: str | None = None) 
     if issues:
         raise RulesetError(issues)
     return CompiledPolicy(policy, tuple(out), _reads(model, trees, a))
+
+
+def _check_bargain(b: Bargain, model: CompiledModel, actor: int, err: Any) -> None:
+    """Its names against the ruleset, as a doctrine's are checked (``rules.check``)."""
+    if not any(actor in n.answerers for n in model.negotiation):
+        err("bargain", f"{model.actors[actor]} takes part in no negotiation with terms: there is nothing to bargain over")
+        return
+    moves = [m for m in model.ruleset.moves if m.kind == "proposal"]
+    options = {f"{m.id}.{t.id}.{o.id}" for m in moves for t in m.terms for o in t.options}
+    terms = {t.id for m in moves for t in m.terms}
+    for key, names, known, what in (("prefer", b.prefer, options, "option"), ("avoid", b.avoid, options, "option"),
+                                    ("firm", b.firm, terms, "term")):
+        for j, name in enumerate(names):
+            if name not in known:
+                err(f"bargain.{key}[{j}]", f"no {what} {name!r}" + (" (write <proposal>.<term>.<option>)"
+                                                                      if what == "option" else ""),
+                    did_you_mean(name, known))
 
 
 def _reads(model: CompiledModel, trees: Sequence[expr.Node], actor: int) -> np.ndarray:
@@ -376,8 +439,14 @@ class TunedAgent:
         self.reads = self.compiled.reads
         self.pass_weight = float(self.policy.pass_weight)
         self._label = label or f"tuned/{actor}"  # keys its draws (another label: another sample of the policy)
+        self.bargainer: Bargainer | None = None
+        b = self.policy.bargain
+        if b is not None and any(self.actor in n.answerers for n in model.negotiation):
+            self.bargainer = Bargainer(model, actor, b.concede, b.firm, b.prefer, b.avoid)
+            self.reads = np.union1d(self.reads, model.reads(self.bargainer.reads())).astype(np.intp)
+            self._answer_rules = answer_rules(model, self.actor, [(m, w) for m, _, w in self.compiled.rules])
 
-    def act(self, obs: Observation) -> np.ndarray:
+    def act(self, obs: Observation) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
         B = obs.legal.shape[0]
         cands = []
         with np.errstate(all="ignore"):
@@ -385,4 +454,8 @@ class TunedAgent:
                 ok = np.ones(B, dtype=bool) if when is None else np.broadcast_to(
                     np.asarray(when(obs.state), dtype=bool), (B,))
                 cands.append((slot, ok, weight))
-        return weighted_picks(self.model, obs, self.actor, cands, self._label, self.pass_weight)
+        orders = weighted_picks(self.model, obs, self.actor, cands, self._label, self.pass_weight)
+        if self.bargainer is not None:
+            allowed = allowed_answers(self.model, B, self._answer_rules, [ok for _, ok, _ in cands])
+            return self.bargainer.decide(obs, orders, allowed)
+        return orders
