@@ -108,7 +108,7 @@ def test_dask_workers_get_the_allocator_back(cluster) -> None:
         tuned = client.run(lambda: __import__("endgame_game.batch.runner", fromlist=["x"])._ALLOCATOR_TUNED)
         after = client.run(_page_faults_of_temporaries)
     assert all(tuned.values())
-    assert all(n < 1_000 for n in after.values()), after  # untuned: > 10,000 (the test below)
+    assert all(n < 1_000 for n in after.values()), after  # untuned: > 5,000 (the test below)
 
 
 def test_tune_allocator_only_when_a_tunable_is_set() -> None:
@@ -126,7 +126,9 @@ def test_tune_allocator_only_when_a_tunable_is_set() -> None:
                              env={**env, "MALLOC_TRIM_THRESHOLD_": "65536"})
     tuned, again, before, after = trimmed.stdout.split()
     assert (tuned, again) == ("True", "False")  # once per process
-    assert int(before) > 10_000 and int(after) < 1_000  # every temporary page-faulted in, then none
+    # Untuned, each of the 100 rounds mmaps and page-faults in at least one 78-page temporary (~15,800 faults
+    # here; a CI run saw 7,908, one temporary a round: numpy may reuse the other); tuned, none.
+    assert int(before) > 5_000 and int(after) < 1_000
 
 
 def test_tune_allocator_sets_the_thresholds_and_the_top_pad(monkeypatch: pytest.MonkeyPatch) -> None:
