@@ -242,3 +242,17 @@ def test_training_plays_each_doctrine_as_it_plays_alone() -> None:
 
         run_games(g, {**t.opponents, "washington": DoctrineAgent(m, "washington", d)}, validate=False)
         assert np.array_equal(s[k], g.results()["score.washington"]), d
+
+
+def test_training_a_bargaining_role_searches_its_concession(model: CompiledModel) -> None:
+    from endgame_game.ai.train import CONCEDE_MAX, TrainConfig, train
+    from endgame_game.ai.tuned import parse_policy
+
+    cfg = TrainConfig(generations=2, population=4, games=60, eval_games=60)
+    res = train(model, "red", seed=2, config=cfg)
+    b = res.policy.bargain
+    start = model.ruleset.doctrines["red"][res.baseline]
+    assert b is not None and 0 <= b.concede <= CONCEDE_MAX
+    assert (b.firm, b.prefer, b.avoid) == (tuple(start.firm), tuple(start.prefer), tuple(start.avoid))
+    assert parse_policy(res.policy.to_toml()).bargain == b
+    assert train(model, "red", seed=2, config=cfg).policy.to_toml() == res.policy.to_toml()

@@ -13,10 +13,12 @@ those games in which its role scores higher than that doctrine's (ties count hal
 these. A policy tuned against the best doctrine by mean score alone could lose most paired games to
 another (Washington's did: 70 % against ``steady``, 46 % against ``disengage``, whose mean is lower but
 which wins more games). ``against="best"`` trains against the best doctrine only, as before. The search
-starts from the best doctrine's rules. The elite quarter sets the next mean and spread.
+starts from the rules of the doctrine that does best by that fitness (``Trainer.best_doctrine``: the
+highest worst pairing against the other doctrines; with ``against="best"``, the best mean). The elite
+quarter sets the next mean and spread.
 
 A role that takes part in negotiations with terms bargains as its doctrines do (``ai.bargain``): the
-policy's ``[bargain]`` table takes the best doctrine's style (``firm``, ``prefer``, ``avoid``) and one
+policy's ``[bargain]`` table takes that doctrine's style (``firm``, ``prefer``, ``avoid``) and one
 more dimension of the search, how much it ``concede``s (0 to ``CONCEDE_MAX`` score points).
 
 Everything is keyed by ``seed``: the same command makes the same file, bit for bit.
@@ -54,7 +56,7 @@ from endgame_game.rules.expr import did_you_mean
 CUT = -3.0
 """Log-weight below which a rule is left out of the policy (weight under 0.05)."""
 OFF = -4.0
-"""Where the search starts a rule the best doctrine does not have."""
+"""Where the search starts a rule the starting doctrine does not have."""
 THETA_MIN, THETA_MAX = -6.0, 4.0
 CONCEDE_MAX = 12.0
 """The most a tuned policy concedes for a deal (score points; the default scenario's doctrines: 2 to 8)."""
@@ -181,7 +183,7 @@ class Trainer:
         return TunedAgent(self.model, self.role, cp)
 
     def start(self, baseline: str) -> np.ndarray:
-        """The best doctrine as log-weights (what the search starts from)."""
+        """The starting doctrine as log-weights (what the search starts from)."""
         d = self.model.ruleset.doctrines[self.role][baseline]
         theta = np.full(self.n + 1 + self.bargains, OFF)
         index = {(r.move, r.when): i for i, r in enumerate(self.space)}
@@ -190,7 +192,7 @@ class Trainer:
             w[index[(r.move, r.when)]] += r.weight
         on = w > 0
         theta[:self.n][on] = np.clip(np.log(w[on]), CUT, THETA_MAX)
-        if self.bargains:  # its style is the best doctrine's; how much it concedes is searched
+        if self.bargains:  # its style is the starting doctrine's; how much it concedes is searched
             self.style = Bargain(d.concede, tuple(d.firm), tuple(d.prefer), tuple(d.avoid))
             theta[self.n + 1] = min(d.concede, CONCEDE_MAX)
         return theta
@@ -211,12 +213,17 @@ class Trainer:
         return game.results()[f"score.{self.role}"].reshape(len(agents), n)
 
     def best_doctrine(self, games: int | None = None) -> tuple[str, dict[str, float]]:
-        """The role's doctrine with the highest mean score (others on the opponents' agents)."""
+        """The doctrine the search starts from, and every doctrine's mean score (others on the
+        opponents' agents). Against every doctrine: the one whose worst paired win share over the
+        others is highest (the fitness the search climbs); against the best: the highest mean score."""
         names = list(self.model.doctrines[self.role])
         keys = np.arange(games or self.config.games, dtype=np.uint64)
         s = self.scores([DoctrineAgent(self.model, self.role, d) for d in names],
                         rng.derive_seed(self._seed, site_key("baseline")), keys)
         means = {d: float(m) for d, m in zip(names, s.mean(axis=1), strict=True)}
+        if self.config.against == "every" and len(names) > 1:
+            worst = {d: float(_worst_share(s[k:k + 1], np.delete(s, k, axis=0))[0]) for k, d in enumerate(names)}
+            return max(names, key=lambda d: (worst[d], means[d])), means
         return max(names, key=lambda d: means[d]), means
 
     def run(self, on_generation: Callable[[Generation], None] | None = None) -> TrainResult:

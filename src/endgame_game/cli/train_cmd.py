@@ -84,6 +84,6 @@ def run(args: argparse.Namespace) -> int:
         scores = ", ".join(f"{d} {v:.1f}" for d, v in res.doctrine_scores.items())
         measured = ("; wins, in " + f"{res.eval_games:,} fresh paired games, "
                     + ", ".join(f"{v:.1%} against {d}" for d, v in res.win_shares.items()) if res.eval_games else "")
-        print(f"{role}: best doctrine {res.baseline} (mean scores: {scores}){measured}")
+        print(f"{role}: started from doctrine {res.baseline} (mean scores: {scores}){measured}")
         print(f"wrote {path} ({len(res.policy.rules)} rules)")
     return 0
