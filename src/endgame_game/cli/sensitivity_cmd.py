@@ -16,7 +16,7 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:  # t
         "sensitivity", help="tornado table: each parameter's effect on every ending and score over its range",
         description="Play the same N seeded games (mixed doctrines, common random numbers) with each parameter at "
                     "its documented min and at its max, one at a time, and print the effect (high - low) on every "
-                    "ending's share and every role's score with 95%% intervals, largest first. --stakes prints each "
+                    "ending's share and every role's score with 95% intervals, largest first. --stakes prints each "
                     "role's win/draw/loss shares and score by doctrine instead.")
     add_ruleset_args(p)
     p.add_argument("--games", type=int, default=400, help="games per end of each sweep (default 400)")

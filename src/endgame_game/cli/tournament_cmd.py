@@ -15,7 +15,7 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:  # t
         "tournament", help="rate AI agents against each other for every role, on paired seeded games",
         description="Play every agent for every role on the same seeded games (the other roles on --opponents) "
                     "and print the cross-table: the share of paired games in which one agent's role scores higher "
-                    "than another's (ties half), with 95%% Wilson intervals, and a Bradley-Terry rating on the Elo "
+                    "than another's (ties half), with 95% Wilson intervals, and a Bradley-Terry rating on the Elo "
                     "scale (the first agent at 0). doctrine:* stands for each of the role's doctrines.")
     add_ruleset_args(p)
     p.add_argument("--agents", default=DEFAULT_AGENTS, metavar="A,B,...",
