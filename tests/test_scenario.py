@@ -241,6 +241,26 @@ def test_fortify_cuts_losses_but_creates_no_troops() -> None:
     assert not any(e.target == "kyiv.manpower" for m in fort.model.ruleset.moves if m.id == "fortify" for e in m.effects)
 
 
+def test_deep_strikes_cut_the_russian_fire_that_reaches_the_front() -> None:
+    # A salvo hits depots and supply lines (ru_depots_hit), scaled by the contested deep_strike_value: the
+    # next month's Russian fire is lower, so the same offensive on the same dice costs Kyiv fewer men.
+    def two_turns(strike: bool, value: float = 1.0) -> Game:
+        model = CompiledModel.load(BASE, overrides={"params.deep_strike_value": value})
+        game = Game(model, seed=7, batch=64, log=False, history=False)
+        for t in range(2):
+            game.set_orders("moscow", ["offensive"])
+            if strike and t == 0:
+                game.set_orders("kyiv", ["deep_strike"])
+            game.step()
+        return game
+
+    base, hit, weak = two_turns(False), two_turns(True), two_turns(True, value=0.3)
+    assert np.all(_v(base, "ru_depots_hit") == 0)
+    assert np.all(_v(hit, "ru_depots_hit") > _v(weak, "ru_depots_hit"))
+    saved, saved_weak = (_v(g, "kyiv.manpower") - _v(base, "kyiv.manpower") for g in (hit, weak))
+    assert np.all(saved > 0) and np.all(saved > saved_weak)
+
+
 def test_mediation_costs_brussels_will_instead_of_giving_it() -> None:
     base = _one_turn({})
     med = _one_turn({"brussels": ["mediate"]})
