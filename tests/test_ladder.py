@@ -88,6 +88,24 @@ def test_training_against_every_doctrine_takes_the_worst_pairing(tmp_path: Path)
     assert res.policy.trained["against"] == "every"
     back = parse_policy(res.policy.to_toml(), "x.toml")
     assert dict(back.trained["win_shares"]) == res.win_shares
+
+
+def test_training_searches_from_every_doctrine_and_keeps_the_best_end(tmp_path: Path) -> None:
+    text = (RULES / "mini.toml").read_text("utf-8")
+    text += '\n[doctrines.red.dove]\nlabel = "Dove"\n[[doctrines.red.dove.rules]]\nmove = "talks"\nweight = 3\n'
+    (tmp_path / "mini2.toml").write_text(text, "utf-8")
+    model = CompiledModel.load(tmp_path / "mini2.toml")
+    every = train(model, "red", seed=3, config=SMALL)
+    first = every.history[0].start  # the doctrine with the best worst pairing, then the other
+    assert [g.start for g in every.history] == [first] * 3 + [{"hawk": "dove", "dove": "hawk"}[first]] * 3
+    assert every.baseline in ("hawk", "dove") and every.policy.trained["baseline"] == f"doctrine:{every.baseline}"
+    one = train(model, "red", seed=3, config=replace(SMALL, starts="best"))
+    assert {g.start for g in one.history} == {one.history[0].start} and len(one.history) == 3
+    assert "--starts best" in one.policy.trained["command"]
+    # The first search (from the best doctrine) is the same in both: its draws have the same key.
+    assert [g.mean_share for g in one.history] == [g.mean_share for g in every.history[:3]]
+    with pytest.raises(EndgameError, match="--starts"):
+        train(model, "red", seed=3, config=replace(SMALL, starts="all"))
     best = train(model, "red", seed=3, config=replace(SMALL, against="best"))
     assert set(best.win_shares) == {"hawk", "dove"}  # measured against both, trained against one
     assert best.policy.trained["against"] == "best"

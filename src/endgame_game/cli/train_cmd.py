@@ -29,6 +29,9 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:  # t
     p.add_argument("--against", choices=("every", "best"), default=d.against,
                    help="train against every doctrine of the role (fitness: the worst paired win share) or only "
                         f"the best by mean score (default {d.against})")
+    p.add_argument("--starts", choices=("every", "best"), default=d.starts,
+                   help="search once from every doctrine of the role and keep the best on fresh games, or only "
+                        f"from the doctrine with the best worst pairing (default {d.starts})")
     p.add_argument("--out", metavar="FILE", help="write here instead (only with one --role)")
     p.add_argument("--check", action="store_true", help="validate the ruleset's policy files and exit")
     p.add_argument("--quiet", action="store_true", help="no line per generation")
@@ -62,18 +65,20 @@ def run(args: argparse.Namespace) -> int:
     if not 0 <= args.seed < 2**63:
         raise EndgameError("the seed must be between 0 and 2**63 - 1")
     config = TrainConfig(generations=args.generations, population=args.population, games=args.games,
-                         eval_games=args.eval_games, opponents=args.opponents, against=args.against)
+                         eval_games=args.eval_games, opponents=args.opponents, against=args.against,
+                         starts=args.starts)
     for role in roles:
         trainer = Trainer(model, role, args.seed, config)
+        starts = "every doctrine" if config.starts == "every" else "the best doctrine"
         print(f"{role}: {len(trainer.space)} rules to weigh; {config.generations} generations of {config.population} "
-              f"candidates x {config.games} paired games")
+              f"candidates x {config.games} paired games, from {starts}")
         sys.stdout.flush()
 
         rival = "its worst-matched doctrine" if config.against == "every" else "the best doctrine"
 
         def show(g: object, role: str = role, rival: str = rival) -> None:
             if not args.quiet:
-                print(f"  {role} gen {g.index + 1:>3}: mean policy wins {g.mean_share:.1%} of games against {rival}, "  # type: ignore[attr-defined]
+                print(f"  {role} from {g.start} gen {g.index + 1:>3}: mean policy wins {g.mean_share:.1%} of games against {rival}, "  # type: ignore[attr-defined]
                       f"best candidate {g.best_share:.1%}, {g.rules} rules, {g.seconds:.1f} s",  # type: ignore[attr-defined]
                       flush=True)
 
@@ -84,6 +89,6 @@ def run(args: argparse.Namespace) -> int:
         scores = ", ".join(f"{d} {v:.1f}" for d, v in res.doctrine_scores.items())
         measured = ("; wins, in " + f"{res.eval_games:,} fresh paired games, "
                     + ", ".join(f"{v:.1%} against {d}" for d, v in res.win_shares.items()) if res.eval_games else "")
-        print(f"{role}: started from doctrine {res.baseline} (mean scores: {scores}){measured}")
+        print(f"{role}: kept the search from doctrine {res.baseline} (mean scores: {scores}){measured}")
         print(f"wrote {path} ({len(res.policy.rules)} rules)")
     return 0
