@@ -201,9 +201,14 @@ class Trainer:
         on = w > 0
         theta[:self.n][on] = np.clip(np.log(w[on]), CUT, THETA_MAX)
         if self.bargains:  # its style is the starting doctrine's; how much it concedes is searched
-            self.style = Bargain(d.concede, tuple(d.firm), tuple(d.prefer), tuple(d.avoid))
+            self.style = self.style_of(baseline)
             theta[self.n + 1] = min(d.concede, CONCEDE_MAX)
         return theta
+
+    def style_of(self, doctrine: str) -> Bargain:
+        """How a policy started from ``doctrine`` bargains (its ``concede`` is the search's)."""
+        d = self.model.ruleset.doctrines[self.role][doctrine]
+        return Bargain(d.concede, tuple(d.firm), tuple(d.prefer), tuple(d.avoid))
 
     def _clip(self, theta: np.ndarray) -> np.ndarray:
         out = np.clip(theta, THETA_MIN, THETA_MAX)
@@ -237,8 +242,8 @@ class Trainer:
     def run(self, on_generation: Callable[[Generation], None] | None = None) -> TrainResult:
         c = self.config
         baseline, doctrine_scores = self.best_doctrine()
-        rivals = list(doctrine_scores) if c.against == "every" else [baseline]
-        bases: list[Agent] = [DoctrineAgent(self.model, self.role, d) for d in rivals]
+        every: list[Agent] = [DoctrineAgent(self.model, self.role, d) for d in doctrine_scores]
+        bases = every if c.against == "every" else [every[list(doctrine_scores).index(baseline)]]
         starts = [baseline] + ([d for d in doctrine_scores if d != baseline] if c.starts == "every" else [])
         found = [self._search(start, bases, on_generation, f"cem/{start}" if k else "cem")
                  for k, start in enumerate(starts)]
@@ -247,7 +252,7 @@ class Trainer:
             keys = np.arange(c.games, dtype=np.uint64)
             ends: list[Agent] = []
             for start, (m, _) in zip(starts, found, strict=True):
-                self.start(start)  # its bargaining style
+                self.style = self.style_of(start)
                 ends.append(self.agent(m))
             s = self.scores([*bases, *ends], rng.derive_seed(self._seed, site_key("select")), keys)
             share = _worst_share(s[len(bases):], s[:len(bases)])
@@ -255,11 +260,9 @@ class Trainer:
         mean = found[pick][0]
         history = [g for _, h in found for g in h]  # every search's generations, in the order run
         baseline = starts[pick]
-        self.start(baseline)  # the bargaining style is the chosen start's
+        self.style = self.style_of(baseline)
         win, shares = 0.0, {}
-        if c.eval_games:
-            # Measured against every doctrine, whatever it was trained against.
-            every = [DoctrineAgent(self.model, self.role, d) for d in doctrine_scores]
+        if c.eval_games:  # measured against every doctrine, whatever it was trained against
             keys = np.arange(c.eval_games, dtype=np.uint64)
             s = self.scores([*every, self.agent(mean)], rng.derive_seed(self._seed, site_key("eval")), keys)
             shares = {d: round(float(_win_share(s[-1:], s[k])[0]), 4) for k, d in enumerate(doctrine_scores)}

@@ -9,6 +9,7 @@ the app reconnects with the same code and resumes where the host is.
 
 from __future__ import annotations
 
+import abc
 import asyncio
 import time
 from typing import Any
@@ -19,6 +20,7 @@ from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message_pump import _MessagePumpMeta  # a screen's metaclass, to add abstract methods to
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Input, Label, Markdown, Static, TabbedContent, TabPane
 
@@ -50,11 +52,16 @@ def status_line(v: dict[str, Any]) -> str:
     return ("Waiting for: " + ", ".join(waiting)) if waiting else "Resolving the turn…"
 
 
-class SeatScreen(Screen[None]):
+class _SeatMeta(abc.ABCMeta, _MessagePumpMeta):
+    """Textual's screen metaclass with abstract methods, so a seat screen without ``show`` cannot be made."""
+
+
+class SeatScreen(Screen[None], metaclass=_SeatMeta):
     """Base of the three seat screens: ``show(view)`` redraws from the host's view."""
 
-    def show(self, v: dict[str, Any]) -> None:  # pragma: no cover - each seat overrides it
-        raise NotImplementedError
+    @abc.abstractmethod
+    def show(self, v: dict[str, Any]) -> None:
+        """Redraw from the host's latest view of this seat."""
 
     def on_mount(self) -> None:
         app = self.app
