@@ -11,9 +11,12 @@ import numpy as np
 import pytest
 
 from endgame_game.ai import make_agent, make_agents, run_games
+from endgame_game.ai.base import orders_only
 from endgame_game.ai.doctrine import DoctrineAgent
-from endgame_game.ai.loading import is_builtin, refuse_code_from_file
-from endgame_game.ai.lookahead import LookaheadAgent
+from endgame_game.ai.loading import is_builtin, refuse_code_from_file, rollout_policies
+from endgame_game.ai.lookahead import LookaheadAgent, play_out
+from endgame_game.ai.random_agent import RandomAgent
+from endgame_game.ai.rollout import RolloutAgent, _improving
 from endgame_game.ai.train import TrainConfig, search_space, train
 from endgame_game.ai.tuned import (
     TUNED_DIR,
@@ -30,6 +33,9 @@ from endgame_game.batch.tournament import Entry, fit_ratings, pair, tournament
 from endgame_game.cli import main
 from endgame_game.engine import CompiledModel
 from endgame_game.engine.api import Game
+from endgame_game.engine.negotiation import no_terms
+from endgame_game.engine.observe import Observation
+from endgame_game.engine.orders import validate
 from endgame_game.errors import EndgameError, RulesetError
 from endgame_game.rules import list_rulesets
 
@@ -391,12 +397,63 @@ def test_the_recorded_ladder_is_what_the_app_quotes(ruleset_dir: Path) -> None:
 
 # -- the rollout agent (search over the tuned policy's rollouts) --
 
-def test_rollout_with_one_candidate_is_the_tuned_policy(ruleset_dir: Path) -> None:
+def test_rollout_with_one_candidate_and_no_variations_is_the_tuned_policy(ruleset_dir: Path) -> None:
     model = CompiledModel.load(ruleset_dir / "mini.toml")
     blue = {"blue": make_agent("doctrine", model, "blue")}
-    a = run_games(Game(model, seed=4, batch=30), {"red": make_agent("rollout:1", model, "red"), **blue})
+    one = RolloutAgent(model, "red", candidates=1, vary=False, rollout=rollout_policies(model))
+    a = run_games(Game(model, seed=4, batch=30), {"red": one, **blue})
     b = run_games(Game(model, seed=4, batch=30), {"red": make_agent("tuned", model, "red"), **blue})
     assert np.array_equal(a.results()["score.red"], b.results()["score.red"])
+
+
+def test_rollout_departs_from_its_policy_only_where_the_rollouts_are_sure() -> None:
+    # [games, candidates, samples]; candidate 0 is the policy's own order.
+    score = np.array([
+        [[1.0, 2.0, 3.0, 4.0], [1.5, 2.5, 3.5, 4.5], [20.0, -5.0, 20.0, -5.0]],   # steady gain beats a noisy larger one
+        [[1.0, 2.0, 3.0, 4.0], [20.0, -5.0, 20.0, -5.0], [1.0, 2.0, 3.0, 4.0]],   # noisy or equal: the policy's order
+        [[1.0, 2.0, 3.0, 4.0], [np.nan] * 4, [2.0, 3.0, 4.0, 5.0]],             # a candidate not tried is skipped
+    ])
+    assert list(_improving(score, 2.0)) == [1, 0, 2]
+    # With no margin the noisy candidate's larger mean wins: the winner's curse the margin guards against.
+    assert list(_improving(score, 0.0))[:2] == [2, 1]
+
+
+def test_rollout_varies_the_policys_order_and_keeps_its_offers_terms(ruleset_dir: Path) -> None:
+    model = CompiledModel.load(ruleset_dir / "mini.toml")
+    agent = RolloutAgent(model, "red", candidates=2, samples=2, depth=2, rollout=rollout_policies(model))
+    g = Game(model, seed=5, batch=12)
+    obs = g.observe("red")
+    base = orders_only(agent.base.act(obs))
+    cands: list[np.ndarray] = [base]
+    valid = [np.ones(12, dtype=bool)]
+    agent._variations(obs.state, obs.legal, cands, [], valid)
+    slots = model.moves_of[model.actor_index["red"]]
+    for order, where in zip(cands[1:], valid[1:], strict=True):
+        changed = (order[:, slots] != base[:, slots]).sum(axis=1)
+        assert (changed[where] >= 1).all()  # every variation differs from the policy's order where it applies
+        validate(model, obs.state.take(np.nonzero(where)[0]), model.actor_index["red"], order[where])
+
+
+def test_a_rollouts_agents_offers_keep_their_terms() -> None:
+    model = CompiledModel.load(RULES / "negotiation.toml")
+    red, blue = model.actor_index["red"], model.actor_index["blue"]
+    deal = next(s for s, m in enumerate(model.moves) if m.id == "deal")
+    neg = model.negotiation[0]
+
+    class Offers:  # red offers the deal with a cap of 60 men (the default is another)
+        def act(self, obs: Observation) -> tuple[np.ndarray, np.ndarray]:
+            B = obs.legal.shape[0]
+            mask = np.zeros_like(obs.legal)
+            mask[:, deal] = obs.legal[:, deal]
+            terms = no_terms(model, B)
+            terms[:, model.offer_slot[deal], neg.term("cap").k] = 60
+            return mask, terms
+
+    g = Game(model, seed=3, batch=4)
+    sim = g.state.fork(np.arange(4))
+    play_out(model, sim, {red: Offers(), blue: RandomAgent(model, "blue")}, blue, 1,
+             np.zeros((4, len(model.moves)), dtype=bool), lambda orders, first: None)
+    assert (sim.terms[:, neg.term("cap").k] == 60).all()
 
 
 def test_rollout_plays_legal_orders_and_replays_alone(ruleset_dir: Path) -> None:

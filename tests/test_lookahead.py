@@ -101,9 +101,9 @@ def test_rollouts_use_their_own_random_stream(trap: CompiledModel, monkeypatch: 
     seen: list[tuple[int, int]] = []
     real_step = la.step
 
-    def spy(model, state, orders, log=False, intel=True):  # noqa: ANN001, ANN202
+    def spy(model, state, orders, log=False, terms=None, intel=True):  # noqa: ANN001, ANN202
         seen.append((state.seed, state.turn))
-        return real_step(model, state, orders, log, intel)
+        return real_step(model, state, orders, log, terms=terms, intel=intel)
 
     monkeypatch.setattr(la, "step", spy)
     agent = LookaheadAgent(trap, "p", depth=2)

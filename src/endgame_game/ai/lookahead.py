@@ -28,6 +28,7 @@ import numpy as np
 from endgame_game.ai.base import Agent, orders_only
 from endgame_game.engine import rng
 from endgame_game.engine.model import CompiledModel
+from endgame_game.engine.negotiation import no_terms
 from endgame_game.engine.observe import Observation
 from endgame_game.engine.orders import Budget, legal_mask
 from endgame_game.engine.state import BatchState
@@ -63,21 +64,36 @@ def _plain_observation(model: CompiledModel, state: BatchState, actor: int) -> O
 
 
 def play_out(model: CompiledModel, sim: BatchState, agents: Mapping[int, Agent], me: int, depth: int,
-             first: np.ndarray, opening: Callable[[np.ndarray, np.ndarray], None]) -> None:
+             first: np.ndarray, opening: Callable[[np.ndarray, np.ndarray], None],
+             first_terms: np.ndarray | None = None) -> None:
     """Play ``sim`` ``depth`` turns on: every role on its rollout agent, except the planner's first turn,
-    where ``opening(orders, first)`` puts the candidate orders in (after the others have chosen)."""
+    where ``opening(orders, first)`` puts the candidate orders in (after the others have chosen).
+
+    The rollout agents' offers keep the terms their bargainers give them (a tuned policy bargains), and
+    ``first_terms`` ([B, J, T], NaN: not given) are the terms of the planner's own first offers: a
+    rollout plays the bargaining the real game would, not every offer on its default terms.
+    """
+    slots_of = {a: [j for s, j in model.offer_slot.items() if model.moves[s].actor == a] for a in agents}
     for d in range(depth):
         if sim.ended.all():
             break
         orders = np.zeros_like(first)
+        terms = no_terms(model, sim.batch) if model.offer_slot else None
         for a, agent in agents.items():
             if d == 0 and a == me:
                 continue
             cols = model.moves_of[a]
-            orders[:, cols] = orders_only(agent.act(_plain_observation(model, sim, a)))[:, cols]
+            given = agent.act(_plain_observation(model, sim, a))
+            orders[:, cols] = orders_only(given)[:, cols]
+            if terms is not None and isinstance(given, tuple):
+                for j in slots_of[a]:
+                    terms[:, j] = given[1][:, j]
         if d == 0:
             opening(orders, first)
-        step(model, sim, orders, intel=False)
+            if terms is not None and first_terms is not None:
+                for j in slots_of.get(me, ()):
+                    terms[:, j] = first_terms[:, j]
+        step(model, sim, orders, terms=terms, intel=False)
 
 
 def _or_in(orders: np.ndarray, first: np.ndarray) -> None:
