@@ -36,6 +36,7 @@ from endgame_game.engine.api import Game
 from endgame_game.engine.negotiation import no_terms
 from endgame_game.engine.observe import Observation
 from endgame_game.engine.orders import validate
+from endgame_game.engine.state import BatchState
 from endgame_game.errors import EndgameError, RulesetError
 from endgame_game.rules import list_rulesets
 
@@ -454,6 +455,29 @@ def test_a_rollouts_agents_offers_keep_their_terms() -> None:
     play_out(model, sim, {red: Offers(), blue: RandomAgent(model, "blue")}, blue, 1,
              np.zeros((4, len(model.moves)), dtype=bool), lambda orders, first: None)
     assert (sim.terms[:, neg.term("cap").k] == 60).all()
+
+
+def test_rollout_simulates_a_repeated_candidate_once_and_plays_the_same(
+        ruleset_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import endgame_game.ai.rollout as rollout_mod
+
+    model = CompiledModel.load(ruleset_dir / "mini.toml")
+    agents = {"red": make_agent("rollout:4:2:3", model, "red"), "blue": make_agent("doctrine", model, "blue")}
+    sizes: list[int] = []
+    real_play_out = rollout_mod.play_out
+
+    def counting(model: CompiledModel, sim: BatchState, *args: object, **kw: object) -> None:
+        sizes.append(sim.batch)
+        real_play_out(model, sim, *args, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(rollout_mod, "play_out", counting)
+    dropped = run_games(Game(model, seed=6, batch=20), agents).results()["score.red"]
+    fewer = sum(sizes)
+    sizes.clear()
+    monkeypatch.setattr(rollout_mod, "_drop_repeats", lambda *args: None)
+    kept = run_games(Game(model, seed=6, batch=20), agents).results()["score.red"]
+    assert np.array_equal(dropped, kept)
+    assert fewer < sum(sizes)  # the policy's other draws often repeat its own order
 
 
 def test_rollout_plays_legal_orders_and_replays_alone(ruleset_dir: Path) -> None:

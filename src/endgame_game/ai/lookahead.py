@@ -73,7 +73,6 @@ def play_out(model: CompiledModel, sim: BatchState, agents: Mapping[int, Agent],
     ``first_terms`` ([B, J, T], NaN: not given) are the terms of the planner's own first offers: a
     rollout plays the bargaining the real game would, not every offer on its default terms.
     """
-    slots_of = {a: [j for s, j in model.offer_slot.items() if model.moves[s].actor == a] for a in agents}
     for d in range(depth):
         if sim.ended.all():
             break
@@ -86,12 +85,12 @@ def play_out(model: CompiledModel, sim: BatchState, agents: Mapping[int, Agent],
             given = agent.act(_plain_observation(model, sim, a))
             orders[:, cols] = orders_only(given)[:, cols]
             if terms is not None and isinstance(given, tuple):
-                for j in slots_of[a]:
+                for j in model.offer_rows_of[a]:
                     terms[:, j] = given[1][:, j]
         if d == 0:
             opening(orders, first)
             if terms is not None and first_terms is not None:
-                for j in slots_of.get(me, ()):
+                for j in model.offer_rows_of[me]:
                     terms[:, j] = first_terms[:, j]
         step(model, sim, orders, terms=terms, intel=False)
 

@@ -112,11 +112,13 @@ class RolloutAgent:
         valid = [np.ones(b, dtype=bool) for _ in given]
         if self.vary:
             self._variations(sub, sub_obs.legal, cands, cterms, valid)
+        _drop_repeats(cands, cterms, valid, slots)
         K = len(cands)
-        if K == 1:
+        ok = np.stack(valid, axis=1)  # [b, K]
+        ok[:, 0] = ok[:, 1:].any(axis=1)  # the policy's own order is simulated where it has a rival
+        if not ok[:, 0].any():
             orders[rows] = cands[0]
             return orders if not bargains else (orders, self._terms_out(B, rows, cterms[0]))
-        ok = np.stack(valid, axis=1)  # [b, K]
         pairs = np.nonzero(ok.reshape(-1))[0]  # (game, candidate) pairs simulated, game-major
         g_of = np.repeat(pairs // K, S)
         k_of = np.repeat(pairs % K, S)
@@ -174,6 +176,19 @@ class RolloutAgent:
         out = no_terms(self.model, B)
         out[rows] = chosen
         return out
+
+
+def _drop_repeats(cands: list[np.ndarray], cterms: list[np.ndarray], valid: list[np.ndarray], slots: list[int]) -> None:
+    """Leave out, game by game, a candidate that repeats an earlier one (the same moves on the same
+    terms): it would meet the same dice and score the same, so simulating it again only costs time.
+    Candidate 0 (the policy's own order) is never left out; the first of equal candidates stays."""
+    for k in range(1, len(cands)):
+        for j in range(k):
+            same = valid[j] & valid[k] & (cands[j][:, slots] == cands[k][:, slots]).all(axis=1)
+            if cterms and same.any():
+                a, b = cterms[j], cterms[k]
+                same &= ((a == b) | (np.isnan(a) & np.isnan(b))).reshape(len(a), -1).all(axis=1)
+            valid[k] = valid[k] & ~same
 
 
 def _improving(score: np.ndarray, margin: float) -> np.ndarray:

@@ -271,9 +271,8 @@ class Game:
         orders = self._orders
         for s in self.model.moves_of[a]:
             orders[:, s] = mask[:, s]
-        for s, j in self.model.offer_slot.items():
-            if self.model.moves[s].actor == a:
-                self._terms[:, j] = np.nan if terms is None else terms[:, j]
+        for j in self.model.offer_rows_of[a]:
+            self._terms[:, j] = np.nan if terms is None else terms[:, j]
         if given is None:
             self._given.pop(actor, None)
         else:

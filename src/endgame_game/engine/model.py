@@ -229,6 +229,9 @@ class CompiledModel:
         for cm in self.moves:
             if cm.proposal in self.negotiation_of and (cm.kind == "proposal" or cm.answer == 3):
                 self.offer_slot[cm.slot] = len(self.offer_slot)
+        self.offer_rows_of: dict[int, list[int]] = {
+            a: [j for s, j in self.offer_slot.items() if self.moves[s].actor == a] for a in range(len(self.actors))}
+        """Actor index → the rows of the terms buffer its offers fill (``offer_slot``'s values for its moves)."""
         self.move_ids = tuple(m.id for m in self.moves)
         self.moves_of: dict[int, list[int]] = {a: [m.slot for m in self.moves if m.actor == a] for a in range(len(self.actors))}
         self.move_actor = np.array([m.actor for m in self.moves], dtype=np.int32)
