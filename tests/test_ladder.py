@@ -12,7 +12,7 @@ import pytest
 
 from endgame_game.ai import make_agent, make_agents, run_games
 from endgame_game.ai.base import orders_only
-from endgame_game.ai.doctrine import DoctrineAgent
+from endgame_game.ai.doctrine import DoctrineAgent, MixedDoctrineAgent
 from endgame_game.ai.loading import is_builtin, refuse_code_from_file, rollout_policies
 from endgame_game.ai.lookahead import LookaheadAgent, play_out
 from endgame_game.ai.random_agent import RandomAgent
@@ -249,13 +249,15 @@ def test_a_variant_plays_its_base_policy(ruleset_dir: Path) -> None:
     assert find_policy(model, "red") == ruleset_dir / TUNED_DIR / "mini.red.toml"
 
 
-def test_lookahead_rollouts_follow_the_tuned_policy(ruleset_dir: Path, mini: CompiledModel) -> None:
+def test_lookahead_rollouts_play_the_others_known_policies(ruleset_dir: Path, mini: CompiledModel) -> None:
     model = CompiledModel.load(ruleset_dir / "mini.toml")
-    la = make_agent("lookahead:2:2", model, "blue")
+    la = make_agent("lookahead:2:2", model, "red")
     assert isinstance(la, LookaheadAgent)
-    assert isinstance(la._rollout[model.actor_index["red"]], TunedAgent)
-    plain = make_agent("lookahead:2:2", mini, "blue")
-    assert isinstance(plain._rollout[mini.actor_index["red"]], DoctrineAgent)  # type: ignore[attr-defined]
+    assert isinstance(la._rollout[model.actor_index["red"]], TunedAgent)  # its own later turns
+    other = make_agent("lookahead:2:2", model, "blue")._rollout[model.actor_index["red"]]  # type: ignore[attr-defined]
+    assert isinstance(other, MixedDoctrineAgent) and other.doctrines == ["hawk", "tuned"]
+    plain = make_agent("lookahead:2:2", mini, "blue")._rollout[mini.actor_index["red"]]  # type: ignore[attr-defined]
+    assert isinstance(plain, MixedDoctrineAgent) and plain.doctrines == ["hawk"]  # no tuned policy beside it
 
 
 def test_a_loaded_save_finds_its_rulesets_tuned_policies(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -478,6 +480,24 @@ def test_rollout_simulates_a_repeated_candidate_once_and_plays_the_same(
     kept = run_games(Game(model, seed=6, batch=20), agents).results()["score.red"]
     assert np.array_equal(dropped, kept)
     assert fewer < sum(sizes)  # the policy's other draws often repeat its own order
+
+
+def test_the_rollout_agent_plans_against_each_other_roles_known_policies(ruleset_dir: Path) -> None:
+    model = CompiledModel.load(ruleset_dir / "mini.toml")
+    red, blue = model.actor_index["red"], model.actor_index["blue"]
+    agent = RolloutAgent(model, "blue")
+    assert isinstance(agent._rollout[blue], DoctrineAgent)  # its own later turns: its fast policy
+    pop = agent._rollout[red]  # red: its doctrine or its tuned policy, drawn per game
+    assert isinstance(pop, MixedDoctrineAgent) and pop.doctrines == ["hawk", "tuned"]
+    g = Game(model, seed=2, batch=60)
+    obs = g.observe("red")
+    drew = pop.doctrine_of(obs.state)
+    assert set(drew) == {"hawk", "tuned"}
+    got = orders_only(pop.act(obs))
+    for name, alone in (("hawk", DoctrineAgent(model, "red", "hawk")), ("tuned", make_agent("tuned", model, "red"))):
+        rows = drew == name
+        assert np.array_equal(got[rows], orders_only(alone.act(obs))[rows])
+    assert isinstance(RolloutAgent(model, "red")._rollout[red], TunedAgent)
 
 
 def test_rollout_plays_legal_orders_and_replays_alone(ruleset_dir: Path) -> None:

@@ -14,7 +14,7 @@ import attrs
 import numpy as np
 
 from endgame_game.ai.bargain import Bargainer, allowed_answers, answer_rules
-from endgame_game.ai.base import weighted_picks
+from endgame_game.ai.base import Agent, weighted_picks
 from endgame_game.ai.random_agent import RandomAgent
 from endgame_game.engine import rng
 from endgame_game.engine.model import CompiledModel
@@ -79,9 +79,11 @@ class MixedDoctrineAgent:
     Args:
         random_share: the share of games in which the role plays the random agent instead (coverage
             uses it for some unscripted play); those games' doctrine reads ``random``.
+        policy: one more policy drawn as often as each doctrine (the rollout agent's model of another
+            role adds the role's tuned policy); those games' doctrine reads ``policy.spec``.
     """
 
-    def __init__(self, model: CompiledModel, actor: str, random_share: float = 0.0):
+    def __init__(self, model: CompiledModel, actor: str, random_share: float = 0.0, policy: Agent | None = None):
         docs = list(model.doctrines.get(actor, {}))
         if not docs:
             raise EndgameError(f"{actor} has no doctrines in ruleset {model.id!r} to mix")
@@ -90,13 +92,19 @@ class MixedDoctrineAgent:
         self.name = f"{actor}/mixed"
         self.spec = "mixed"
         self.random_share = float(random_share)
-        self.doctrines = docs + (["random"] if random_share > 0 else [])
         doctrine_agents = [DoctrineAgent(model, actor, d) for d in docs]
-        self.agents: list[DoctrineAgent | RandomAgent] = list(doctrine_agents)
+        self.agents: list[Agent] = list(doctrine_agents)
+        if policy is not None:
+            docs.append(str(getattr(policy, "spec", "policy")))
+            self.agents.append(policy)
+        self.doctrines = docs + (["random"] if random_share > 0 else [])
         if random_share > 0:
             self.agents.append(RandomAgent(model, actor))
-        # The value slots it reads (only those are estimated), or all of them when random play is mixed in.
-        self.reads = None if random_share > 0 else np.unique(np.concatenate([a.reads for a in doctrine_agents]))
+        # The value slots it reads (only those are estimated), or all of them when random play or a
+        # policy of unknown reads is mixed in.
+        reads: list[np.ndarray | None] = [getattr(a, "reads", None) for a in self.agents]
+        known = [r for r in reads if r is not None]
+        self.reads = np.unique(np.concatenate(known)) if len(known) == len(reads) else None
         self._site = site_key(f"mixed/{actor}")
 
     def pick(self, state: BatchState) -> np.ndarray:

@@ -5,8 +5,9 @@ first doctrine): the first is the order the policy itself would give, the others
 other draws. To those it adds the orders next to the policy's own: passing, that order with one of
 its moves left out, and that order with one more move that still fits (each where it applies; the
 policy's draws alone are too alike for the rollouts to tell apart). Each candidate is tried on copies
-of the (estimated) state and played ``depth`` turns ahead ``samples`` times, every role on its rollout
-policy (tuned where the ruleset has one, bargaining as it does: offers keep their terms); the best
+of the (estimated) state and played ``depth`` turns ahead ``samples`` times: its own later turns on its
+fast policy, every other role on one of its known policies (its tuned policy or a doctrine) drawn per
+rollout, bargaining as they do (offers keep their terms); the best
 candidate is ordered only where its paired gain over the policy's own order is ``MARGIN`` standard
 errors clear, else the policy's order stands. All candidates of a game meet the same rollout dice
 (common random numbers), drawn from a stream derived from the game's seed, the role and the turn, so
@@ -46,6 +47,7 @@ same dice), exceeds ``MARGIN`` standard errors of that gain. Without it the agen
 candidates whose true values are close (the policy's own draws are): a winner's curse. Measured on
 endgame-2024 (400 paired games, seed 1, before the variations): Kyiv's rollout beat its tuned policy in
 49 % of games with no margin, 54 % with 1, 58 % with 2 and 58 % with 3; Moscow's in 61, 68, 72 and 71 %."""
+SWAPS = False
 MAX_CANDIDATES = 32
 MAX_SAMPLES = 32
 MAX_DEPTH = 24
@@ -66,7 +68,8 @@ class RolloutAgent:
 
     def __init__(self, model: CompiledModel, actor: str, candidates: int = DEFAULT_CANDIDATES,
                  samples: int = DEFAULT_SAMPLES, depth: int = DEFAULT_DEPTH,
-                 rollout: dict[int, Agent] | None = None, margin: float = MARGIN, vary: bool = True):
+                 rollout: dict[int, Agent] | None = None, margin: float = MARGIN, vary: bool = True,
+                 swaps: bool = SWAPS):
         if actor not in model.actor_index:
             raise EndgameError(f"no actor {actor!r} in {model.id}")
         self.model = model
@@ -84,12 +87,12 @@ class RolloutAgent:
         self.draws = [self.base] + [_base_policy(model, actor, f"rollout/{actor}/{k}") for k in range(1, candidates)] \
             if isinstance(self.base, TunedAgent) else [self.base]
         if rollout is None:
-            from endgame_game.ai.loading import rollout_policies
+            from endgame_game.ai.loading import planning_policies
 
-            rollout = rollout_policies(model)
+            rollout = planning_policies(model, self.actor)
         self._rollout = rollout
         self._site = site_key(f"rollout/{actor}")
-        self.margin, self.vary = float(margin), bool(vary)
+        self.margin, self.vary, self.swaps = float(margin), bool(vary), bool(swaps)
         self.reads = None  # it simulates from what it observes: every value slot is estimated
 
     def act(self, obs: Observation) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
@@ -170,6 +173,23 @@ class RolloutAgent:
             more = base.copy()
             more[:, s] |= fits
             add(more, fits, bterms)
+        if not self.swaps:
+            return
+        for s in slots:  # one of its moves for another that fits in its place
+            if not base[:, s].any():
+                continue
+            rest = Budget(model, sub, me)
+            for r in slots:
+                if r != s:
+                    rest.take(r, base[:, r])
+            for t in slots:
+                if t == s:
+                    continue
+                fits = base[:, s] & ~base[:, t] & rest.fits(t, legal[:, t])
+                swapped = base.copy()
+                swapped[:, s] &= ~fits
+                swapped[:, t] |= fits
+                add(swapped, fits, bterms)
 
     def _terms_out(self, B: int, rows: np.ndarray, chosen: np.ndarray) -> np.ndarray:
         """[B, J, T] terms of the whole batch: the chosen candidates' on ``rows``, NaN elsewhere."""
