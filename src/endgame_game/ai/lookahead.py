@@ -5,7 +5,9 @@ of all games are simulated at once: the (estimated) state of each game is copied
 candidate (``BatchState.take``; candidates that are not legal in a game are not simulated), and ``depth`` turns
 are resolved with ``engine.turn.step``: the first with the candidate as the actor's order, the rest
 with a rollout policy for the actor too. Every other actor plays its rollout policy throughout
-(its first doctrine, or random if it has none). Each candidate is rolled out ``samples`` times
+(by default its first doctrine, or random if it has none; the built-in ``lookahead`` spec gives the
+actor its tuned policy and every other role one of its known policies per game:
+``loading.planning_policies``). Each candidate is rolled out ``samples`` times
 (different futures); the candidate with the highest mean score for the actor (``state.scores``) at
 the end of its rollouts wins; ties go to the earlier candidate, pass first.
 
