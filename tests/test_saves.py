@@ -118,6 +118,26 @@ def test_load_then_continue_equals_never_saving(tmp_path, ruleset, stop):
     assert len(b.history) == len(a.history) and all(np.array_equal(x, y) for x, y in zip(a.history, b.history, strict=True))
 
 
+@pytest.mark.xfail(strict=True, reason="known bug: the bargainers' memory of refused offers (BatchState.memory) is "
+                   "not saved, and is keyed per agent instance; remove this marker when it is (the note of stop 25)")
+def test_load_then_continue_equals_never_saving_with_bargaining_doctrines(tmp_path):
+    # endgame-2024's doctrines bargain: what they remember of offers refused changes what they offer next.
+    model = CompiledModel.load("endgame-2024")
+    differ = []
+    for seed in (8, 11):  # two seeds where the memory matters (most games do not bargain before turn 5)
+        a = Game(model, seed=seed)
+        agents = make_agents(model, {}, default="doctrine")
+        for _ in range(5):
+            play_turn(a, agents)
+        b = load_game(save_game(a, tmp_path / f"s{seed}.toml", agents={r: "doctrine" for r in agents})).game
+        for g, ag in ((a, agents), (b, make_agents(model, {}, default="doctrine"))):
+            while not g.done:
+                play_turn(g, ag)
+        if [e.checksum for e in a.turn_records] != [e.checksum for e in b.turn_records]:
+            differ.append(seed)
+    assert differ == []
+
+
 def test_seed_and_game_indices_beyond_int64_are_stored_as_text(tmp_path, mini):
     g = Game(mini, seed=2**64 - 1, games=np.array([2**64 - 2], dtype=np.uint64))
     play_turn(g, make_agents(mini, {}, default="random"))
