@@ -126,9 +126,11 @@ def test_tune_allocator_only_when_a_tunable_is_set() -> None:
                              env={**env, "MALLOC_TRIM_THRESHOLD_": "65536"})
     tuned, again, before, after = trimmed.stdout.split()
     assert (tuned, again) == ("True", "False")  # once per process
-    # Untuned, each of the 100 rounds mmaps and page-faults in at least one 78-page temporary (~15,800 faults
-    # here; a CI run saw 7,908, one temporary a round: numpy may reuse the other); tuned, none.
-    assert int(before) > 5_000 and int(after) < 1_000
+    # Untuned, each of the 100 rounds usually mmaps and page-faults in at least one 78-page temporary (~15,800
+    # faults here; one CI run saw 7,908, another only 7: whether numpy's own cache or the arena takes the
+    # temporary depends on the interpreter and numpy build, not on us); tuned, none, whatever it was before.
+    assert int(after) < 1_000, (before, after)
+    assert int(after) <= max(int(before), 1_000)
 
 
 def test_tune_allocator_sets_the_thresholds_and_the_top_pad(monkeypatch: pytest.MonkeyPatch) -> None:
