@@ -256,3 +256,16 @@ def test_training_a_bargaining_role_searches_its_concession(model: CompiledModel
     assert (b.firm, b.prefer, b.avoid) == (tuple(start.firm), tuple(start.prefer), tuple(start.avoid))
     assert parse_policy(res.policy.to_toml()).bargain == b
     assert train(model, "red", seed=2, config=cfg).policy.to_toml() == res.policy.to_toml()
+
+
+def test_a_refused_offer_is_remembered_by_the_engine_whoever_made_it(model: CompiledModel) -> None:
+    # A person plays Red: the engine notes the offer Blue rejects, so a bargainer taking Red over (or
+    # a replay of the record) knows it was refused, in the situation it was made in.
+    g = offered(model, "deal{cap=40,guarantee=none}")
+    g.set_orders("blue", ["reject_deal"])
+    g.step()
+    red, neg = model.actor_index["red"], model.negotiation[0]
+    refused = g.state.memory[("refused", red, neg.n)][0]
+    assert list(refused) == [tuple(g.state.terms[0, neg.cols].tolist())]
+    replayed, _diverged = Game.from_record(model, g.record())
+    assert replayed.state.memory[("refused", red, neg.n)] == g.state.memory[("refused", red, neg.n)]

@@ -118,8 +118,6 @@ def test_load_then_continue_equals_never_saving(tmp_path, ruleset, stop):
     assert len(b.history) == len(a.history) and all(np.array_equal(x, y) for x, y in zip(a.history, b.history, strict=True))
 
 
-@pytest.mark.xfail(strict=True, reason="known bug: the bargainers' memory of refused offers (BatchState.memory) is "
-                   "not saved, and is keyed per agent instance; remove this marker when it is (the note of stop 25)")
 def test_load_then_continue_equals_never_saving_with_bargaining_doctrines(tmp_path):
     # endgame-2024's doctrines bargain: what they remember of offers refused changes what they offer next.
     model = CompiledModel.load("endgame-2024")

@@ -8,15 +8,15 @@ counters by moving the terms it cares about most, and never repeats an offer tha
 the situation changed (a flag or an agreement changed since it made it). Other parties' views are
 estimated on what it observes (``obs.state``: intelligence noise applies), never on true values.
 
-Everything but the memory of refused offers is vectorised over the batch; the memory is per game,
-kept with the batch (``BatchState.memory``), so games never read each other's and it goes with them.
+Everything but the memory of refused offers is vectorised over the batch. That memory is the engine's
+(``negotiation.note_refused``: per game, per role, kept with the batch in ``BatchState.memory``), a
+function of the game's record like the rest of the state: a loaded game remembers what the saved one did,
+and whoever plays a role (a doctrine, a search agent's simulation of it, a person) sees the same.
 """
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Sequence
-from typing import Any
 
 import numpy as np
 
@@ -37,9 +37,6 @@ SETTLE_MARGIN = 2.0
 
 STACK_ROWS = 1024
 """With ``ROWS_ONLY``: how many rows (games × candidate offers) one valuation pass takes at most."""
-
-_OWNERS = itertools.count()
-"""Each bargainer's key in a batch's memory: unique in the process (never reused, unlike ``id``)."""
 
 ROWS_ONLY = True
 """Value offers and answers on the sub-batch of the games that make or answer one, not on the whole
@@ -73,29 +70,8 @@ def allowed_answers(model: CompiledModel, batch: int, rules: dict[int, list[int]
 
 
 def situation_flags(model: CompiledModel) -> np.ndarray:
-    """The flags whose change makes a refused offer worth making again: those the negotiations'
-    conditions and the endings read (everybody sees flags exactly)."""
-    from endgame_game.rules.expr import names
-
-    keys = [k for k in model.checked.trees if k.startswith("endings[")]
-    for i, mv in enumerate(model.ruleset.moves):
-        if mv.kind == "proposal" and mv.terms:
-            keys += [k for k in model.checked.trees if k.startswith(f"moves[{i}].") and "requires" in k]
-    read = {n[6:] for k in keys for n in names(model.checked.trees[k]) if n.startswith("flags.")}
-    return np.array(sorted(model.flag_index[f] for f in read if f in model.flag_index), dtype=np.intp)
-
-
-def situation(state: BatchState, g: int, flags: np.ndarray) -> bytes:
-    """What has to change for a refused offer to be worth making again: the agreements in force and
-    the ``situation_flags``."""
-    return state.flags[g, flags].tobytes() + state.agreed[g].tobytes()
-
-
-def situations(state: BatchState, rows: np.ndarray, flags: np.ndarray) -> list[bytes]:
-    """``situation`` of each game at ``rows`` (the same bytes, in one gather)."""
-    both = np.concatenate([state.flags[np.ix_(rows, flags)], state.agreed[rows]], axis=1)
-    data, width = both.tobytes(), both.shape[1]
-    return [data[i * width:(i + 1) * width] for i in range(len(rows))]
+    """The flags whose change makes a refused offer worth making again (kept by the model)."""
+    return model.situation_flags
 
 
 class Bargainer:
@@ -121,11 +97,6 @@ class Bargainer:
         self.avoid = frozenset(avoid)
         self.mine = [n for n in model.negotiation if self.actor in n.answerers]
         self.fallback = model.fallback
-        # Its memory, per negotiation n, in each batch's ``memory`` (row uid → ...): under
-        # (owner, "refused", n) offer → the situation it was refused in; under (owner, "last", n) its
-        # offer on the table and the situation it was made in.
-        self._owner = ("bargain", next(_OWNERS))
-        self.flags = situation_flags(model)
         self._slot = {(m.proposal, m.answer, m.actor): m.slot for m in model.moves if m.kind == "response"}
         self._prop_slot = {m.proposal: m.slot for m in model.moves if m.kind == "proposal"}
 
@@ -383,33 +354,21 @@ class Bargainer:
             out[rows] = self.deal_value(sub, neg, table[rows], me) >= self.going_on(sub, me) - self.concede
         return out
 
-    # -- memory --
-    def _memory(self, st: BatchState, what: str, n: int) -> dict[int, Any]:
-        return st.memory.setdefault((*self._owner, what, n), {})
-
-    def _remember(self, st: BatchState) -> None:
-        """Note which of its offers were refused: rejected, or answered with a counter-offer."""
-        for neg in self.mine:
-            last = st.memory.get((*self._owner, "last", neg.n))
-            if not last:
-                continue
-            rejected = (st.status[:, neg.n] == 2) & (st.offer_by[:, neg.n] == self.actor) & (st.pending[:, neg.q] < 0)
-            countered = (st.offer_by[:, neg.n] >= 0) & (st.offer_by[:, neg.n] != self.actor)
-            refused = self._memory(st, "refused", neg.n)
-            for game in sorted(last.keys() & set(st.uid[rejected | countered].tolist())):
-                offer, made_in = last.pop(game)
-                refused.setdefault(game, {})[offer] = made_in
-
+    # -- memory (kept by the engine: ``negotiation.note_refused``) --
     def _refused_in(self, st: BatchState, neg: nego.CNegotiation) -> tuple[list[int], list[dict[tuple[float, ...], bytes]],
                                                                           list[bytes]]:
-        """The games of ``st`` in which some offer of its was refused: (rows, their refused offers → the
-        situation then, their situation now)."""
-        ref = st.memory.get((*self._owner, "refused", neg.n))
+        """The games of ``st`` in which an offer of this role was refused: (rows, their refused offers →
+        the situation each was made in, their situation now)."""
+        ref = st.memory.get(("refused", self.actor, neg.n))
         if not ref:
             return [], [], []
         games = st.uid.tolist()
         rows = [g for g, game in enumerate(games) if game in ref]
-        return rows, [ref[games[g]] for g in rows], situations(st, np.array(rows, dtype=np.intp), self.flags)
+        if not rows:
+            return [], [], []
+        idx = np.array(rows, dtype=np.intp)
+        return rows, [ref[games[g]] for g in rows], nego.situations(nego.situation_table(self.model, st, idx),
+                                                                   np.arange(len(rows)))
 
     def _not_refused(self, refused: tuple[list[int], list[dict[tuple[float, ...], bytes]], list[bytes]],
                      offer: np.ndarray) -> np.ndarray:
@@ -421,11 +380,6 @@ class Bargainer:
                 if then.get(tuple(row)) == sit:
                     ok[g] = False
         return ok
-
-    def _note_made(self, st: BatchState, neg: nego.CNegotiation, offer: np.ndarray, where: np.ndarray) -> None:
-        rows = np.nonzero(where)[0]
-        made = zip(map(tuple, offer[rows].tolist()), situations(st, rows, self.flags), strict=True)
-        self._memory(st, "last", neg.n).update(zip(st.uid[rows].tolist(), made, strict=True))
 
     # -- deciding --
     def decide(self, obs: Observation, orders: np.ndarray,
@@ -439,7 +393,6 @@ class Bargainer:
         B = st.batch
         orders = orders.copy(order="K")  # the doctrine's layout (move-major), as the game keeps orders
         terms = nego.no_terms(m, B)
-        self._remember(st)
         me = self.actor
         legal = obs.legal if allowed is None else obs.legal & allowed
         for neg in self.mine:
@@ -467,7 +420,6 @@ class Bargainer:
                     if go.any():
                         orders[:, cnt] = go
                         terms[:, m.offer_slot[cnt], : len(neg.terms)] = np.where(go[:, None], offer, np.nan)
-                        self._note_made(st, neg, offer, go)
                     left &= ~go
                 if rej is not None:
                     orders[:, rej] = left & can_rej
@@ -483,7 +435,6 @@ class Bargainer:
                 want &= found
                 orders[:, ps] = want
                 terms[:, m.offer_slot[ps], : len(neg.terms)] = np.where(want[:, None], offer, np.nan)
-                self._note_made(st, neg, offer, want)
         return orders, terms
 
 

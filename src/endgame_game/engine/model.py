@@ -232,6 +232,8 @@ class CompiledModel:
         self.offer_rows_of: dict[int, list[int]] = {
             a: [j for s, j in self.offer_slot.items() if self.moves[s].actor == a] for a in range(len(self.actors))}
         """Actor index → the rows of the terms buffer its offers fill (``offer_slot``'s values for its moves)."""
+        self.situation_flags = nego.situation_flags(self)
+        """The flags whose change makes a refused offer worth making again (``negotiation.situation_flags``)."""
         self.move_ids = tuple(m.id for m in self.moves)
         self.moves_of: dict[int, list[int]] = {a: [m.slot for m in self.moves if m.actor == a] for a in range(len(self.actors))}
         self.move_actor = np.array([m.actor for m in self.moves], dtype=np.int32)

@@ -315,6 +315,57 @@ def offer_ok(neg: CNegotiation, state: Any, row: np.ndarray) -> list[tuple[CTerm
     return out
 
 
+def situation_flags(model: Any) -> np.ndarray:
+    """The flags whose change makes a refused offer worth making again: those the negotiations'
+    conditions and the endings read (everybody sees flags exactly)."""
+    from endgame_game.rules.expr import names
+
+    keys = [k for k in model.checked.trees if k.startswith("endings[")]
+    for i, mv in enumerate(model.ruleset.moves):
+        if mv.kind == "proposal" and mv.terms:
+            keys += [k for k in model.checked.trees if k.startswith(f"moves[{i}].") and "requires" in k]
+    read = {n[6:] for k in keys for n in names(model.checked.trees[k]) if n.startswith("flags.")}
+    return np.array(sorted(model.flag_index[f] for f in read if f in model.flag_index), dtype=np.intp)
+
+
+def situation_table(model: Any, state: Any, rows: np.ndarray | None = None) -> np.ndarray:
+    """[B, K] (or [len(rows), K]) what has to change for a refused offer to be worth making again, per
+    game: the ``situation_flags`` and the agreements in force (a copy)."""
+    if rows is None:
+        return np.concatenate([state.flags[:, model.situation_flags], state.agreed], axis=1)
+    return np.concatenate([state.flags[np.ix_(rows, model.situation_flags)], state.agreed[rows]], axis=1)
+
+
+def situations(table: np.ndarray, rows: np.ndarray) -> list[bytes]:
+    """The situation of each game at ``rows`` of a ``situation_table``, as bytes (one gather)."""
+    part = np.ascontiguousarray(table[rows])
+    data, width = part.tobytes(), part.shape[1]
+    return [data[i * width:(i + 1) * width] for i in range(len(rows))]
+
+
+def note_made(state: Any, neg: CNegotiation, mask: np.ndarray, table: np.ndarray) -> None:
+    """Offers just put on the table (``mask``): remember the situation each was made in (``table``,
+    taken at the start of the turn), under ``state.memory[("made", n)]`` (game uid → bytes)."""
+    rows = np.nonzero(mask)[0]
+    state.memory.setdefault(("made", neg.n), {}).update(zip(state.uid[rows].tolist(), situations(table, rows),
+                                                           strict=True))
+
+
+def note_refused(state: Any, neg: CNegotiation, mask: np.ndarray) -> None:
+    """Offers refused (rejected, or answered with a counter) where ``mask``, before a counter replaces
+    them: under ``state.memory[("refused", offerer, n)]``, game uid → {terms: the situation they were
+    made in}. The bargainers never repeat a refused offer while the situation is unchanged; keeping this
+    in the engine makes it a function of the record (a loaded game remembers what the saved one did)."""
+    rows = np.nonzero(mask)[0]
+    made = state.memory.get(("made", neg.n), {})
+    by = state.offer_by[rows, neg.n].tolist()
+    offers = state.terms[np.ix_(rows, np.asarray(neg.cols, dtype=np.intp))].tolist()
+    for uid, actor, offer in zip(state.uid[rows].tolist(), by, offers, strict=True):
+        then = made.pop(uid, None)
+        if then is not None and actor >= 0:
+            state.memory.setdefault(("refused", actor, neg.n), {}).setdefault(uid, {})[tuple(offer)] = then
+
+
 def no_terms(model: Any, batch: int) -> np.ndarray:
     """[B, J, T] NaN: no terms given for any offer slot (``model.offer_slot``). Laid out slot-major in
     memory, so one offer slot's [B, T] terms are T contiguous runs over the batch (copied at once)."""

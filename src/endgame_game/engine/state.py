@@ -71,10 +71,11 @@ class BatchState:
 
     uid: np.ndarray  # [B] int64: each row's key in ``memory`` (unique in the batch it was made in)
     memory: dict[Any, dict[int, Any]]
-    """What agents remember of each game (e.g. the offers refused in it): owner key → row ``uid`` →
-    value. Not part of the game's state (no checksum or save covers it). It lives with the batch, so a
-    game's memory is its own: games that share an id (sweep points, training candidates, a lookahead's
-    samples) never read each other's, and it goes when the batch goes."""
+    """What is remembered of each game's history beyond the arrays (the offers refused in it, kept by
+    the engine: ``negotiation.note_refused``): key → row ``uid`` → value. No checksum or save covers
+    it: it is a function of the record, so a replayed (loaded) game rebuilds it. It lives with the
+    batch, so a game's memory is its own: games that share an id (sweep points, training candidates, a
+    lookahead's samples) never read each other's, and it goes when the batch goes."""
 
     def __init__(self, seed: int, turn: int, builtins: tuple[float, float, float, float], **arrays: np.ndarray):
         self.seed = int(seed)

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from endgame_game.engine import negotiation as nego
 from endgame_game.engine.log import (
     EffectApplied,
     EndingReached,
@@ -40,6 +41,8 @@ class _Resolver:
         self.B = state.batch
         self.terms = terms  # [B, J, T] the terms of this turn's offers (NaN: not given), or None
         self.counters: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # negotiation → (counterer [B], terms [B, T])
+        # What an offer made this turn is made in (``negotiation.situation_table``, at the start of the turn).
+        self.situation = nego.situation_table(model, state) if model.negotiation else np.zeros((self.B, 0), bool)
 
     def _rows(self, mask: np.ndarray) -> Sequence[int]:
         return [int(i) for i in np.nonzero(mask)[0]]
@@ -229,6 +232,7 @@ def _moves(r: _Resolver, p: int, orders: np.ndarray) -> None:
                 st.opened[:, n] = np.where(col, st.turn, st.opened[:, n])
                 st.rounds[:, n] = np.where(col, 0, st.rounds[:, n])
                 st.status[:, n] = np.where(col, 0, st.status[:, n])
+                nego.note_made(st, neg, col, r.situation)
             st.pending[:, m.proposal] = np.where(col, st.turn, st.pending[:, m.proposal])
             st.answers[:, m.proposal, :] = np.where(col[:, None], 0, st.answers[:, m.proposal, :])
             if tl is not None:
@@ -359,7 +363,10 @@ def _settle_negotiation(model: CompiledModel, r: _Resolver, q: int, active: np.n
     accepted = waiting & ~withdrawn & ~rejected & ~countered & ~lapsed_counter & ((ans == 1) | ~need).all(axis=1)
     lapsed = waiting & ~withdrawn & ~rejected & ~countered & ~accepted & (
         lapsed_counter | (st.turn >= st.pending[:, q] + prop.expires) | late)
+    if (rejected | countered).any():
+        nego.note_refused(st, neg, rejected | countered)
     if countered.any():
+        nego.note_made(st, neg, countered, r.situation)
         who, row = r.counters[n]
         cols = neg.cols
         st.terms[:, cols] = np.where(countered[:, None], row, st.terms[:, cols])
