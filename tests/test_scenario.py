@@ -299,10 +299,54 @@ def test_washington_cannot_bank_a_supplemental_for_points() -> None:
     assert "us_spent" in rule.value and "ending.collapse_manpower" in (rule.lose or "")
 
 
+def _flagged(flag: str, batch: int = 8, seed: int = 7) -> tuple[Game, Game]:
+    """One turn played twice on the same dice: as it starts, and with ``flag`` set."""
+    games = []
+    for on in (False, True):
+        model = CompiledModel.load(BASE)
+        g = Game(model, seed=seed, batch=batch, log=False, history=False)
+        g.state.flags[:, model.flag_index[flag]] = on
+        g.step()
+        games.append(g)
+    return games[0], games[1]
+
+
+def test_the_buffer_zone_holds_troops_down_and_wins_only_while_it_holds() -> None:
+    # A running cost: the belt's garrison leaves the front every month (a tenth of params.buffer_troops)...
+    base, belt = _flagged("buffer_zone")
+    troops = belt.model.ruleset.params["buffer_troops"].value
+    assert np.all(_v(base, "moscow.manpower") - _v(belt, "moscow.manpower") >= troops / 10 - 1e-9)
+    # ...and the ending is no label: it needs the belt still held, and wins only with latitude left at home.
+    model = belt.model
+    g = Game(model, seed=0, batch=3, log=False, history=False)
+    idx = {e.id: i for i, e in enumerate(model.endings)}
+    g.state.ending[:], g.state.end_turn[:] = idx["buffer_zone"], model.max_turns
+    g.state.values[:, model.value_index["moscow.will"]] = [50, 30, 50]
+    outcome = model.outcomes(g.state)["moscow"]
+    assert outcome.tolist()[:2] == ["win", "draw"]
+    ending = next(e for e in model.ruleset.endings if e.id == "buffer_zone")
+    assert "territory >= 4" in ending.when
+    # Worth less to Moscow than a guaranteed settlement (it was worth more, and the strong AI always took it).
+    assert "12 if ending.buffer_zone" in model.ruleset.scores["moscow"].value
+
+
+def test_each_month_of_a_us_cut_off_costs_washington_credibility() -> None:
+    base, cut = _flagged("us_cutoff")
+    model = cut.model
+    cost = model.ruleset.params["us_abandonment_cost"].value
+    assert np.allclose(_v(cut, "us_credibility_lost"), cost / 12) and np.all(_v(base, "us_credibility_lost") == 0)
+    w = model.actor_index["washington"]
+    g = Game(model, seed=0, batch=2, log=False, history=False)
+    g.state.values[1, model.value_index["us_credibility_lost"]] = 5.0
+    score = model.scores[w](g.state)
+    assert score[0] - score[1] == pytest.approx(5.0)  # resuming aid stops the drain; it gives nothing back
+
+
 @pytest.mark.parametrize(("role", "move"), [
     ("brussels", "mediate"),  # the first edition's lookahead mediated 6.8 times a game (free will)
     ("washington", "supplemental"),  # 1.9 times (banked money counted in its score)
     ("moscow", "occupation_plan"),  # in 62 % of games (relabelled a collapse for +5)
+    ("washington", "cut_off"),  # 1.2 times a game (cut off, resume before the end, cut off again)
 ])
 def test_the_lookahead_no_longer_takes_a_former_exploit(role: str, move: str) -> None:
     # A depth-1 lookahead takes any move that pays at once; on the same 24 games it now leaves these alone.
