@@ -342,6 +342,20 @@ def test_each_month_of_a_us_cut_off_costs_washington_credibility() -> None:
     assert score[0] - score[1] == pytest.approx(5.0)  # resuming aid stops the drain; it gives nothing back
 
 
+@pytest.mark.parametrize(("role", "move", "share"), [
+    # The tuned Moscow declared the buffer zone in 201 of the 210 games where it was legal (it won at the
+    # horizon for a point of will a month); the tuned Washington cut Ukraine off in 235 of 280.
+    ("moscow", "buffer_zone", 0.6),
+    ("washington", "cut_off", 0.6),
+])
+def test_the_tuned_policies_no_longer_take_a_dominant_move(role: str, move: str, share: float) -> None:
+    from endgame_game.batch.coverage import coverage
+
+    rep = coverage(BASE, games=150, seed=4, agents={role: "tuned"})
+    assert rep.legal[move] >= 50
+    assert rep.taken[move] / rep.legal[move] <= share, (rep.taken[move], rep.legal[move])
+
+
 @pytest.mark.parametrize(("role", "move"), [
     ("brussels", "mediate"),  # the first edition's lookahead mediated 6.8 times a game (free will)
     ("washington", "supplemental"),  # 1.9 times (banked money counted in its score)
