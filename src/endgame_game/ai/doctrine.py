@@ -18,6 +18,7 @@ from endgame_game.ai.base import Agent, weighted_picks
 from endgame_game.ai.random_agent import RandomAgent
 from endgame_game.engine import rng
 from endgame_game.engine.model import CompiledModel
+from endgame_game.engine.negotiation import all_nan_view, no_terms, no_terms_view
 from endgame_game.engine.observe import Observation
 from endgame_game.engine.state import BatchState
 from endgame_game.errors import EndgameError
@@ -89,6 +90,7 @@ class MixedDoctrineAgent:
             raise EndgameError(f"{actor} has no doctrines in ruleset {model.id!r} to mix")
         if not 0.0 <= random_share < 1.0:
             raise EndgameError(f"random_share must be in [0, 1), got {random_share}")
+        self.model = model
         self.name = f"{actor}/mixed"
         self.spec = "mixed"
         self.random_share = float(random_share)
@@ -123,6 +125,7 @@ class MixedDoctrineAgent:
         pick = self.pick(obs.state)
         orders = np.zeros_like(obs.legal)
         terms: np.ndarray | None = None
+        bargained = False  # a doctrine gave terms (a read-only NaN view when it made no offer)
         for i, agent in enumerate(self.agents):
             mine = pick == i
             if mine.all():
@@ -134,8 +137,12 @@ class MixedDoctrineAgent:
                 got = agent.act(masked)
                 if isinstance(got, tuple):
                     got, t = got
-                    if terms is None:
-                        terms = np.full_like(t, np.nan)  # its layout (``negotiation.no_terms``)
-                    np.copyto(terms, t, where=mine[:, None, None])
+                    bargained = True
+                    if not all_nan_view(t):  # else no terms given (``negotiation.no_terms_view``): nothing to copy
+                        if terms is None:
+                            terms = no_terms(self.model, t.shape[0])  # slot-major, as the bargainer's
+                        np.copyto(terms, t, where=mine[:, None, None])
                 orders |= got & mine[:, None]  # each game is one doctrine's: its orders start empty
+        if terms is None and bargained:
+            terms = no_terms_view(self.model, orders.shape[0])
         return orders if terms is None else (orders, terms)

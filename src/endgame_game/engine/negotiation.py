@@ -372,6 +372,16 @@ def no_terms(model: Any, batch: int) -> np.ndarray:
     return np.full((len(model.offer_slot), model.max_terms, batch), np.nan).transpose(2, 0, 1)
 
 
+def no_terms_view(model: Any, batch: int) -> np.ndarray:
+    """``no_terms`` as a read-only view of one NaN (nothing allocated): for an agent that gives no terms."""
+    return np.broadcast_to(np.float64(np.nan), (batch, len(model.offer_slot), model.max_terms))
+
+
+def all_nan_view(terms: np.ndarray) -> bool:
+    """``terms`` is one NaN seen many times (as ``no_terms_view`` gives): no terms given anywhere."""
+    return not any(terms.strides) and (terms.size == 0 or bool(np.isnan(terms.flat[0])))
+
+
 def resolved_row(neg: CNegotiation, state: Any, row: np.ndarray | None, counter: bool) -> np.ndarray:
     """[B, T] stored values an order puts on the table: given terms, else the default (a proposal) or
     the offer answered (a counter)."""
