@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from endgame_game.ai import bargain, make_agents, play_turn
-from endgame_game.engine import CompiledModel, Game, observe, turn
+from endgame_game.engine import CompiledModel, Game, negotiation, observe, turn
 from endgame_game.errors import EvaluationError
 from tests.conftest import ROOT, TEST_RULESETS
 
@@ -72,3 +72,16 @@ def test_a_sparse_effect_that_gives_infinity_names_the_formula_and_the_game(tmp_
     with pytest.raises(EvaluationError) as e:
         g.step()
     assert "moves[1].effects[0].add" in str(e.value) and "a.gold" in str(e.value) and "game 107" in str(e.value)
+
+
+@pytest.mark.parametrize("agent", ["doctrine", "random"])
+def test_who_must_answer_for_one_actor_is_that_actors_column(agent):
+    model = CompiledModel.load(ROOT / "rulesets" / "endgame-2024.toml")
+    g = Game(model, seed=2, batch=300, log=False, history=False)
+    agents = make_agents(model, {}, default=agent)
+    while not g.done:
+        for neg in model.negotiation:
+            full = negotiation.needed(model, g.state, neg)
+            for a in range(len(model.actors)):
+                assert np.array_equal(negotiation.needed_by(model, g.state, neg, a), full[:, a])
+        play_turn(g, agents, validate=False)

@@ -249,6 +249,22 @@ def needed(model: Any, state: Any, neg: CNegotiation) -> np.ndarray:
     return need
 
 
+def needed_by(model: Any, state: Any, neg: CNegotiation, actor: int) -> np.ndarray:
+    """[B] bool: ``needed(model, state, neg)[:, actor]``, worked out for that one actor (no [B, A] array:
+    the legality masks ask it for every answer move of every observation)."""
+    st = state
+    B = st.batch
+    A = len(model.actors)
+    need = np.full(B, actor in neg.principals or actor in neg.guarantors, dtype=bool)
+    for t in neg.terms:
+        for o in t.options:
+            if o.guarantor >= 0 and o.guarantor == actor:
+                need |= st.terms[:, t.k] == o.index
+    by = st.offer_by[:, neg.n]
+    need &= ~((np.clip(by, 0, A - 1) == actor) & (by >= 0))  # the offerer need not answer its own offer
+    return need
+
+
 def _holds(fn: Compiled | None, state: Any, B: int) -> np.ndarray:
     if fn is None:
         return np.ones(B, dtype=bool)
@@ -291,7 +307,7 @@ def response_legal(model: Any, state: Any, neg: CNegotiation, actor: int, answer
     if answer == COUNTER:
         out = ok & (by != actor) & bool(neg.counter) & (actor in neg.principals)
         return out
-    ok &= needed(model, st, neg)[:, actor]
+    ok &= needed_by(model, st, neg, actor)
     if answer == ACCEPT:
         ok &= _holds(accept_requires, st, B)
         ok &= options_accept(neg, st)[0]
