@@ -60,11 +60,13 @@ READING_BLOCK = 4096
 # -- the filter --------------------------------------------------------------------------------------
 
 
-def _readings(model: CompiledModel, state: BatchState, blk: slice = slice(None)) -> tuple[np.ndarray, np.ndarray]:
-    """([B, P] fresh readings, [B, P] their sd) of every hidden (observer, value) pair, in the games ``blk``."""
+def _readings(model: CompiledModel, state: BatchState, blk: slice = slice(None),
+              keys: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """([B, P] fresh readings, [B, P] their sd) of every hidden (observer, value) pair, in the games ``blk``
+    (``keys``: their ``rng.site_keys``, computed once for all blocks)."""
     slot = model.intel_pair_slot
     sd = model.intel_pair_rel[None, :] * state.intel_scale[blk][:, slot]
-    y = rng.normal_sites(state.seed, state.games[blk], state.turn, model.intel_pair_sites)
+    y = rng.normal_sites(state.seed, state.games[blk], state.turn, model.intel_pair_sites, keys)
     y *= sd
     y += state.values[blk][:, slot]
     return y, sd
@@ -97,11 +99,12 @@ def update_estimates(model: CompiledModel, state: BatchState, rows: np.ndarray |
         # when they agree (they do, but for games that ended), else one row per game.
         same = bool((n == n[0]).all())
         est = np.empty_like(state.est)
+        keys = rng.site_keys(state.seed, state.turn, model.intel_pair_sites)
         # Block by block of games (the same numbers: every step is per game): a block's readings and
         # filter steps stay in the cache instead of a dozen passes over [B, P] arrays in memory.
         for b in range(0, state.batch, READING_BLOCK):
             blk = slice(b, b + READING_BLOCK)
-            y, _ = _readings(model, state, blk)
+            y, _ = _readings(model, state, blk, keys)
             m0 = state.est[blk]
             k = model.intel_gain_table[n[0]][None, :] if same else model.intel_gain_table[n[blk]]
             m1 = y  # m0 + k · (y − m0), in place

@@ -33,11 +33,18 @@ def mix64(x: int) -> int:
 
 
 def mix64_array(x: np.ndarray) -> np.ndarray:
-    """SplitMix64 of a uint64 array (numpy's uint64 arithmetic wraps, as it must here)."""
+    """SplitMix64 of a uint64 array (numpy's uint64 arithmetic wraps, as it must here). In place on
+    two arrays (the same integers as ``z = (z ^ (z >> 30)) * M1`` ..., without a temporary per step)."""
     z = x + _UG
-    z = (z ^ (z >> _S30)) * _U1
-    z = (z ^ (z >> _S27)) * _U2
-    return z ^ (z >> _S31)
+    t = z >> _S30
+    z ^= t
+    z *= _U1
+    np.right_shift(z, _S27, out=t)
+    z ^= t
+    z *= _U2
+    np.right_shift(z, _S31, out=t)
+    z ^= t
+    return z
 
 
 def stream_key(seed: int, turn: int, site: int, k: int = 0, salt: int = 0) -> int:
@@ -70,22 +77,39 @@ _S48 = np.uint64(48)
 _M16 = np.uint64(0xFFFF)
 
 
-def normal_sites(seed: int, games: np.ndarray, turn: int, sites: list[int]) -> np.ndarray:
+def site_keys(seed: int, turn: int, sites: list[int]) -> np.ndarray:
+    """[S] the stream keys ``normal_sites`` mixes with each game's index (one per site)."""
+    return np.array([stream_key(seed, turn, s, 0, 0) for s in sites], dtype=np.uint64)
+
+
+def normal_sites(seed: int, games: np.ndarray, turn: int, sites: list[int], keys: np.ndarray | None = None) -> np.ndarray:
     """Bounded standard normals for many sites at once: [B, S] (column-major).
 
     Irwin–Hall with four uniforms taken as the four 16-bit quarters of one mixed word (one hash per
     draw instead of four; 16-bit resolution is plenty for intelligence noise). |z| ≤ 2√3; no
-    transcendental function, so the draw is exact on every platform.
+    transcendental function, so the draw is exact on every platform. ``keys``: ``site_keys(seed, turn,
+    sites)`` when the caller already has them (drawing block by block of games).
     """
-    keys = np.array([stream_key(seed, turn, s, 0, 0) for s in sites], dtype=np.uint64)
+    if keys is None:
+        keys = site_keys(seed, turn, sites)
     # Computed [S, B] and returned transposed: column-major [B, S], like the state's arrays, so the
     # arithmetic that follows runs over contiguous columns (the same numbers either way).
     z = mix64_array(keys[:, None] ^ games[None, :]).T
     # The four quarters summed as integers (at most 4 · 65535: exact), converted once: the same numbers
     # as summing them in floating point, in a third of the passes.
-    total = (z & _M16) + ((z >> _S16) & _M16) + ((z >> _S32) & _M16) + (z >> _S48)
+    total = z & _M16
+    t = z >> _S16
+    t &= _M16
+    total += t
+    np.right_shift(z, _S32, out=t)
+    t &= _M16
+    total += t
+    np.right_shift(z, _S48, out=t)
+    total += t
     # Each quarter is uniform on {0, ..., 65535}: mean 32767.5, variance (65536² - 1) / 12.
-    out: np.ndarray = (total.astype(np.float64) - 4 * 32767.5) / (2.0 * float(np.sqrt((65536.0**2 - 1) / 12.0)))
+    out: np.ndarray = total.astype(np.float64)
+    out -= 4 * 32767.5
+    out /= 2.0 * float(np.sqrt((65536.0**2 - 1) / 12.0))
     return out
 
 
