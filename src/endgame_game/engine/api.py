@@ -25,6 +25,7 @@ import numpy as np
 from endgame_game.engine import orders as orders_mod
 from endgame_game.engine.log import EffectApplied, EventFired, Record, TurnLog, UmpireAction
 from endgame_game.engine.model import CompiledModel
+from endgame_game.engine.negotiation import all_nan_view
 from endgame_game.engine.observe import Observation, observe, variance
 from endgame_game.engine.record import (
     Adjust,
@@ -109,6 +110,7 @@ class Game:
         # Move-major in memory, as the agents return their orders and as ``step`` reads them (by move).
         self._orders = np.zeros((len(model.moves), n), dtype=bool).T
         self._terms = self._no_terms(n)  # [B, J, T] the terms of this turn's offers (NaN: not given)
+        self._terms_dirty: set[int] = set()  # the offer slots of ``_terms`` that may hold terms (the others: all NaN)
         self._given: dict[str, tuple[tuple[str, ...], ...]] = {}  # actor → per game, ids in the order given
         self._umpire: list[UmpireAct] = []
         self._umpire_log = TurnLog(self.state.turn)
@@ -272,7 +274,13 @@ class Game:
         for s in self.model.moves_of[a]:
             orders[:, s] = mask[:, s]
         for j in self.model.offer_rows_of[a]:
-            self._terms[:, j] = np.nan if terms is None else terms[:, j]
+            if terms is None or all_nan_view(terms):  # a slot still all NaN stays so (27 MB a turn at 40,000 games)
+                if j in self._terms_dirty:
+                    self._terms[:, j] = np.nan
+                    self._terms_dirty.discard(j)
+            else:
+                self._terms[:, j] = terms[:, j]
+                self._terms_dirty.add(j)
         if given is None:
             self._given.pop(actor, None)
         else:
@@ -318,6 +326,7 @@ class Game:
                     neg = self.model.negotiation_of[self.model.moves[own[mid]].proposal]
                     try:
                         self._terms[i, j, : len(neg.terms)] = parse_terms(neg, given, mid)
+                        self._terms_dirty.add(j)
                     except OrderError as e:
                         raise ReplayError(self.turn, f"{key}[{i}]", f"{actor}: {e.reason}") from None
         self._orders[:, cols] = mask[:, cols]
@@ -389,7 +398,9 @@ class Game:
         self._umpire = []
         self._umpire_log = TurnLog(work.turn)
         self._orders[:] = False
-        self._terms[:] = np.nan
+        for j in self._terms_dirty:  # the others are all NaN already
+            self._terms[:, j] = np.nan
+        self._terms_dirty.clear()
         self._given = {}
         return tl
 
