@@ -35,6 +35,9 @@ OWN_WEIGHT = 0.25
 SETTLE_MARGIN = 2.0
 """How much better than going on an offer must look to the other side before it is proposed."""
 
+WHOLE_SHARE = 0.1
+"""``_accepts`` values an answer on the whole batch when more than this share of its games answer."""
+
 STACK_ROWS = 1024
 """With ``ROWS_ONLY``: how many rows (games × candidate offers) one valuation pass takes at most."""
 
@@ -346,7 +349,7 @@ class Bargainer:
         if not ROWS_ONLY:
             return where & (self.deal_value(st, neg, table, me) >= self.going_on(st, me) - self.concede)
         rows = np.nonzero(where)[0]
-        if rows.size * 4 > where.size:  # many games: two valuations cost less than copying their rows
+        if rows.size > WHOLE_SHARE * where.size:  # many games: two valuations cost less than copying their rows
             return where & (self.deal_value(st, neg, table, me) >= self.going_on(st, me) - self.concede)
         out = np.zeros(where.shape, dtype=bool)
         if rows.size:
