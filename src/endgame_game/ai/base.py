@@ -142,11 +142,13 @@ def _picks_numpy(model: CompiledModel, obs: Observation, actor: int, label: str,
             fits[rows] &= spare[k][None, :] - cost[k] >= -1e-9
         if resp_rows.size:
             fits[resp_rows] &= ~answered[prop_r[resp_rows]]
-        w = fits * w_r
-        cum = np.empty_like(w)  # a running sum row by row (np.cumsum along axis 0 is slow here)
-        cum[0] = w[0]
+        # A running sum row by row of the weights (``fits * w_r``, each row made in place; np.cumsum
+        # along axis 0 is slow here).
+        cum = np.empty((R, fits.shape[1]))
+        np.multiply(fits[0], w_r[0], out=cum[0])
         for i in range(1, R):
-            np.add(cum[i - 1], w[i], out=cum[i])
+            np.multiply(fits[i], w_r[i], out=cum[i])
+            np.add(cum[i - 1], cum[i], out=cum[i])
         total = cum[-1]
         if not (total > 0).any():
             break
