@@ -96,8 +96,10 @@ def update_estimates(model: CompiledModel, state: BatchState, rows: np.ndarray |
     if model.intel_pair_sites:
         slot = model.intel_pair_slot
         # The gain depends only on how many readings a game has folded in: one row for the whole batch
-        # when they agree (they do, but for games that ended), else one row per game.
-        same = bool((n == n[0]).all())
+        # when they agree in the games updated (they do: the games that ended lag, and keep their
+        # estimates, whatever gain their rows were given), else one row per game.
+        live = n if rows is None else n[rows]
+        same = bool((live == live[0]).all())
         est = np.empty_like(state.est)
         keys = rng.site_keys(state.seed, state.turn, model.intel_pair_sites)
         # Block by block of games (the same numbers: every step is per game): a block's readings and
@@ -106,7 +108,7 @@ def update_estimates(model: CompiledModel, state: BatchState, rows: np.ndarray |
             blk = slice(b, b + READING_BLOCK)
             y, _ = _readings(model, state, blk, keys)
             m0 = state.est[blk]
-            k = model.intel_gain_table[n[0]][None, :] if same else model.intel_gain_table[n[blk]]
+            k = model.intel_gain_table[live[0]][None, :] if same else model.intel_gain_table[n[blk]]
             m1 = y  # m0 + k · (y − m0), in place
             m1 -= m0
             m1 *= k
@@ -166,11 +168,13 @@ def estimates(model: CompiledModel, state: BatchState, actor: int,
         ks = model.intel_pair_index[actor, hidden]
         n = np.minimum(state.intel_n, model.intel_var_table.shape[0] - 1)  # ``variance``, these columns only
         # One table row for the whole batch when every game folded in as many readings (they do, but
-        # for games that ended), else one per game; then column by column (contiguous, no gathers).
-        var = model.intel_var_table[n[:1]] if n.size and (n == n[0]).all() else model.intel_var_table[n]
-        for j, k in zip(hidden.tolist(), ks.tolist(), strict=True):
+        # for games that ended), else one per game, of these pairs' columns only (a [B, P] gather of the
+        # whole table cost more than the rest of an observation); then column by column.
+        table = model.intel_var_table[:, ks]
+        var = table[n[:1]] if n.size and (n == n[0]).all() else table[n]
+        for i, (j, k) in enumerate(zip(hidden.tolist(), ks.tolist(), strict=True)):
             vals[:, j] = state.est[:, k]
-            spread[:, j] = np.sqrt(var[:, k] * state.intel_scale[:, j] ** 2)
+            spread[:, j] = np.sqrt(var[:, i] * state.intel_scale[:, j] ** 2)
     return vals, spread, exact
 
 
