@@ -446,6 +446,13 @@ def _ending_bonus(model: CompiledModel, node: expr.Node) -> tuple[str, str] | No
     return amount, " or ".join(ends)
 
 
+def _at_an_ending(node: expr.Node) -> bool:
+    """``(x if <a condition naming an ending> else 0)``: a term that stays 0 until the game ends (a bonus
+    that also reads the final state, e.g. "an armistice with Europe united"), listed with the bonuses."""
+    return (isinstance(node, expr.IfExp) and isinstance(node.orelse, expr.Const) and float(node.orelse.value) == 0
+            and any(n.startswith("ending.") for n in expr.names(node.test)))
+
+
 def score_terms(game: Game, role: str, viewer: str | None = None) -> tuple[str, float, list[Term]]:
     """(the score's label, its current value, its terms) for ``role``, read as ``viewer`` may."""
     model = game.model
@@ -469,7 +476,8 @@ def score_terms(game: Game, role: str, viewer: str | None = None) -> tuple[str, 
             terms.append(Term(f"{'+' if sign > 0 else '−'}{amount} if the game ends {which}", value, True))
         else:
             text = show_expr(node, label, _OPS)
-            terms.append(Term(f"{'+' if sign > 0 else '−'} {text}", value, False, _is_exact(model, node, exact)))
+            terms.append(Term(f"{'+' if sign > 0 else '−'} {text}", value, _at_an_ending(node),
+                              _is_exact(model, node, exact)))
     total = float(sum(t.value for t in terms))
     return sc.label, total, terms
 
