@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from endgame_game.ai import make_agents
-from endgame_game.ai.bargain import Bargainer, situation_flags, views
+from endgame_game.ai.bargain import Bargainer, views
 from endgame_game.ai.doctrine import DoctrineAgent
 from endgame_game.engine import CompiledModel, Game
 from endgame_game.engine.log import ProposalRecord
@@ -81,7 +81,7 @@ def test_views_use_the_observation_not_the_true_values(model: CompiledModel) -> 
 
 def test_no_refused_offer_is_repeated_in_an_unchanged_situation() -> None:
     m = CompiledModel.load("endgame-2024")
-    flags = situation_flags(m)
+    flags = m.situation_flags
     B = 60
     g = Game(m, seed=4, batch=B, log=True, history=False)
     sit: dict[int, list[bytes]] = defaultdict(list)  # turn → per game, the situation at its start

@@ -72,11 +72,6 @@ def allowed_answers(model: CompiledModel, batch: int, rules: dict[int, list[int]
     return allowed
 
 
-def situation_flags(model: CompiledModel) -> np.ndarray:
-    """The flags whose change makes a refused offer worth making again (kept by the model)."""
-    return model.situation_flags
-
-
 class Bargainer:
     """One role's bargaining, for a batch.
 
@@ -370,8 +365,7 @@ class Bargainer:
         if not rows:
             return [], [], []
         idx = np.array(rows, dtype=np.intp)
-        return rows, [ref[games[g]] for g in rows], nego.situations(nego.situation_table(self.model, st, idx),
-                                                                   np.arange(len(rows)))
+        return rows, [ref[games[g]] for g in rows], nego.situations(nego.situation_table(self.model, st, idx))
 
     def _not_refused(self, refused: tuple[list[int], list[dict[tuple[float, ...], bytes]], list[bytes]],
                      offer: np.ndarray) -> np.ndarray:

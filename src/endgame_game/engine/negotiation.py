@@ -232,26 +232,18 @@ def parse_terms(neg: CNegotiation, terms: Mapping[str, str], where: str) -> np.n
 
 
 def needed(model: Any, state: Any, neg: CNegotiation) -> np.ndarray:
-    """[B, A] bool: who must accept the offer on the table (everybody asked, minus the offerer)."""
-    st = state
-    B = st.batch
-    A = len(model.actors)
-    need = np.zeros((B, A), dtype=bool)
-    need[:, list(neg.principals)] = True
-    if neg.guarantors:
-        need[:, list(neg.guarantors)] = True
-    for t in neg.terms:
-        for o in t.options:
-            if o.guarantor >= 0:
-                need[:, o.guarantor] |= st.terms[:, t.k] == o.index
-    by = st.offer_by[:, neg.n]
-    need[np.arange(B), np.clip(by, 0, A - 1)] &= by < 0
+    """[B, A] bool: who must accept the offer on the table (everybody asked, minus the offerer): a
+    ``needed_by`` column for each of its answerers (nobody else is ever asked)."""
+    need = np.zeros((state.batch, len(model.actors)), dtype=bool)
+    for a in neg.answerers:
+        need[:, a] = needed_by(model, state, neg, a)
     return need
 
 
 def needed_by(model: Any, state: Any, neg: CNegotiation, actor: int) -> np.ndarray:
-    """[B] bool: ``needed(model, state, neg)[:, actor]``, worked out for that one actor (no [B, A] array:
-    the legality masks ask it for every answer move of every observation)."""
+    """[B] bool: must ``actor`` accept the offer on the table? A principal or declared guarantor always,
+    a guarantor an option names where that option is on the table; never the offerer. (The legality
+    masks ask it for one actor, for every answer move of every observation: no [B, A] array.)"""
     st = state
     B = st.batch
     A = len(model.actors)
@@ -352,11 +344,12 @@ def situation_table(model: Any, state: Any, rows: np.ndarray | None = None) -> n
     return np.concatenate([state.flags[np.ix_(rows, model.situation_flags)], state.agreed[rows]], axis=1)
 
 
-def situations(table: np.ndarray, rows: np.ndarray) -> list[bytes]:
-    """The situation of each game at ``rows`` of a ``situation_table``, as bytes (one gather)."""
-    part = np.ascontiguousarray(table[rows])
+def situations(table: np.ndarray, rows: np.ndarray | None = None) -> list[bytes]:
+    """The situation of each game at ``rows`` (default: every row) of a ``situation_table``, as bytes
+    (one gather)."""
+    part = np.ascontiguousarray(table if rows is None else table[rows])
     data, width = part.tobytes(), part.shape[1]
-    return [data[i * width:(i + 1) * width] for i in range(len(rows))]
+    return [data[i * width:(i + 1) * width] for i in range(part.shape[0])]
 
 
 def note_made(state: Any, neg: CNegotiation, mask: np.ndarray, table: np.ndarray) -> None:

@@ -186,7 +186,7 @@ def _negotiation_refusal(model: CompiledModel, g: BatchState, m: CMove, move_id:
         return Refusal("own_offer", move_id)
     if m.answer == nego.COUNTER:
         return None if neg.counter and m.actor in neg.principals else Refusal("no_counter", move_id)
-    if not nego.needed(model, g, neg)[0, m.actor]:
+    if not nego.needed_by(model, g, neg, m.actor)[0]:
         return Refusal("not_asked", move_id)
     if m.answer == nego.ACCEPT:
         if prop.accept_requires is not None and not bool(_b(prop.accept_requires(g), 1)[0]):

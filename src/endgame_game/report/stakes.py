@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import weakref
 from collections.abc import Callable
-from typing import Any, cast
+from typing import Any, TypeGuard, cast
 
 import attrs
 import numpy as np
@@ -128,6 +128,11 @@ class Term:
     value: float
     conditional: bool  # an ending bonus or penalty (0 until that ending is reached)
     exact: bool = True
+
+    @property
+    def shown(self) -> float:
+        """The value as printed to one decimal: a term that gave nothing is +0.0, never -0.0."""
+        return self.value if abs(self.value) >= 0.05 else 0.0
 
 
 def fmt(x: float) -> str:
@@ -431,9 +436,14 @@ def _terms(node: expr.Node, sign: int = 1) -> list[tuple[int, expr.Node]]:
     return [(sign, node)]
 
 
+def _if_else_zero(node: expr.Node) -> TypeGuard[expr.IfExp]:
+    """``(x if <condition> else 0)``."""
+    return isinstance(node, expr.IfExp) and isinstance(node.orelse, expr.Const) and float(node.orelse.value) == 0
+
+
 def _ending_bonus(model: CompiledModel, node: expr.Node) -> tuple[str, str] | None:
     """``(40 if ending.a or ending.b else 0)`` → ("40", "“A” or “B”"); None for other terms."""
-    if not (isinstance(node, expr.IfExp) and isinstance(node.orelse, expr.Const) and float(node.orelse.value) == 0):
+    if not _if_else_zero(node):
         return None
     names = expr.names(node.test)
     if not names or not all(n.startswith("ending.") for n in names):
@@ -449,8 +459,7 @@ def _ending_bonus(model: CompiledModel, node: expr.Node) -> tuple[str, str] | No
 def _at_an_ending(node: expr.Node) -> bool:
     """``(x if <a condition naming an ending> else 0)``: a term that stays 0 until the game ends (a bonus
     that also reads the final state, e.g. "an armistice with Europe united"), listed with the bonuses."""
-    return (isinstance(node, expr.IfExp) and isinstance(node.orelse, expr.Const) and float(node.orelse.value) == 0
-            and any(n.startswith("ending.") for n in expr.names(node.test)))
+    return _if_else_zero(node) and any(n.startswith("ending.") for n in expr.names(node.test))
 
 
 def score_terms(game: Game, role: str, viewer: str | None = None) -> tuple[str, float, list[Term]]:

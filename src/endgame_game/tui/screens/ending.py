@@ -37,8 +37,7 @@ def roles_text(d: db.Debrief) -> Group:
         for t in r.terms:
             if t.conditional and abs(t.value) < 1e-12:
                 continue
-            shown = t.value if abs(t.value) >= 0.05 else 0.0  # no "-0.0" for a term that gave nothing
-            parts.append(Text(f"     {shown:+6.1f}  {t.text}", style="dim" if abs(t.value) < 1e-9 else ""))
+            parts.append(Text(f"     {t.shown:+6.1f}  {t.text}", style="dim" if abs(t.value) < 1e-9 else ""))
         parts.append(Text(""))
     return Group(*parts)
 

@@ -160,8 +160,7 @@ def score_text(label: str, total: float, terms: Sequence[Term]) -> Text:
         text = t.text if len(t.text) <= width else t.text[: width - 1] + "…"
         out.append(f"\n  {text.ljust(width)} ")
         approx = "" if t.exact else "≈"
-        shown = t.value if abs(t.value) >= 0.05 else 0.0  # no "-0.0"
-        out.append(f"{approx}{shown:+.1f}".rjust(8), style="bold")
+        out.append(f"{approx}{t.shown:+.1f}".rjust(8), style="bold")
     bonuses = [t for t in terms if t.conditional and abs(t.value) < 1e-12]
     if bonuses:
         out.append("\n  At the end, by ending:", style="dim")
