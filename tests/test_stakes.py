@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from endgame_game.batch.stakes import doctrine_vs_random, format_stakes, play_mixed, stakes
+from endgame_game.batch.stakes import doctrine_pairs, doctrine_vs_random, format_stakes, play_mixed, stakes
 from endgame_game.engine.api import Game
 from endgame_game.engine.model import CompiledModel
 from endgame_game.errors import RulesetError
@@ -85,3 +85,21 @@ def test_doctrine_vs_random_is_paired_on_common_seeds(tmp_path: Path) -> None:
     res = doctrine_vs_random(model, 200, seed=5, roles=["red"])
     assert [p.doctrine for p in res] == list(model.doctrines["red"])
     assert all(0.0 <= p.better.share <= 1.0 and p.n == 200 for p in res)
+
+
+def test_the_paired_spread_compares_doctrines_on_the_same_games(tmp_path: Path) -> None:
+    path = ruled(tmp_path, 'win = "ending.rout"')
+    path.write_text(path.read_text(encoding="utf-8")
+                    + '[doctrines.red.dove]\n[[doctrines.red.dove.rules]]\nmove = "talks"\n', encoding="utf-8")
+    model = CompiledModel.load(path)
+    res = doctrine_pairs(model, 200, seed=5, roles=["red"])
+    assert [p.doctrine for p in res.vs_random] == ["hawk", "dove"]
+    idx = np.arange(200, dtype=np.uint64)
+    scores = {d: play_mixed(model, 5, idx, fixed={"red": f"doctrine:{d}"})["score.red"] for d in ("hawk", "dove")}
+    sp = res.spread["red"]
+    assert {sp.best, sp.worst} == {"hawk", "dove"} and sp.diff.n == 200
+    assert np.isclose(sp.diff.mean, scores[sp.best].mean() - scores[sp.worst].mean()) and sp.diff.mean >= 0
+    # paired: the interval is that of the per-game differences, not of two separate means
+    d = scores[sp.best] - scores[sp.worst]
+    assert np.isclose(sp.diff.hi - sp.diff.lo, 2 * 1.959964 * d.std(ddof=1) / np.sqrt(200), rtol=1e-3)
+    assert "Best − worst doctrine on paired games" in format_stakes(stakes(model, 50, seed=5), res)

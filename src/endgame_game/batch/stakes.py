@@ -7,7 +7,11 @@ game, 15 % random play) and returns the per-game results with the doctrine each 
   rule) and its mean score by doctrine, with 95 % intervals, and the spread best − worst doctrine;
 - ``doctrine_vs_random(...)``: per role and doctrine, the share of paired games (same seed and game index,
   so the other roles draw the same doctrines and the dice fall the same) in which the role scores higher on
-  that doctrine than on random play (ties count half).
+  that doctrine than on random play (ties count half);
+- ``doctrine_pairs(...)``: the same plays, and also per role the spread best − worst doctrine measured on
+  those paired games, with its interval. ``stakes``' spread compares doctrines over different games (each
+  game draws one), so its noise is that of two unpaired means (about ±2.5 points at 2,000 games); on paired
+  games the other roles' draws and the dice cancel out.
 
     >>> rep = stakes("endgame-2024", games=2000, seed=0)             # doctest: +SKIP
     >>> print(format_stakes(rep))                                      # doctest: +SKIP
@@ -164,28 +168,57 @@ class Paired:
     diff: Mean  # mean score difference doctrine − random
 
 
-def doctrine_vs_random(ruleset: str | Path | CompiledModel, games: int, seed: int = 0, *,
-                       roles: list[str] | None = None, overrides: Mapping[str, Any] | None = None) -> list[Paired]:
-    """Each role's doctrines against random play on paired games (the other roles on mixed doctrines)."""
+@dataclass
+class PairedSpread:
+    """A role's best and worst doctrine by mean score on the same games, and their paired difference."""
+
+    role: str
+    best: str
+    worst: str
+    diff: Mean  # mean score difference best − worst, over the paired games
+
+
+@dataclass
+class DoctrinePairs:
+    vs_random: list[Paired]
+    spread: dict[str, PairedSpread]  # role -> its doctrines' paired spread (roles with two or more doctrines)
+
+
+def doctrine_pairs(ruleset: str | Path | CompiledModel, games: int, seed: int = 0, *,
+                   roles: list[str] | None = None, overrides: Mapping[str, Any] | None = None) -> DoctrinePairs:
+    """Each role on random play and on each of its doctrines, on the same games (the other roles on mixed
+    doctrines): every doctrine against random play, and the spread best − worst doctrine."""
     model = _model(ruleset, overrides)
     idx = np.arange(games, dtype=np.uint64)
-    out: list[Paired] = []
+    vs_random: list[Paired] = []
+    spread: dict[str, PairedSpread] = {}
     for role in roles or [model.actors[a] for a in sorted(model.scores)]:
         if not model.doctrines.get(role):
             continue
         base = play_mixed(model, seed, idx, fixed={role: "random"})[f"score.{role}"]
-        for d in model.doctrines[role]:
-            s = play_mixed(model, seed, idx, fixed={role: f"doctrine:{d}"})[f"score.{role}"]
+        scores = {d: play_mixed(model, seed, idx, fixed={role: f"doctrine:{d}"})[f"score.{role}"]
+                  for d in model.doctrines[role]}
+        for d, s in scores.items():
             k = float(np.sum(s > base) + 0.5 * np.sum(s == base))
-            out.append(Paired(role, d, games, Share.of(k, games), Mean.of(s - base)))
-    return out
+            vs_random.append(Paired(role, d, games, Share.of(k, games), Mean.of(s - base)))
+        if len(scores) > 1:
+            best = max(scores, key=lambda d: float(np.mean(scores[d])))
+            worst = min(scores, key=lambda d: float(np.mean(scores[d])))
+            spread[role] = PairedSpread(role, best, worst, Mean.of(scores[best] - scores[worst]))
+    return DoctrinePairs(vs_random, spread)
+
+
+def doctrine_vs_random(ruleset: str | Path | CompiledModel, games: int, seed: int = 0, *,
+                       roles: list[str] | None = None, overrides: Mapping[str, Any] | None = None) -> list[Paired]:
+    """Each role's doctrines against random play on paired games (the other roles on mixed doctrines)."""
+    return doctrine_pairs(ruleset, games, seed, roles=roles, overrides=overrides).vs_random
 
 
 def _pct(s: Share) -> str:
     return f"{s.share:6.1%} ({s.lo:.0%}–{s.hi:.0%})"
 
 
-def format_stakes(rep: StakesReport, paired: list[Paired] | None = None) -> str:
+def format_stakes(rep: StakesReport, paired: list[Paired] | DoctrinePairs | None = None) -> str:
     lines = [f"Stakes of {rep.ruleset}: {rep.games:,} games, seed {rep.seed}, mixed doctrines "
              f"({RANDOM_SHARE:.0%} random play); 95 % intervals", ""]
     lines.append(f"{'role':<12} {'win':>20} {'draw':>20} {'loss':>20}  best−worst doctrine")
@@ -204,6 +237,14 @@ def format_stakes(rep: StakesReport, paired: list[Paired] | None = None) -> str:
             lines.append(f"  {role}")
             for e, txt in per.items():
                 lines.append(f"    {e:<24} {txt}")
+    spreads = paired.spread if isinstance(paired, DoctrinePairs) else {}
+    if isinstance(paired, DoctrinePairs):
+        paired = paired.vs_random
+    if spreads:
+        lines += ["", "Best − worst doctrine on paired games (same seeds; mean score difference, 95 % interval):"]
+        for role, sp in spreads.items():
+            lines.append(f"  {role:<12} {sp.best} − {sp.worst}: {sp.diff.mean:+.1f} ({sp.diff.lo:+.1f} to "
+                         f"{sp.diff.hi:+.1f}) over {sp.diff.n:,} games")
     if paired:
         lines += ["", "Doctrine against random play (paired games, share scoring higher, ties half):"]
         for p in paired:

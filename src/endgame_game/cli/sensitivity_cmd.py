@@ -1,7 +1,7 @@
 """``endgame sensitivity RULESET``: a tornado table of every parameter's effect over its documented range.
 
-Also ``--stakes``: each role's win/draw/loss shares and score by doctrine, and each doctrine against
-random play on paired games.
+Also ``--stakes``: each role's win/draw/loss shares and score by doctrine, and on paired games each
+doctrine against random play and the spread best − worst doctrine.
 """
 
 from __future__ import annotations
@@ -37,10 +37,10 @@ def run(args: argparse.Namespace) -> int:
         print("endgame sensitivity: --games must be 2 or more")
         return 2
     if args.stakes:
-        from endgame_game.batch.stakes import doctrine_vs_random, format_stakes, stakes
+        from endgame_game.batch.stakes import doctrine_pairs, format_stakes, stakes
 
         st = stakes(args.ruleset, args.games, seed=args.seed, overrides=overrides(args))
-        paired = doctrine_vs_random(args.ruleset, args.games, seed=args.seed, overrides=overrides(args))
+        paired = doctrine_pairs(args.ruleset, args.games, seed=args.seed, overrides=overrides(args))
         print(format_stakes(st, paired))
         return 0
     from endgame_game.batch.sensitivity import format_tornado, plot_tornado, sensitivity
