@@ -290,6 +290,8 @@ async def test_turn_report_says_what_your_orders_did(tmp_path):
     app = kyiv_app(tmp_path)
     async with app.run_test(size=SMALL) as pilot:
         gs = await _to_game(pilot, app)
+        # Ground to take back whatever Moscow's AI does this turn (ground taken cannot fall below 0).
+        app.session.game.adjust("territory", 2, "test: ground to retake")
         assert gs.add_order("counterattack")
         await pilot.press("e", "y")
         await settle(pilot, app)
