@@ -103,3 +103,11 @@ def test_the_paired_spread_compares_doctrines_on_the_same_games(tmp_path: Path) 
     d = scores[sp.best] - scores[sp.worst]
     assert np.isclose(sp.diff.hi - sp.diff.lo, 2 * 1.959964 * d.std(ddof=1) / np.sqrt(200), rtol=1e-3)
     assert "Best − worst doctrine on paired games" in format_stakes(stakes(model, 50, seed=5), res)
+
+
+def test_a_mean_just_below_zero_prints_without_a_sign() -> None:
+    from endgame_game.batch.stakes import Mean, RoleStakes, StakesReport
+
+    rep = StakesReport("r", 3, 0, {"red": RoleStakes("red", {}, {"hawk": Mean(3, -0.04, -0.049, 0.9)}, {})})
+    line = next(x for x in format_stakes(rep).splitlines() if "hawk" in x)
+    assert "score     0.0 (0.0 to 0.9)" in line and "-0.0" not in line

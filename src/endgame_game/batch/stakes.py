@@ -214,6 +214,11 @@ def doctrine_vs_random(ruleset: str | Path | CompiledModel, games: int, seed: in
     return doctrine_pairs(ruleset, games, seed, roles=roles, overrides=overrides).vs_random
 
 
+def _one(x: float) -> float:
+    """``x`` rounded to one decimal, never -0.0 (a mean of -0.04 prints 0.0)."""
+    return round(x, 1) + 0.0
+
+
 def _pct(s: Share) -> str:
     return f"{s.share:6.1%} ({s.lo:.0%}–{s.hi:.0%})"
 
@@ -230,7 +235,7 @@ def format_stakes(rep: StakesReport, paired: list[Paired] | DoctrinePairs | None
         for d, m in rs.by_doctrine.items():
             od = rs.outcome_by_doctrine.get(d, {})
             wdl = " / ".join(f"{od[o].share:.0%}" for o in OUTCOMES) if od else ""
-            lines.append(f"  {d:<14} n={m.n:<6} score {m.mean:7.1f} ({m.lo:.1f} to {m.hi:.1f})   win/draw/loss {wdl}")
+            lines.append(f"  {d:<14} n={m.n:<6} score {_one(m.mean):7.1f} ({_one(m.lo):.1f} to {_one(m.hi):.1f})   win/draw/loss {wdl}")
     if rep.outcome_by_ending:
         lines += ["", "Outcome per ending reached (share of those games):"]
         for role, per in rep.outcome_by_ending.items():
