@@ -108,6 +108,7 @@ class MixedDoctrineAgent:
         known = [r for r in reads if r is not None]
         self.reads = np.unique(np.concatenate(known)) if len(known) == len(reads) else None
         self._site = site_key(f"mixed/{actor}")
+        self._offer_rows = model.offer_rows_of.get(model.actors.index(actor), [])
 
     def pick(self, state: BatchState) -> np.ndarray:
         """[B] index into ``doctrines``: the doctrine each game plays (the same every turn)."""
@@ -141,7 +142,8 @@ class MixedDoctrineAgent:
                     if not all_nan_view(t):  # else no terms given (``negotiation.no_terms_view``): nothing to copy
                         if terms is None:
                             terms = no_terms(self.model, t.shape[0])  # slot-major, as the bargainer's
-                        np.copyto(terms, t, where=mine[:, None, None])
+                        for j in self._offer_rows:  # an actor gives terms in its own offer slots only
+                            np.copyto(terms[:, j], t[:, j], where=mine[:, None])
                 orders |= got & mine[:, None]  # each game is one doctrine's: its orders start empty
         if terms is None and bargained:
             terms = no_terms_view(self.model, orders.shape[0])
