@@ -108,7 +108,7 @@ class MixedDoctrineAgent:
         known = [r for r in reads if r is not None]
         self.reads = np.unique(np.concatenate(known)) if len(known) == len(reads) else None
         self._site = site_key(f"mixed/{actor}")
-        self._offer_rows = model.offer_rows_of.get(model.actors.index(actor), [])
+        self._offer_rows = model.offer_rows_of[model.actor_index[actor]]
 
     def pick(self, state: BatchState) -> np.ndarray:
         """[B] index into ``doctrines``: the doctrine each game plays (the same every turn)."""

@@ -202,8 +202,8 @@ def doctrine_pairs(ruleset: str | Path | CompiledModel, games: int, seed: int = 
             k = float(np.sum(s > base) + 0.5 * np.sum(s == base))
             vs_random.append(Paired(role, d, games, Share.of(k, games), Mean.of(s - base)))
         if len(scores) > 1:
-            best = max(scores, key=lambda d: float(np.mean(scores[d])))
-            worst = min(scores, key=lambda d: float(np.mean(scores[d])))
+            means = {d: float(np.mean(s)) for d, s in scores.items()}
+            best, worst = max(means, key=means.__getitem__), min(means, key=means.__getitem__)
             spread[role] = PairedSpread(role, best, worst, Mean.of(scores[best] - scores[worst]))
     return DoctrinePairs(vs_random, spread)
 
@@ -223,7 +223,7 @@ def _pct(s: Share) -> str:
     return f"{s.share:6.1%} ({s.lo:.0%}–{s.hi:.0%})"
 
 
-def format_stakes(rep: StakesReport, paired: list[Paired] | DoctrinePairs | None = None) -> str:
+def format_stakes(rep: StakesReport, paired: DoctrinePairs | None = None) -> str:
     lines = [f"Stakes of {rep.ruleset}: {rep.games:,} games, seed {rep.seed}, mixed doctrines "
              f"({RANDOM_SHARE:.0%} random play); 95 % intervals", ""]
     lines.append(f"{'role':<12} {'win':>20} {'draw':>20} {'loss':>20}  best−worst doctrine")
@@ -242,17 +242,14 @@ def format_stakes(rep: StakesReport, paired: list[Paired] | DoctrinePairs | None
             lines.append(f"  {role}")
             for e, txt in per.items():
                 lines.append(f"    {e:<24} {txt}")
-    spreads = paired.spread if isinstance(paired, DoctrinePairs) else {}
-    if isinstance(paired, DoctrinePairs):
-        paired = paired.vs_random
-    if spreads:
+    if paired is not None and paired.spread:
         lines += ["", "Best − worst doctrine on paired games (same seeds; mean score difference, 95 % interval):"]
-        for role, sp in spreads.items():
-            lines.append(f"  {role:<12} {sp.best} − {sp.worst}: {sp.diff.mean:+.1f} ({sp.diff.lo:+.1f} to "
-                         f"{sp.diff.hi:+.1f}) over {sp.diff.n:,} games")
-    if paired:
+        for role, sp in paired.spread.items():
+            lines.append(f"  {role:<12} {sp.best} − {sp.worst}: {_one(sp.diff.mean):+.1f} ({_one(sp.diff.lo):+.1f} "
+                         f"to {_one(sp.diff.hi):+.1f}) over {sp.diff.n:,} games")
+    if paired is not None and paired.vs_random:
         lines += ["", "Doctrine against random play (paired games, share scoring higher, ties half):"]
-        for p in paired:
-            lines.append(f"  {p.role:<12} {p.doctrine:<14} {_pct(p.better)}   mean gain {p.diff.mean:+.1f} "
-                         f"({p.diff.lo:+.1f} to {p.diff.hi:+.1f})")
+        for p in paired.vs_random:
+            lines.append(f"  {p.role:<12} {p.doctrine:<14} {_pct(p.better)}   mean gain {_one(p.diff.mean):+.1f} "
+                         f"({_one(p.diff.lo):+.1f} to {_one(p.diff.hi):+.1f})")
     return "\n".join(lines)
